@@ -1,0 +1,619 @@
+"""Build the knowledge base: sources → corrections → parsers → structured rows → SQL database.
+
+The build is idempotent: it drops and recreates the schema, then writes everything in one
+transaction, so a reader never sees half a KB. It ends by measuring coverage: the share of each
+guide's content lines whose text landed in some record.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from knowledge import extract
+from knowledge.corrections import apply_corrections, load_corrections
+from knowledge.coverage import CoverageReport, measure_coverage
+from knowledge.extract import clean_entry, norm
+from knowledge.manifest import GuideInfo, Manifest, load_manifest
+from knowledge.parsers import parser_for
+from knowledge.parsers.base import (
+    FieldBlock,
+    ListTableRow,
+    ParsedForm,
+    ParsedGuide,
+    ParsedItem,
+    SourceLine,
+    read_lines,
+)
+from knowledge.schema import (
+    AppliedCorrection,
+    Base,
+    BuildInfo,
+    Channel,
+    Conflict,
+    Contact,
+    CoverageGap,
+    Document,
+    Form,
+    Guide,
+    ItemField,
+    LegalBasis,
+    ListRow,
+    Material,
+    ProcessStep,
+    Region,
+    RegionAlias,
+    RegionConsult,
+    RegionGuide,
+    ServiceItem,
+    TimeLimit,
+    Variant,
+    VariantForm,
+    make_engine,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VOCABULARY_PATH = PACKAGE_DIR / "vocabulary.yml"
+CODE_RULES_PATH = PACKAGE_DIR / "code_rules.yml"
+
+
+@dataclass
+class GuideBuild:
+    """A guide after corrections and parsing, ready to be written."""
+
+    info: GuideInfo
+    lines: List[SourceLine]
+    parsed: ParsedGuide
+
+
+@dataclass
+class BuildReport:
+    seconds: float
+    counts: Dict[str, int] = field(default_factory=dict)
+    coverage: Dict[str, CoverageReport] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+def fingerprint(manifest: Manifest) -> str:
+    """Hash of everything the KB is built from: sources, manifest, data files and this package."""
+    h = hashlib.sha256()
+    paths = [g.path for g in manifest.guides]
+    paths += sorted(PACKAGE_DIR.glob("*.py")) + sorted(PACKAGE_DIR.glob("*.yml"))
+    paths += sorted((PACKAGE_DIR / "parsers").glob("*.py")) + [PACKAGE_DIR / "sources" / "manifest.yml"]
+    for p in paths:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def parse_guides(manifest: Manifest) -> List[GuideBuild]:
+    """Read every guide, apply the reviewed corrections, run its parser."""
+    corrections = load_corrections()
+    result = []
+    for info in manifest.guides:
+        lines = apply_corrections(info.file, read_lines(info.text()), corrections)
+        result.append(GuideBuild(info, lines, parser_for(info.key)(lines)))
+    return result
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> Dict[str, Dict[str, List[str]]]:
+    return yaml.safe_load(VOCABULARY_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _code_rules() -> List[Tuple[re.Pattern, Optional[str], str]]:
+    data = yaml.safe_load(CODE_RULES_PATH.read_text(encoding="utf-8"))
+    return [(re.compile(r["pattern"]), r["code"], r["reason"]) for r in data["rules"]]
+
+
+def tags(table: str, text: str) -> List[str]:
+    """Vocabulary labels of ``table`` whose keywords occur in ``text``."""
+    return [label for label, words in _vocabulary()[table].items() if any(w in text for w in words)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Variant content
+
+
+def _field_rows(item: ParsedItem, file: str) -> List[ItemField]:
+    rows = [
+        ItemField(
+            key=fb.key,
+            heading=fb.heading.strip(),
+            text=extract.join_text(fb.lines),
+            source_file=file,
+            start_line=fb.start,
+            end_line=fb.end,
+        )
+        for fb in item.fields
+    ]
+    # Flowchart boxes and stray lines are secondary text: kept line by line, never rejoined.
+    for key, lines in (("flowchart", item.flowchart), ("extra", item.extra)):
+        text = "\n".join(t.strip() for _, t in lines if t.strip())
+        if text:
+            rows.append(
+                ItemField(
+                    key=key,
+                    heading=text.split("\n", 1)[0],
+                    text=text,
+                    source_file=file,
+                    start_line=lines[0][0],
+                    end_line=lines[-1][0],
+                )
+            )
+    return rows
+
+
+def _steps(fb: Optional[FieldBlock], file: str) -> List[ProcessStep]:
+    if fb is None:
+        return []
+    rows = []
+    for e in extract.entries(fb.lines):
+        if e.is_note or e.is_header:
+            continue
+        head = e.text.split("。", 1)[0]
+        title = head if len(head) <= 8 and head != e.text.rstrip("。") else None
+        rows.append(
+            ProcessStep(
+                seq=len(rows) + 1,
+                title=title if title else (e.text.rstrip("。") if len(e.text) <= 6 else None),
+                text=clean_entry(e.text),
+                source_file=file,
+                start_line=e.start,
+                end_line=e.end,
+            )
+        )
+    return rows
+
+
+def _materials(fb: Optional[FieldBlock], file: str) -> List[Material]:
+    if fb is None:
+        return []
+    rows = []
+    for e in extract.entries(fb.lines):
+        if e.is_header:
+            continue
+        rows.append(
+            Material(
+                seq=len(rows) + 1,
+                kind="note" if e.is_note else "material",
+                condition=e.condition,
+                text=clean_entry(e.text),
+                source_file=file,
+                start_line=e.start,
+                end_line=e.end,
+            )
+        )
+    return rows
+
+
+def _channels(fb: Optional[FieldBlock], file: str) -> List[Channel]:
+    if fb is None:
+        return []
+    rows = []
+    for e in extract.entries(fb.lines):
+        if e.is_header or e.is_note:
+            continue
+        full = f"{e.condition or ''} {e.text}"
+        rows.append(
+            Channel(
+                seq=len(rows) + 1,
+                kind=extract.channel_kind(e.text if extract.channel_kind(e.text) != "onsite" else full),
+                names="|".join(extract.channel_names(e.text)) or None,
+                text=clean_entry(f"{e.condition}：{e.text}" if e.condition else e.text),
+                source_file=file,
+                start_line=e.start,
+                end_line=e.end,
+            )
+        )
+    return rows
+
+
+def _time_limits(fb: Optional[FieldBlock], file: str) -> List[TimeLimit]:
+    if fb is None:
+        return []
+    text = extract.join_text(fb.lines).replace("\n", "")
+    return [
+        TimeLimit(
+            seq=i + 1,
+            text=text,
+            segment=s.segment,
+            condition=s.condition,
+            mode=s.mode,
+            unit=s.unit,
+            days=s.days,
+            source_file=file,
+            start_line=fb.start,
+            end_line=fb.end,
+        )
+        for i, s in enumerate(extract.parse_time_limit(text))
+    ]
+
+
+_CONTACT_PREFIXES = (("单位地址", "address"), ("咨询电话", "consult"), ("监督电话", "supervision"))
+
+
+def _contacts(item: ParsedItem, file: str) -> List[Contact]:
+    rows: List[Contact] = []
+
+    def add(kind: str, text: str, start: int, end: int) -> None:
+        text = clean_entry(text)
+        if text:
+            rows.append(
+                Contact(
+                    seq=len(rows) + 1,
+                    kind=kind,
+                    text=text,
+                    phones="|".join(extract.phones(text)) or None,
+                    source_file=file,
+                    start_line=start,
+                    end_line=end,
+                )
+            )
+
+    for fb in item.fields:
+        if fb.key in ("query", "consult", "supervision"):
+            for e in extract.entries(fb.lines):
+                if not e.is_header:
+                    add(fb.key, f"{e.condition}：{e.text}" if e.condition else e.text, e.start, e.end)
+            if fb.key == "supervision" and not fb.lines:
+                add("supervision", re.split(r"[：:]", fb.heading, maxsplit=1)[-1], fb.start, fb.start)
+        elif fb.key == "evaluation":
+            add("evaluation", extract.join_text(fb.lines), fb.start, fb.end)
+        elif fb.key == "contact":
+            # 单位地址：… / 咨询电话：…；监督电话：… — split into labelled parts; empty labels stay out
+            for para in extract.paragraphs(fb.lines):
+                for part in re.split(r"[；;]", para.text):
+                    label, _, value = part.partition("：") if "：" in part else part.partition(":")
+                    kind = next((k for p, k in _CONTACT_PREFIXES if p in label), None)
+                    if kind and value.strip():
+                        add(kind, part, para.start, para.end)
+                    elif not kind and part.strip():
+                        add("consult" if extract.phones(part) else "address", part, para.start, para.end)
+    return rows
+
+
+_FORM_REF_RE = re.compile(r"(参考样表|参考样式|表|附件)\s*(\d{1,2})")
+_TITLE_RE = re.compile(r"《([^》]{4,60})》")
+_REGION_PREFIX_RE = re.compile(r"^(郴州市|湖南省|云南省|黔南州|贵州省|XX|咸安区)")
+
+
+def _form_key(title: str) -> str:
+    return _REGION_PREFIX_RE.sub("", norm(title).strip("《》"))
+
+
+def _link_forms(variant: Variant, text: str, forms: Sequence[Form]) -> None:
+    """Link the forms a variant names, by label (表13, 附件1, 参考样表5) or by similar title."""
+    linked: Dict[int, str] = {}
+    by_label: Dict[str, List[Form]] = {}
+    for f in forms:
+        if f.label:
+            by_label.setdefault(norm(f.label), []).append(f)
+    for m in _FORM_REF_RE.finditer(text):
+        for f in by_label.get(f"{m.group(1)}{m.group(2)}", [])[:1]:
+            linked.setdefault(f.id, m.group(0))
+    for m in _TITLE_RE.finditer(text):
+        want = _form_key(m.group(1))
+        best, score = None, 0.0
+        for f in forms:
+            s = difflib.SequenceMatcher(None, want, _form_key(f.title)).ratio()
+            if s > score:
+                best, score = f, s
+        if best is not None and score >= 0.8:
+            linked.setdefault(best.id, f"《{m.group(1)}》")
+    for form_id, ref in linked.items():
+        variant.forms.append(VariantForm(form_id=form_id, reference=ref))
+
+
+def _form_fields(form: ParsedForm) -> List[str]:
+    """Cell labels of a tab-dumped form, in order, without blanks, numbers and duplicates."""
+    seen: List[str] = []
+    for _, line in form.lines:
+        for cell in line.split("\t"):
+            cell = cell.strip()
+            if cell and re.search(r"[\u4e00-\u9fa5]", cell) and len(cell) <= 30 and cell not in seen:
+                seen.append(cell)
+    return seen
+
+
+# ---------------------------------------------------------------------------------------------
+# Codes and the Hunan list table
+
+
+def _printed_codes(builds: Sequence[GuideBuild]) -> Dict[str, str]:
+    """name (normalised) → code, from every item or list row whose code the guide prints."""
+    names: Dict[str, str] = {}
+    for b in builds:
+        for row in b.parsed.list_rows:
+            names.setdefault(norm(row.sub_name), row.sub_code)
+        for item in b.parsed.items:
+            if item.code:
+                names.setdefault(norm(item.name), item.code)
+    return names
+
+
+def infer_code(name: str, printed: Dict[str, str]) -> Tuple[Optional[str], str]:
+    """National code for an item whose guide prints none: exact name match, else a reviewed rule."""
+    if norm(name) in printed:
+        return printed[norm(name)], "名称与已印编码事项一致"
+    for pattern, code, reason in _code_rules():
+        if pattern.search(norm(name)):
+            return code, f"规则：{pattern.pattern}（{reason}）"
+    return None, "无匹配"
+
+
+def _list_row_for(item: ParsedItem, rows: Sequence[ListTableRow]) -> Optional[ListTableRow]:
+    candidates = [r for r in rows if item.code and r.sub_code == item.code]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    want = norm(item.variant or item.name)
+    return max(candidates, key=lambda r: difflib.SequenceMatcher(None, want, norm(r.variant_name)).ratio())
+
+
+def _limit_signature(text: str) -> List[Tuple[str, Optional[int]]]:
+    return sorted((s.unit, s.days) for s in extract.parse_time_limit(text) if s.unit != "other")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _write_guide(session: Session, b: GuideBuild, guide: Guide, printed: Dict[str, str]) -> None:
+    file = b.info.file
+    forms = [
+        Form(
+            guide_id=guide.id,
+            label=f.label,
+            title=f.title.strip(),
+            fields="|".join(_form_fields(f)) or None,
+            text="\n".join(t.rstrip() for _, t in f.lines if t.strip()),
+            item_seq=f.item_seq,
+            source_file=file,
+            start_line=f.start,
+            end_line=f.end,
+        )
+        for f in b.parsed.forms
+    ]
+    session.add_all(forms)
+    for d in b.parsed.documents:
+        session.add(
+            Document(
+                guide_id=guide.id,
+                kind=d.kind,
+                title=d.title.strip(),
+                text="\n".join(t.strip() for _, t in d.lines if t.strip()),
+                source_file=file,
+                start_line=d.start,
+                end_line=d.end,
+            )
+        )
+    for r in b.parsed.list_rows:
+        session.add(
+            ListRow(
+                guide_id=guide.id,
+                main_code=r.main_code,
+                main_name=r.main_name,
+                sub_code=r.sub_code,
+                sub_name=r.sub_name,
+                variant_seq=r.variant_seq,
+                variant_name=r.variant_name,
+                materials=r.materials,
+                time_limit=r.time_limit,
+                steps=r.steps,
+                remarks=r.remarks,
+                legal_basis=r.legal_basis,
+                text=r.text,
+                source_file=file,
+                start_line=r.start,
+                end_line=r.end,
+            )
+        )
+    session.flush()
+
+    current: Optional[ServiceItem] = None
+    for seq, item in enumerate(b.parsed.items, start=1):
+        same_item = (
+            current is not None
+            and item.variant is not None
+            and current.name == item.name
+            and current.level == item.level
+        )
+        if not same_item:
+            code, inferred, basis = item.code, False, None
+            if code:
+                basis = "清单表格" if b.parsed.list_rows else "指南印有编码"
+            else:
+                code, basis = infer_code(item.name, printed)
+                inferred = code is not None
+            current = ServiceItem(
+                guide_id=guide.id,
+                seq=item.seq,
+                level=item.level,
+                main_code=item.main_code,
+                main_name=item.main_name,
+                code=code,
+                code_inferred=inferred,
+                code_basis=basis,
+                name=item.name,
+                source_file=file,
+                start_line=item.start,
+                end_line=item.end,
+            )
+            session.add(current)
+        else:
+            current.end_line = item.end
+        current.variants.append(_variant(item, seq, file, forms, b.parsed.list_rows))
+    session.flush()
+
+
+def _variant(
+    item: ParsedItem, seq: int, file: str, forms: Sequence[Form], rows: Sequence[ListTableRow]
+) -> Variant:
+    def text_of(key: str) -> str:
+        fb = item.field(key)
+        return extract.join_text(fb.lines) if fb else ""
+
+    v = Variant(
+        seq=seq,
+        name=item.variant,
+        title=item.title.strip(),
+        target=text_of("target") or None,
+        unit=text_of("unit") or None,
+        source_file=file,
+        start_line=item.start,
+        end_line=item.end,
+    )
+    v.fields = _field_rows(item, file)
+    v.steps = _steps(item.field("process"), file)
+    v.materials = _materials(item.field("materials"), file)
+    v.channels = _channels(item.field("channels"), file)
+    v.time_limits = _time_limits(item.field("time_limit"), file)
+    v.contacts = _contacts(item, file)
+
+    name_text = f"{item.name} {item.variant or ''} {item.title}"
+    scope = f"{name_text} {v.target or ''} {text_of('materials')}"
+    v.insurance_types = ",".join(tags("insurance_types", scope)) or None
+    v.personnel_categories = ",".join(tags("personnel_categories", f"{name_text} {v.target or ''}")) or None
+    v.applicant_types = ",".join(tags("applicant_types", scope)) or None
+    if not any(m.kind == "material" for m in v.materials):
+        every = " ".join(f.text for f in v.fields)
+        if re.search(r"按协议|按照协议|协议管理办法|协议约定", every):
+            v.materials_marker = "按协议"
+        elif re.search(r"无需(提供)?(任何)?材料|无需申请", every):
+            v.materials_marker = "无需材料"
+
+    row = _list_row_for(item, rows)
+    if row is not None:
+        if row.legal_basis:
+            v.legal_bases.append(
+                LegalBasis(text=row.legal_basis, source_file=file, start_line=row.start, end_line=row.end)
+            )
+        guide_limit = text_of("time_limit")
+        if guide_limit and row.time_limit and _limit_signature(guide_limit) != _limit_signature(row.time_limit):
+            v.conflicts.append(
+                Conflict(
+                    field="time_limit",
+                    this_text=guide_limit,
+                    other_text=row.time_limit,
+                    other_source=f"清单表格 {file}:{row.start}-{row.end}",
+                    source_file=file,
+                    start_line=item.field("time_limit").start,
+                    end_line=item.field("time_limit").end,
+                )
+            )
+    _link_forms(v, " ".join(f.text for f in v.fields if f.key in ("materials", "process", "flowchart")), forms)
+    return v
+
+
+def _write_regions(session: Session, manifest: Manifest, builds: Dict[str, GuideBuild], guides: Dict[str, Guide]) -> None:
+    for r in manifest.regions:
+        region = Region(key=r.key, name=r.name, province=r.province, level=r.level, parent=r.parent, caveat=r.caveat)
+        region.aliases = [RegionAlias(alias=a) for a in dict.fromkeys(r.aliases)]
+        region.guides = [
+            RegionGuide(guide=guides[str(g["guide"])], precedence=int(g["precedence"])) for g in r.guides
+        ]
+        for ref in r.consult:
+            b = builds[ref.guide]
+            lines = [(n, t) for n, t in b.lines if ref.start <= n <= ref.end]
+            region.consult.append(
+                RegionConsult(
+                    text=extract.join_text(lines),
+                    source_file=b.info.file,
+                    start_line=ref.start,
+                    end_line=ref.end,
+                )
+            )
+        session.add(region)
+
+
+def kb_texts(session: Session, guide: Guide) -> Iterable[str]:
+    """Every text the KB holds for one guide (what coverage is measured against)."""
+    file = guide.file
+    yield from session.scalars(select(ItemField.text).where(ItemField.source_file == file))
+    yield from session.scalars(select(ItemField.heading).where(ItemField.source_file == file))
+    yield from session.scalars(select(Variant.title).where(Variant.source_file == file))
+    yield from session.scalars(select(Form.title).where(Form.guide_id == guide.id))
+    yield from session.scalars(select(Form.text).where(Form.guide_id == guide.id))
+    yield from session.scalars(select(Document.title).where(Document.guide_id == guide.id))
+    yield from session.scalars(select(Document.text).where(Document.guide_id == guide.id))
+    yield from session.scalars(select(ListRow.text).where(ListRow.guide_id == guide.id))
+
+
+def build(engine: Optional[Engine] = None, manifest: Optional[Manifest] = None) -> BuildReport:
+    """Rebuild the whole KB from the sources. Returns counts, coverage and the time taken."""
+    started = time.perf_counter()
+    engine = engine or make_engine()
+    manifest = manifest or load_manifest()
+    builds = parse_guides(manifest)
+    by_key = {b.info.key: b for b in builds}
+    printed = _printed_codes(builds)
+
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    report = BuildReport(seconds=0.0)
+    with Session(engine, future=True) as session, session.begin():
+        guides: Dict[str, Guide] = {}
+        for b in builds:
+            g = Guide(
+                key=b.info.key,
+                file=b.info.file,
+                title=b.info.title,
+                issuer=b.info.issuer,
+                edition=b.info.edition,
+                date=b.info.date,
+                covers=b.info.covers,
+                sha256=b.info.sha256(),
+                line_count=len(b.lines),
+            )
+            session.add(g)
+            guides[b.info.key] = g
+        session.flush()
+        _write_regions(session, manifest, by_key, guides)
+        for c in load_corrections():
+            session.add(AppliedCorrection(source_file=c.file, line=c.line, wrong=c.wrong, right=c.right, reason=c.reason))
+        for b in builds:
+            _write_guide(session, b, guides[b.info.key], printed)
+        for b in builds:
+            g = guides[b.info.key]
+            cov = measure_coverage(b.lines, b.parsed, kb_texts(session, g))
+            g.coverage = cov.ratio
+            report.coverage[b.info.key] = cov
+            session.add_all(CoverageGap(source_file=g.file, line=n, text=t) for n, t in cov.gaps)
+        report.seconds = time.perf_counter() - started
+        session.add(
+            BuildInfo(
+                built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                fingerprint=fingerprint(manifest),
+                seconds=report.seconds,
+            )
+        )
+        for b in builds:
+            report.counts[b.info.key] = len(b.parsed.items)
+    return report
+
+
+def is_stale(engine: Optional[Engine] = None) -> bool:
+    """True when the KB is missing or was built from other sources/code than the current ones."""
+    engine = engine or make_engine()
+    try:
+        with Session(engine, future=True) as session:
+            info = session.scalars(select(BuildInfo)).first()
+    except Exception:  # no table yet: never built
+        return True
+    return info is None or info.fingerprint != fingerprint(load_manifest())

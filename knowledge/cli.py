@@ -1,0 +1,141 @@
+"""Command line: ``python -m knowledge build | export | show | stats``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from typing import List, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from knowledge import query
+from knowledge.render import render_record
+from knowledge.schema import CoverageGap, Guide, ServiceItem, Variant, make_engine
+
+#: Fields every variant should have; ``stats`` lists the variants missing one.
+EXPECTED_FIELDS = ("target", "channels", "process", "materials", "time_limit", "supervision", "evaluation")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from knowledge.build import build, is_stale  # imported here: only `build` needs the parsers
+
+    engine = make_engine()
+    if args.if_stale and not is_stale(engine):
+        print("knowledge base is up to date")
+        return 0
+    report = build(engine)
+    for key, cov in report.coverage.items():
+        print(f"{key}: {report.counts[key]} items, coverage {cov.covered_lines}/{cov.content_lines} = {cov.ratio:.2%}")
+    print(f"built in {report.seconds:.2f} s")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with Session(make_engine(), future=True) as session:
+        for guide in session.scalars(select(Guide).order_by(Guide.key)):
+            region = query.region_of_guide(session, guide)
+            if args.region and query.resolve_region(session, args.region) is not region:
+                continue
+            for v in query.variants(session, guide):
+                sys.stdout.write(json.dumps(query.variant_record(v, region), ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with Session(make_engine(), future=True) as session:
+        region = query.resolve_region(session, args.region)
+        if region is None:
+            names = "、".join(r.name for r in query.regions(session))
+            print(f"未找到地区“{args.region}”。知识库覆盖：{names}", file=sys.stderr)
+            return 2
+        found = query.find_variants(session, region, args.item)
+        if not found:
+            print(f"{region.name}的指南中没有与“{args.item}”匹配的事项。", file=sys.stderr)
+            return 1
+        for i, v in enumerate(found):
+            if i:
+                print("\n" + "─" * 40 + "\n")
+            print(render_record(query.variant_record(v, query.region_of_guide(session, v.item.guide))))
+        if region.caveat:
+            print(f"\n提示：{region.caveat}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with Session(make_engine(), future=True) as session:
+        print("地区 / 指南                         子项  业务办理项  材料  表格  覆盖率")
+        for region in query.regions(session):
+            guide = query.primary_guide(region)
+            items = session.scalar(select(func.count()).select_from(ServiceItem).where(ServiceItem.guide_id == guide.id))
+            vs = query.variants(session, guide)
+            mats = sum(1 for v in vs for m in v.materials if m.kind == "material")
+            forms = len({vf.form_id for v in vs for vf in v.forms})
+            levels = Counter(v.item.level for v in vs if v.item.level)
+            extra = f"  ({'、'.join(f'{k}{n}' for k, n in levels.items())})" if levels else ""
+            also = "、".join(rg.guide.key for rg in region.guides[1:])
+            also = f"  另依 {also}" if also else ""
+            print(
+                f"{region.name:<12}{guide.key}  {items:>5}  {len(vs):>9}  {mats:>5}  {len(guide_forms(session, guide)):>4}"
+                f"  {guide.coverage:.2%}{extra}{also}"
+            )
+        print()
+        print("缺少字段的事项：")
+        missing_any = False
+        for guide in session.scalars(select(Guide).order_by(Guide.key)):
+            for v in query.variants(session, guide):
+                missing = _missing_fields(v)
+                if missing:
+                    missing_any = True
+                    print(f"  {guide.key} #{v.seq} {v.title}: {'、'.join(missing)}")
+        if not missing_any:
+            print("  无")
+        print()
+        print("来源覆盖（内容行落入知识库的比例）：")
+        for guide in session.scalars(select(Guide).order_by(Guide.key)):
+            gaps = list(session.scalars(select(CoverageGap).where(CoverageGap.source_file == guide.file)))
+            print(f"  {guide.key} {guide.file}: {guide.coverage:.2%}，未落入 {len(gaps)} 行")
+            for gap in gaps[: args.gaps]:
+                print(f"      l.{gap.line}: {gap.text.strip()[:60]}")
+    return 0
+
+
+def guide_forms(session: Session, guide: Guide) -> List[int]:
+    from knowledge.schema import Form
+
+    return list(session.scalars(select(Form.id).where(Form.guide_id == guide.id)))
+
+
+def _missing_fields(v: Variant) -> List[str]:
+    have = {f.key for f in v.fields}
+    missing = []
+    for key in EXPECTED_FIELDS:
+        if key == "materials" and (v.materials_marker or any(m.kind == "material" for m in v.materials)):
+            continue
+        if key == "supervision" and ("supervision" in have or any(c.kind == "supervision" for c in v.contacts)):
+            continue
+        if key not in have:
+            missing.append(key)
+    return missing
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m knowledge", description="医保办事指南知识库")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("build", help="parse the guides into the KB database (idempotent)")
+    p.add_argument("--if-stale", action="store_true", help="skip when the KB matches sources and code")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("export", help="JSON lines: one record per service item / business variant per region")
+    p.add_argument("--region", help="only this region (name or alias)")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("show", help="one item in readable Chinese")
+    p.add_argument("region", help="region name or alias, e.g. 郴州 / 昆明 / 都匀")
+    p.add_argument("item", help="item code or (part of) its name, e.g. 002036004001 / 异地安置")
+    p.set_defaults(func=cmd_show)
+    p = sub.add_parser("stats", help="counts per region, items missing a field, source coverage")
+    p.add_argument("--gaps", type=int, default=5, help="uncovered lines to list per guide")
+    p.set_defaults(func=cmd_stats)
+    args = parser.parse_args(argv)
+    return args.func(args)

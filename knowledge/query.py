@@ -1,0 +1,210 @@
+"""Read API over the knowledge base: regions, items, and one flat record per business variant.
+
+Everything that shows KB facts (CLI export/show, later the assistant's actions) goes through here,
+so every channel sees the same facts with the same sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from knowledge.extract import norm
+from knowledge.schema import (
+    Guide,
+    Region,
+    RegionAlias,
+    RegionGuide,
+    ServiceItem,
+    Variant,
+    VariantForm,
+)
+
+_VARIANT_LOAD = (
+    selectinload(Variant.item).selectinload(ServiceItem.guide),
+    selectinload(Variant.fields),
+    selectinload(Variant.steps),
+    selectinload(Variant.materials),
+    selectinload(Variant.channels),
+    selectinload(Variant.time_limits),
+    selectinload(Variant.contacts),
+    selectinload(Variant.legal_bases),
+    selectinload(Variant.conflicts),
+    selectinload(Variant.forms).selectinload(VariantForm.form),
+)
+
+
+def resolve_region(session: Session, text: str) -> Optional[Region]:
+    """The region a place name maps to (郴州/北湖区 → 郴州市, 昆明 → 云南省, 都匀 → 贵州省(黔南州都匀市))."""
+    key = norm(text)
+    region = session.scalars(select(Region).where((Region.key == key) | (Region.name == key))).first()
+    if region:
+        return region
+    alias = session.scalars(select(RegionAlias).where(RegionAlias.alias == key)).first()
+    return alias.region if alias else None
+
+
+def regions(session: Session) -> List[Region]:
+    return list(session.scalars(select(Region).order_by(Region.id)))
+
+
+def primary_guide(region: Region) -> Guide:
+    return region.guides[0].guide
+
+
+def region_of_guide(session: Session, guide: Guide) -> Region:
+    """The region whose first-precedence guide this is (each guide has exactly one)."""
+    return session.scalars(
+        select(Region).join(RegionGuide).where(RegionGuide.guide_id == guide.id, RegionGuide.precedence == 1)
+    ).one()
+
+
+def variants(session: Session, guide: Optional[Guide] = None) -> List[Variant]:
+    """All business variants (of one guide), in guide order, with everything they hold loaded."""
+    stmt = select(Variant).join(ServiceItem).options(*_VARIANT_LOAD).order_by(ServiceItem.guide_id, Variant.seq)
+    if guide is not None:
+        stmt = stmt.where(ServiceItem.guide_id == guide.id)
+    return list(session.scalars(stmt))
+
+
+def find_variants(session: Session, region: Region, query: str) -> List[Variant]:
+    """Variants of the region's guides (by precedence) whose code, name or title matches ``query``."""
+    q = norm(query)
+    found: List[Variant] = []
+    for rg in region.guides:
+        for v in variants(session, rg.guide):
+            hay = [v.item.code or "", norm(v.item.name), norm(v.name or ""), norm(v.title)]
+            if q and (q == hay[0] or any(q in h for h in hay[1:])):
+                found.append(v)
+        if found:
+            return found
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Flat records
+
+
+@dataclass(frozen=True)
+class Sourced:
+    text: str
+    source: str
+
+
+def _numbered(variant: Variant) -> str:
+    """The materials list as the guide orders it, conditions kept, notes after the list."""
+    lines: List[str] = []
+    condition = None
+    n = 0
+    for m in variant.materials:
+        if m.kind != "material":
+            continue
+        if m.condition != condition:
+            condition = m.condition
+            if condition:
+                lines.append(f"{condition}：")
+            n = 0
+        n += 1
+        lines.append(f"{n}. {m.text}")
+    notes = [m.text for m in variant.materials if m.kind == "note"]
+    if notes:
+        lines.append("备注：" + "；".join(notes))
+    if not lines and variant.materials_marker:
+        lines.append(variant.materials_marker)
+    return "\n".join(lines)
+
+
+def field_text(variant: Variant, key: str) -> str:
+    return "\n".join(f.text for f in variant.fields if f.key == key)
+
+
+def variant_record(variant: Variant, region: Region) -> Dict[str, Any]:
+    """One export record: identity, every field as text, the structured parts and their sources.
+
+    The shape is an interface (``python -m knowledge export``): add keys, never rename them.
+    """
+    item = variant.item
+    guide = item.guide
+    tl = variant.time_limits
+    record: Dict[str, Any] = {
+        "region": region.name,
+        "region_key": region.key,
+        "guide": guide.key,
+        "guide_title": guide.title,
+        "source_file": variant.source_file,
+        "source": f"{variant.source_file}:{variant.start_line}-{variant.end_line}",
+        "level": item.level,
+        "main_code": item.main_code,
+        "main_name": item.main_name,
+        "code": item.code,
+        "code_inferred": item.code_inferred,
+        "code_basis": item.code_basis,
+        "name": item.name,
+        "variant": variant.name,
+        "title": variant.title,
+        "target": variant.target or "",
+        "unit": variant.unit or "",
+        "applicant_types": (variant.applicant_types or "").split(",") if variant.applicant_types else [],
+        "insurance_types": (variant.insurance_types or "").split(",") if variant.insurance_types else [],
+        "personnel_categories": (variant.personnel_categories or "").split(",")
+        if variant.personnel_categories
+        else [],
+        "channels": field_text(variant, "channels"),
+        "process": field_text(variant, "process"),
+        "materials": field_text(variant, "materials") or (variant.materials_marker or ""),
+        "materials_numbered": _numbered(variant),
+        "materials_marker": variant.materials_marker,
+        "time_limit": tl[0].text if tl else "",
+        "query": field_text(variant, "query"),
+        "consult": field_text(variant, "consult"),
+        "supervision": field_text(variant, "supervision")
+        or "；".join(c.text for c in variant.contacts if c.kind == "supervision"),
+        "contact": field_text(variant, "contact"),
+        "evaluation": field_text(variant, "evaluation"),
+        "legal_basis": "\n".join(lb.text for lb in variant.legal_bases),
+        "phones": sorted({p for c in variant.contacts if c.phones for p in c.phones.split("|")}),
+        "forms": [
+            {
+                "label": vf.form.label,
+                "title": vf.form.title,
+                "fields": vf.form.fields.split("|") if vf.form.fields else [],
+                "reference": vf.reference,
+                "source": vf.form.source,
+            }
+            for vf in variant.forms
+        ],
+        "structured": {
+            "steps": [{"title": s.title, "text": s.text, "source": s.source} for s in variant.steps],
+            "materials": [
+                {"kind": m.kind, "condition": m.condition, "text": m.text, "source": m.source}
+                for m in variant.materials
+            ],
+            "channels": [
+                {"kind": c.kind, "names": c.names.split("|") if c.names else [], "text": c.text, "source": c.source}
+                for c in variant.channels
+            ],
+            "time_limit": [
+                {"segment": t.segment, "condition": t.condition, "mode": t.mode, "unit": t.unit, "days": t.days}
+                for t in tl
+            ],
+            "contacts": [
+                {"kind": c.kind, "text": c.text, "phones": c.phones.split("|") if c.phones else [], "source": c.source}
+                for c in variant.contacts
+            ],
+            "legal_basis": [{"text": lb.text, "source": lb.source} for lb in variant.legal_bases],
+            "conflicts": [
+                {"field": c.field, "guide": c.this_text, "other": c.other_text, "other_source": c.other_source}
+                for c in variant.conflicts
+            ],
+        },
+        "fields": {
+            f.key: {"heading": f.heading, "text": f.text, "source": f.source}
+            for f in variant.fields
+            if f.key not in ("flowchart", "extra")
+        },
+        "flowchart": field_text(variant, "flowchart"),
+    }
+    return record
