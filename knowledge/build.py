@@ -229,6 +229,8 @@ def _time_limits(fb: Optional[FieldBlock], file: str) -> List[TimeLimit]:
     if fb is None:
         return []
     text = extract.join_text(fb.lines).replace("\n", "")
+    # A 备注 after the limit explains it; its numbers are not limits.
+    limit_part = re.split(r"备注[：:]", text, maxsplit=1)[0]
     return [
         TimeLimit(
             seq=i + 1,
@@ -242,7 +244,7 @@ def _time_limits(fb: Optional[FieldBlock], file: str) -> List[TimeLimit]:
             start_line=fb.start,
             end_line=fb.end,
         )
-        for i, s in enumerate(extract.parse_time_limit(text))
+        for i, s in enumerate(extract.parse_time_limit(limit_part))
     ]
 
 
@@ -491,7 +493,10 @@ def _variant(
     v.insurance_types = ",".join(tags("insurance_types", scope)) or None
     v.personnel_categories = ",".join(tags("personnel_categories", f"{name_text} {v.target or ''}")) or None
     v.applicant_types = ",".join(tags("applicant_types", scope)) or None
-    if not any(m.kind == "material" for m in v.materials):
+    if not any(m.kind == "material" for m in v.materials) or (
+        len(v.materials) == 1 and re.search(r"协议", v.materials[0].text)
+    ):
+        # No list, or a single "按…协议管理办法执行" sentence: say so explicitly.
         every = " ".join(f.text for f in v.fields)
         if re.search(r"按协议|按照协议|协议管理办法|协议约定", every):
             v.materials_marker = "按协议"
