@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, List, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 from knowledge.extract import norm
 from knowledge.parsers.base import ParsedGuide, SourceLine, generic_exclusion, is_page_number, strip_tags
@@ -53,6 +53,7 @@ class CoverageReport:
 def measure_coverage(lines: List[SourceLine], parsed: ParsedGuide, kb_texts: Iterable[str]) -> CoverageReport:
     """Coverage of one guide's (corrected) lines by the texts the KB holds for it."""
     blob = "\x00".join(norm(t) for t in kb_texts if t)
+    headings = _heading_lines(parsed)
     report = CoverageReport()
     for n, text in lines:
         reason = parsed.excluded.get(n) or generic_exclusion(text)
@@ -65,11 +66,30 @@ def measure_coverage(lines: List[SourceLine], parsed: ParsedGuide, kb_texts: Ite
         if not key:
             continue
         report.content_lines += 1
-        if key in blob:
+        if n in headings:
+            key = _value_after_heading(key, headings[n])
+        if not key or key in blob:
             report.covered_lines += 1
         else:
             report.gaps.append((n, text))
     return report
+
+
+def _heading_lines(parsed: ParsedGuide) -> Dict[int, str]:
+    """Line number -> field heading, for the lines that open a field of some item."""
+    return {fb.heading_line: norm(fb.heading) for item in parsed.items for fb in item.fields}
+
+
+def _value_after_heading(key: str, heading: str) -> str:
+    """What a heading line says beyond its heading: "六、办理时限：即时办结。" -> "即时办结。".
+
+    The KB stores the heading as the field's heading and the value as its text, so a heading
+    line is covered when its value is (its numbering, 一、 / （七） / 7、, carries no fact).
+    """
+    at = key.find(heading) if heading else -1
+    if at < 0:
+        return key
+    return key[at + len(heading) :].lstrip("：:")
 
 
 def summary(report: CoverageReport) -> Tuple[int, int, float]:

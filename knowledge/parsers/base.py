@@ -238,4 +238,8 @@ def accounted_lines(guide: ParsedGuide) -> Dict[int, str]:
 def unaccounted_lines(guide: ParsedGuide, lines: List[SourceLine]) -> List[SourceLine]:
     """Lines that are neither excluded nor placed in any record: facts the parse would lose."""
     where = accounted_lines(guide)
-    return [(n, t) for n, t in lines if n not in where and n not in guide.excluded]
+    return [
+        (n, t)
+        for n, t in lines
+        if n not in where and n not in guide.excluded and generic_exclusion(t) is None
+    ]
