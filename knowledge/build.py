@@ -360,8 +360,9 @@ def infer_code(name: str, printed: Dict[str, str]) -> Tuple[Optional[str], str]:
     return None, "无匹配"
 
 
-def _list_row_for(item: ParsedItem, rows: Sequence[ListTableRow]) -> Optional[ListTableRow]:
-    candidates = [r for r in rows if item.code and r.sub_code == item.code]
+def _list_row_for(item: ParsedItem, code: Optional[str], rows: Sequence[ListTableRow]) -> Optional[ListTableRow]:
+    """The list-table row of a guide variant: same sub-item code, most similar 业务办理项 name."""
+    candidates = [r for r in rows if code and r.sub_code == code]
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     want = norm(item.variant or item.name)
@@ -443,12 +444,13 @@ def _write_guide(session: Session, b: GuideBuild, guide: Guide, printed: Dict[st
             else:
                 code, basis = infer_code(item.name, printed)
                 inferred = code is not None
+            row = _list_row_for(item, code, b.parsed.list_rows)
             current = ServiceItem(
                 guide_id=guide.id,
                 seq=item.seq,
                 level=item.level,
-                main_code=item.main_code,
-                main_name=item.main_name,
+                main_code=item.main_code or (row.main_code if row else None),
+                main_name=item.main_name or (row.main_name if row else None),
                 code=code,
                 code_inferred=inferred,
                 code_basis=basis,
@@ -460,12 +462,17 @@ def _write_guide(session: Session, b: GuideBuild, guide: Guide, printed: Dict[st
             session.add(current)
         else:
             current.end_line = item.end
-        current.variants.append(_variant(item, seq, file, forms, b.parsed.list_rows))
+        current.variants.append(_variant(item, current.code, seq, file, forms, b.parsed.list_rows))
     session.flush()
 
 
 def _variant(
-    item: ParsedItem, seq: int, file: str, forms: Sequence[Form], rows: Sequence[ListTableRow]
+    item: ParsedItem,
+    code: Optional[str],
+    seq: int,
+    file: str,
+    forms: Sequence[Form],
+    rows: Sequence[ListTableRow],
 ) -> Variant:
     def text_of(key: str) -> str:
         fb = item.field(key)
@@ -498,12 +505,12 @@ def _variant(
     ):
         # No list, or a single "按…协议管理办法执行" sentence: say so explicitly.
         every = " ".join(f.text for f in v.fields)
-        if re.search(r"按协议|按照协议|协议管理办法|协议约定", every):
+        if re.search(r"按协议|按照协议|协议管理办法|协议约定|签订的协议执行", every):
             v.materials_marker = "按协议"
         elif re.search(r"无需(提供)?(任何)?材料|无需申请", every):
             v.materials_marker = "无需材料"
 
-    row = _list_row_for(item, rows)
+    row = _list_row_for(item, code, rows)
     if row is not None:
         if row.legal_basis:
             v.legal_bases.append(

@@ -162,7 +162,7 @@ def test_guizhou_facts(records):
     assert "0854-8191131" in find(records, "004", "异地安置退休人员备案")["phones"]
     assert "产假期间工资收入证明" in find(records, "004", "生育津贴支付")["materials"]
     assert find(records, "004", "医疗机构申请定点协议管理")["time_limit"].startswith("每年两次集中申报，90个工作日办结")
-    assert "由转入地经办机构受理并负责办结" in find(records, "004", "医疗保险关系转入")["process"]
+    assert "由转入地经办机构受理并负责办结" in find(records, "004", "医疗保险关系转出")["time_limit"]
     assert "23、24号窗口" in find(records, "004", "单位参保登记")["channels"]
 
 
