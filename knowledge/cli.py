@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from knowledge import query
 from knowledge.render import render_record
+from knowledge.parsers.base import FIELD_KEYS
 from knowledge.schema import CoverageGap, Guide, ServiceItem, Variant, make_engine
 
 #: Fields every variant should have; ``stats`` lists the variants missing one.
@@ -82,11 +83,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 f"  {guide.coverage:.2%}{extra}{also}"
             )
         print()
-        print("缺少字段的事项：")
+        print("缺少字段的事项（指南整体没有的栏目单列一行）：")
         missing_any = False
         for guide in session.scalars(select(Guide).order_by(Guide.key)):
-            for v in query.variants(session, guide):
-                missing = _missing_fields(v)
+            vs = query.variants(session, guide)
+            per_variant = [(v, _missing_fields(v)) for v in vs]
+            never = [k for k in EXPECTED_FIELDS if vs and all(k in m for _, m in per_variant)]
+            if never:
+                missing_any = True
+                names = "、".join(f"{k}（{FIELD_KEYS.get(k, k)}）" for k in never)
+                print(f"  {guide.key} 全部 {len(vs)} 项均无：{names}")
+            for v, missing in per_variant:
+                missing = [k for k in missing if k not in never]
                 if missing:
                     missing_any = True
                     print(f"  {guide.key} #{v.seq} {v.title}: {'、'.join(missing)}")
