@@ -41,7 +41,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             if args.region and query.resolve_region(session, args.region) is not region:
                 continue
             for v in query.variants(session, guide):
-                sys.stdout.write(json.dumps(query.variant_record(v, region), ensure_ascii=False) + "\n")
+                try:
+                    sys.stdout.write(json.dumps(query.variant_record(v, region), ensure_ascii=False) + "\n")
+                except BrokenPipeError:  # `export | head`: the reader has had enough
+                    sys.stderr.close()
+                    return 0
     return 0
 
 
@@ -62,6 +66,18 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(render_record(query.variant_record(v, query.region_of_guide(session, v.item.guide))))
         if region.caveat:
             print(f"\n提示：{region.caveat}")
+    return 0
+
+
+def cmd_nlu(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from knowledge import nlu_resources
+
+    out = Path(args.out) if args.out else nlu_resources.DEFAULT_DIR
+    with Session(make_engine(), future=True) as session:
+        for path, changed in nlu_resources.write(session, out):
+            print(f"{'written ' if changed else 'unchanged'} {path}")
     return 0
 
 
@@ -142,6 +158,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("region", help="region name or alias, e.g. 郴州 / 昆明 / 都匀")
     p.add_argument("item", help="item code or (part of) its name, e.g. 002036004001 / 异地安置")
     p.set_defaults(func=cmd_show)
+    p = sub.add_parser("nlu", help="generate the assistant's language resources from the KB")
+    p.add_argument("--out", default=None, help="output folder (default data/nlu/generated)")
+    p.set_defaults(func=cmd_nlu)
     p = sub.add_parser("stats", help="counts per region, items missing a field, source coverage")
     p.add_argument("--gaps", type=int, default=5, help="uncovered lines to list per guide")
     p.set_defaults(func=cmd_stats)

@@ -70,6 +70,36 @@ def variants(session: Session, guide: Optional[Guide] = None) -> List[Variant]:
     return list(session.scalars(stmt))
 
 
+def variants_of_item(session: Session, region: Region, key: str) -> List[Variant]:
+    """Variants of the item known as ``key`` (national code, else printed name) in a region.
+
+    The region's guides are tried in precedence order; the first guide that has the item answers
+    (郴州's own guide before the Hunan provincial one).
+    """
+    for rg in region.guides:
+        stmt = (
+            select(Variant)
+            .join(ServiceItem)
+            .options(*_VARIANT_LOAD)
+            .where(ServiceItem.guide_id == rg.guide_id)
+            .where((ServiceItem.code == key) | ((ServiceItem.code.is_(None)) & (ServiceItem.name == key)))
+            .order_by(Variant.seq)
+        )
+        found = list(session.scalars(stmt))
+        if found:
+            return found
+    return []
+
+
+def region_by_key(session: Session, key: str) -> Optional[Region]:
+    return session.scalars(select(Region).where(Region.key == key)).first()
+
+
+def consult_text(region: Region) -> str:
+    """Where the region's guide says to ask (its consult lines), with the source."""
+    return "；".join(c.text for c in region.consult)
+
+
 def find_variants(session: Session, region: Region, query: str) -> List[Variant]:
     """Variants of the region's guides (by precedence) whose code, name or title matches ``query``."""
     q = norm(query)

@@ -1,0 +1,194 @@
+"""Custom actions: thin — read slots and the message, ask the KB, format with ``actions.answers``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answers, selection
+from actions.kb_gateway import KnowledgeGateway, gateway
+
+logger = logging.getLogger(__name__)
+
+ASPECTS = tuple(answers.ASPECT_LABELS)
+_PHONE_RE = re.compile(r"0\d{2,3}-\d{7,8}|\b12333\b")
+
+
+def _entities(tracker: Tracker) -> Dict[str, str]:
+    """Entity values of the latest message, first per type."""
+    found: Dict[str, str] = {}
+    for e in tracker.latest_message.get("entities") or []:
+        found.setdefault(e.get("entity"), e.get("value"))
+    return found
+
+
+def _payload(value: str, **entities: str) -> str:
+    return f"/{value}{json.dumps(entities, ensure_ascii=False)}"
+
+
+def region_buttons(kb: KnowledgeGateway) -> List[Dict[str, str]]:
+    return [{"title": r.name, "payload": _payload("inform", region=r.key)} for r in kb.regions()]
+
+
+class AnswerFromKB(Action):
+    """Answer one aspect of one service item for one region, asking for what is missing."""
+
+    def __init__(self, kb: Optional[KnowledgeGateway] = None) -> None:
+        self._kb = kb
+
+    @property
+    def kb(self) -> KnowledgeGateway:
+        return self._kb or gateway()
+
+    def name(self) -> Text:
+        return "action_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        kb = self.kb
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        text = tracker.latest_message.get("text") or ""
+        ents = _entities(tracker)
+
+        aspect = intent if intent in ASPECTS else (tracker.get_slot("aspect") or "overview")
+        if intent == "human_handoff":
+            aspect = "human_handoff"
+        item = ents.get("service_item")
+        if not item and not text.startswith("/"):
+            ranked = kb.rank_items(text)
+            item = ranked[0][0] if ranked else None
+        previous_item = tracker.get_slot("service_item")
+        variant = ents.get("variant") or (tracker.get_slot("variant") if not item or item == previous_item else None)
+        item = item or previous_item
+        region_key = ents.get("region") or tracker.get_slot("region")
+        level = ents.get("level") or tracker.get_slot("level")
+        events: List[EventType] = [SlotSet("aspect", aspect)]
+
+        if aspect == "human_handoff":
+            return events + HumanHandoff.respond(kb, dispatcher, region_key)
+        if not item:
+            return events + KBSearch.respond(kb, dispatcher, text, region_key)
+        events.append(SlotSet("service_item", item))
+        region = kb.region(region_key)
+        if region is None:
+            dispatcher.utter_message(text=answers.region_prompt(), buttons=region_buttons(kb))
+            return events
+        events.append(SlotSet("region", region.key))
+
+        records = selection.by_level(kb.records(region.key, item), level if region.key == "xianan" else None)
+        if not records:
+            dispatcher.utter_message(text=answers.no_item_in_region(kb.item_name(item), region))
+            return events + [SlotSet("variant", None)]
+        hints = [ents[k] for k in ("personnel_category", "insurance_type", "applicant_type") if ents.get(k)]
+        chosen = selection.choose(records, text, variant, hints)
+        if len(chosen) > 1:
+            dispatcher.utter_message(
+                text=answers.choose_variant_prompt(kb.item_name(item), [selection.label(r) for r in chosen]),
+                buttons=[
+                    {"title": selection.label(r), "payload": _payload("inform", variant=selection.label(r))}
+                    for r in chosen
+                ],
+            )
+            return events + [SlotSet("variant", None)]
+        record = chosen[0]
+        focus = [h for h in hints] + [h.replace("人员", "") for h in hints]
+        dispatcher.utter_message(text=answers.answer(record, aspect, region, focus))
+        return events + [SlotSet("variant", selection.label(record))]
+
+
+class HumanHandoff(Action):
+    """Give the region's consult and supervision phones (people, not a bot, answer there)."""
+
+    def __init__(self, kb: Optional[KnowledgeGateway] = None) -> None:
+        self._kb = kb
+
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    @staticmethod
+    def respond(kb: KnowledgeGateway, dispatcher: CollectingDispatcher, region_key: Optional[str]) -> List[EventType]:
+        region = kb.region(region_key)
+        if region is None:
+            dispatcher.utter_message(text="好的，为您转人工咨询。请问您在哪个地区？", buttons=region_buttons(kb))
+            return [SlotSet("aspect", "human_handoff")]
+        phones = sorted(set(_PHONE_RE.findall(region.consult)))
+        consult = region.consult.replace("\n", " ")
+        lines = [f"{region.name}人工咨询渠道（以当地指南为准）：{consult}"]
+        if not phones:
+            lines.append("指南中没有列出具体电话号码，请到当地医保经办机构窗口咨询。")
+        if region.caveat:
+            lines.append(f"提示：{region.caveat}")
+        lines.append(f"来源：{region.consult_source}")
+        dispatcher.utter_message(text="\n".join(lines))
+        return [SlotSet("aspect", None)]
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        kb = self._kb or gateway()
+        region_key = _entities(tracker).get("region") or tracker.get_slot("region")
+        return self.respond(kb, dispatcher, region_key)
+
+
+class KBSearch(Action):
+    """Low confidence or no item: offer the best-matching items as buttons, else say what we cover."""
+
+    def __init__(self, kb: Optional[KnowledgeGateway] = None) -> None:
+        self._kb = kb
+
+    def name(self) -> Text:
+        return "action_kb_search"
+
+    @staticmethod
+    def respond(
+        kb: KnowledgeGateway, dispatcher: CollectingDispatcher, text: str, region_key: Optional[str]
+    ) -> List[EventType]:
+        ranked = kb.rank_items(text)[:4]
+        if ranked:
+            dispatcher.utter_message(
+                text="您想了解的是下面哪项业务？",
+                buttons=[
+                    {"title": kb.item_name(k), "payload": _payload("inform", service_item=k)} for k, _ in ranked
+                ],
+            )
+        else:
+            dispatcher.utter_message(text=answers.REPHRASE)
+        return []
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        kb = self._kb or gateway()
+        text = tracker.latest_message.get("text") or ""
+        return self.respond(kb, dispatcher, text, tracker.get_slot("region"))
+
+
+#: Out-of-scope topics and where to go instead (who handles it, never a made-up phone number).
+OUT_OF_SCOPE = (
+    (("公积金",), "住房公积金的缴存、提取和贷款由当地住房公积金管理中心办理"),
+    (("养老金", "养老保险", "退休金", "退休工资"), "养老保险和退休金的计算、发放由当地人力资源和社会保障部门（社保局）办理"),
+    (("失业金", "失业保险", "工伤"), "失业保险、工伤保险由当地人力资源和社会保障部门办理"),
+    (("驾照", "驾驶证", "违章", "车辆"), "驾驶证和交通违法由公安交通管理部门办理"),
+    (("户口", "身份证办理", "护照"), "户口和证件由公安机关办理"),
+    (("个税", "个人所得税", "发票"), "税务问题请咨询当地税务部门"),
+    (("商业保险", "理赔", "保险公司"), "商业保险的理赔请联系您投保的保险公司"),
+    (("挂号", "吃什么药", "看病", "症状", "怎么治"), "看病和用药请咨询医院或医生"),
+    (("天气",), "天气请查看天气预报"),
+)
+
+
+class OutOfScope(Action):
+    """Decline politely and say where to go instead."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        where = next((w for keys, w in OUT_OF_SCOPE if any(k in text for k in keys)), None)
+        lead = "这个问题不在医保经办服务范围内，我答不了。"
+        reply = lead + (f"{where}。" if where else "")
+        reply += "我可以帮您查医保参保登记、异地就医备案、门诊慢特病、报销、生育保险、医疗救助、定点申请等办事指南。"
+        dispatcher.utter_message(text=reply)
+        return []

@@ -1,0 +1,212 @@
+"""How answers read: one module, so every channel shows the same facts the same way.
+
+Every fact comes from a KB record (``knowledge.query.variant_record``) and every answer ends with
+its source (guide title and line range). Where the guide is silent, the answer says so and gives
+the region's consult channel instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+from actions.kb_gateway import RegionInfo
+
+ASPECT_LABELS: Dict[str, str] = {
+    "ask_materials": "办理材料（一次性告知）",
+    "ask_process": "办理流程",
+    "ask_time_limit": "办理时限",
+    "ask_channel": "办理渠道",
+    "ask_eligibility": "服务对象（谁可以办）",
+    "ask_contact": "咨询与监督电话",
+    "ask_legal_basis": "设定依据",
+    "ask_forms": "相关表格",
+    "overview": "办事要点",
+}
+
+_SOURCE_RE = re.compile(r"^(?P<file>[^:]+):(?P<start>\d+)-(?P<end>\d+)$")
+
+
+def source_line(record: Dict[str, Any], sources: Iterable[Optional[str]]) -> str:
+    """来源：《guide title》第a–b行 (several ranges joined), from "file:a-b" sources."""
+    ranges: List[str] = []
+    for src in sources:
+        m = _SOURCE_RE.match(src or "")
+        if m:
+            r = f"第{m['start']}–{m['end']}行" if m["start"] != m["end"] else f"第{m['start']}行"
+            if r not in ranges:
+                ranges.append(r)
+    if not ranges:
+        ranges = [f"第{record['source'].rsplit(':', 1)[-1].replace('-', '–')}行"]
+    return f"来源：《{record['guide_title']}》{'、'.join(ranges)}"
+
+
+def _field(record: Dict[str, Any], key: str) -> Optional[Dict[str, str]]:
+    f = record["fields"].get(key)
+    return f if f and f.get("text", "").strip() else None
+
+
+def heading(record: Dict[str, Any]) -> str:
+    name = record["name"] + (f" · {record['variant']}" if record.get("variant") else "")
+    level = f"（{record['level']}窗口）" if record.get("level") else ""
+    return f"【{record['region']} · {name}{level}】"
+
+
+def _missing(record: Dict[str, Any], label: str, region: RegionInfo) -> str:
+    consult = region.consult.replace("\n", " ")
+    return (
+        f"{heading(record)}\n《{record['guide_title']}》没有写明{label}。"
+        f"建议咨询当地医保经办机构：{consult}\n来源：{region.consult_source}"
+    )
+
+
+def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[str]:
+    """The full materials list, conditions and notes kept (一次性告知).
+
+    When ``focus`` words (e.g. 灵活就业) pick out condition groups, those groups come first and
+    the other groups are named, so the list stays complete without burying the asker's case.
+    """
+    mats = record["structured"]["materials"]
+    groups: List[tuple] = []  # (condition, [texts])
+    notes: List[str] = []
+    for m in mats:
+        if m["kind"] == "note":
+            notes.append(m["text"])
+            continue
+        if not groups or groups[-1][0] != m["condition"]:
+            groups.append((m["condition"], []))
+        groups[-1][1].append(m["text"])
+    if not groups:
+        text = record.get("materials_marker") or record.get("materials") or ""
+        return [text] if text else []
+    picked = [g for g in groups if g[0] and any(w and w in g[0] for w in focus)]
+    shown = picked + [g for g in groups if not g[0]] if picked else groups
+    lines: List[str] = []
+    for condition, texts in shown:
+        if condition:
+            lines.append(f"{condition.rstrip('：:')}：")
+        lines += [f"{i}. {t}" for i, t in enumerate(texts, 1)]
+    if picked:
+        others = [g[0].rstrip("：:") for g in groups if g not in picked and g[0]]
+        if others:
+            lines.append(f"（其他情形另有材料：{'；'.join(others)}。如需要请告诉我。）")
+    if notes:
+        lines.append("备注：" + "；".join(notes))
+    return lines
+
+
+def answer(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Sequence[str] = ()) -> str:
+    """The reply text for one aspect of one record."""
+    label = ASPECT_LABELS.get(aspect, ASPECT_LABELS["overview"])
+    body: List[str] = []
+    sources: List[Optional[str]] = []
+
+    def add_field(key: str, title: Optional[str] = None) -> bool:
+        f = _field(record, key)
+        if not f:
+            return False
+        body.append(f"{title}：{f['text']}" if title else f["text"])
+        sources.append(f["source"])
+        return True
+
+    if aspect == "ask_materials":
+        lines = materials_lines(record, focus)
+        if not lines:
+            return _missing(record, "办理材料", region)
+        body += lines
+        f = record["fields"].get("materials")
+        sources.append(f["source"] if f else None)
+        if record["forms"]:
+            body.append("相关表格：" + "；".join(_form_label(f) for f in record["forms"]))
+    elif aspect == "ask_time_limit":
+        if not add_field("time_limit"):
+            return _missing(record, "办理时限", region)
+        for c in record["structured"]["conflicts"]:
+            body.append(f"注意：同一文件的清单表格写的是“{c['other']}”（{c['other_source']}），以办事指南正文为准请向经办机构确认。")
+    elif aspect == "ask_process":
+        if not add_field("process"):
+            return _missing(record, "办理流程", region)
+    elif aspect == "ask_channel":
+        if not add_field("channels"):
+            return _missing(record, "办理渠道", region)
+        add_field("query", "查询方式")
+    elif aspect == "ask_eligibility":
+        if not add_field("target"):
+            return _missing(record, "服务对象", region)
+        add_field("unit", "受理单位")
+    elif aspect == "ask_contact":
+        found = [add_field(k, t) for k, t in (("contact", None), ("consult", "咨询方式"), ("supervision", "监督电话"))]
+        if not any(found) or not record["phones"]:
+            if not any(found):
+                return _missing(record, "咨询电话", region)
+            body.append(f"指南未列出具体电话号码。当地咨询渠道：{region.consult}".replace("\n", " "))
+            sources.append(region.consult_source)
+    elif aspect == "ask_legal_basis":
+        lb = record["structured"]["legal_basis"]
+        if not lb:
+            return _missing(record, "设定依据（法律政策依据）", region)
+        body += [x["text"] for x in lb]
+        sources += [x["source"] for x in lb]
+    elif aspect == "ask_forms":
+        if not record["forms"]:
+            named = sorted(set(re.findall(r"《[^》]*(?:表|书|单|卡)》", record.get("materials") or "")))
+            if not named:
+                return _missing(record, "需要填写的表格", region)
+            body.append("办理材料中要求的表格：" + "、".join(named))
+            body.append("本指南未附这些表格的样式，可到办理窗口领取。")
+            f = record["fields"].get("materials")
+            sources.append(f["source"] if f else None)
+        else:
+            for form in record["forms"]:
+                fields = "、".join(form["fields"][:12])
+                body.append(_form_label(form) + (f"（主要填写：{fields}）" if fields else ""))
+                sources.append(form["source"])
+    else:  # overview: what someone needs to go and do it
+        label = ASPECT_LABELS["overview"]
+        add_field("target", "服务对象")
+        add_field("channels", "办理渠道")
+        mats = materials_lines(record, focus)
+        if mats:
+            body.append("办理材料：\n" + "\n".join(mats))
+            f = record["fields"].get("materials")
+            sources.append(f["source"] if f else None)
+        add_field("time_limit", "办理时限")
+        if not body:
+            return _missing(record, "办事要点", region)
+    text = f"{heading(record)}{label}：\n" + "\n".join(body)
+    notes = _notes(record, region, "\n".join(body))
+    return text + ("\n" + notes if notes else "") + "\n" + source_line(record, sources)
+
+
+def _form_label(form: Dict[str, Any]) -> str:
+    return f"{form['title']}" + (f"（{form['label']}）" if form.get("label") else "")
+
+
+def _notes(record: Dict[str, Any], region: RegionInfo, body: str) -> str:
+    notes = []
+    if "XX" in body:
+        notes.append("注：原文中的“XX”为各地名称占位，请以当地实际名称为准。")
+    if region.caveat:
+        notes.append(f"提示：{region.caveat}")
+    return "\n".join(notes)
+
+
+def choose_variant_prompt(item_name: str, names: Sequence[str]) -> str:
+    return f"“{item_name}”在当地分为几种情况，请问您要办的是哪一种？"
+
+
+REPHRASE = (
+    "抱歉，我没听明白。能换个说法吗？比如“生育津贴要什么材料”“异地就医备案在哪办”“门诊慢特病多久办好”。"
+)
+
+
+def region_prompt() -> str:
+    return "各地的办理材料、时限和窗口不同，请问您在哪个地区办理？"
+
+
+def no_item_in_region(item_name: str, region: RegionInfo) -> str:
+    consult = region.consult.replace("\n", " ")
+    return (
+        f"{region.name}的办事指南中没有“{item_name}”这项业务。"
+        f"建议咨询当地医保经办机构：{consult}\n来源：{region.consult_source}"
+    )

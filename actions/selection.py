@@ -1,0 +1,68 @@
+"""Which of a region's records fits the question: 咸安 level, business variant, similar items.
+
+Pure functions over export-shaped records, so the dialogue logic is unit-testable without Rasa.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence
+
+from knowledge.matching import fold
+
+Record = Dict[str, Any]
+
+
+def label(record: Record) -> str:
+    """What tells a record apart from its siblings: the 业务办理项 name, else the item name."""
+    return record.get("variant") or record["name"]
+
+
+def by_level(records: Sequence[Record], level: Optional[str]) -> List[Record]:
+    """咸安 has the same item at 区级, 乡镇 and 村 windows: the asked level, else 区级."""
+    levels = {r.get("level") for r in records}
+    if len(levels) <= 1:
+        return list(records)
+    wanted = level if level in levels else ("区级" if "区级" in levels else None)
+    return [r for r in records if r.get("level") == wanted] or list(records)
+
+
+def _bigrams(text: str) -> set:
+    t = fold(text)
+    return {t[i : i + 2] for i in range(len(t) - 1)} | ({t} if len(t) == 1 else set())
+
+
+def choose(
+    records: Sequence[Record],
+    text: str,
+    variant: Optional[str] = None,
+    hints: Sequence[str] = (),
+) -> List[Record]:
+    """The records that fit best: one when the question decides it, several when it does not.
+
+    ``variant`` is a label the user picked (button) or carried from earlier turns; ``hints`` are
+    slot values of this message (personnel category, insurance type, applicant type).
+    """
+    if len(records) <= 1:
+        return list(records)
+    if variant:
+        exact = [r for r in records if label(r) == variant]
+        if exact:
+            return exact[:1]
+    labels = [label(r) for r in records]
+    grams = [_bigrams(lb) for lb in labels]
+    common = set.intersection(*grams) if grams else set()
+    # single characters that tell siblings apart (转入/转出): count them too
+    chars = [set(fold(lb)) for lb in labels]
+    common_chars = set.intersection(*chars) if chars else set()
+    asked = fold(text) + "".join(fold(h) for h in hints)
+    scores = []
+    for r, g, c in zip(records, grams, chars):
+        score = sum(2 for b in g - common if b in asked)
+        score += sum(1 for ch in c - common_chars if ch in asked)
+        tags = set(r.get("personnel_categories") or []) | set(r.get("insurance_types") or [])
+        score += sum(3 for h in hints if h in tags)
+        scores.append(score)
+    best = max(scores)
+    if best <= 0:
+        return list(records)
+    return [r for r, s in zip(records, scores) if s == best]

@@ -1,0 +1,1 @@
+"""The Rasa side of the assistant: custom NLU components, channels, domain and endpoints."""
