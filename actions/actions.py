@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers, selection
+from actions import answers, cues, selection
 from actions.kb_gateway import KnowledgeGateway, gateway
 
 logger = logging.getLogger(__name__)
@@ -50,19 +50,32 @@ class AnswerFromKB(Action):
         return "action_answer"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        kb = self.kb
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        return self.respond(dispatcher, tracker, intent)
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> List[EventType]:
+        """The answer for ``intent`` (the classifier's, or the best guess after a low-confidence turn)."""
+        kb = self.kb
         text = tracker.latest_message.get("text") or ""
         ents = _entities(tracker)
+        previous_aspect = tracker.get_slot("aspect")
+        previous_item = tracker.get_slot("service_item")
 
-        aspect = intent if intent in ASPECTS else (tracker.get_slot("aspect") or "overview")
-        if intent == "human_handoff":
-            aspect = "human_handoff"
         item = ents.get("service_item")
         if not item and not text.startswith("/"):
             ranked = kb.rank_items(text)
             item = ranked[0][0] if ranked else None
-        previous_item = tracker.get_slot("service_item")
+        # A follow-up without aspect words ("是新员工入职的", "那灵活就业的呢？", "郴州呢？") keeps the
+        # earlier aspect; a new aspect word or a fresh question changes it.
+        follow_up = previous_aspect and previous_item and not cues.has_aspect_cue(text)
+        if intent == "human_handoff":
+            aspect = "human_handoff"
+        elif follow_up and (intent == "inform" or intent in ASPECTS or not item or item == previous_item):
+            aspect = previous_aspect
+        elif intent in ASPECTS:
+            aspect = intent
+        else:
+            aspect = cues.cued_aspect(text) or previous_aspect or "overview"
         variant = ents.get("variant") or (tracker.get_slot("variant") if not item or item == previous_item else None)
         item = item or previous_item
         region_key = ents.get("region") or tracker.get_slot("region")
@@ -71,21 +84,25 @@ class AnswerFromKB(Action):
 
         if aspect == "human_handoff":
             return events + HumanHandoff.respond(kb, dispatcher, region_key)
+        region = kb.region(region_key)
         if not item:
+            if region is not None and ents.get("region"):
+                dispatcher.utter_message(text=answers.region_noted(region))
+                return events + [SlotSet("region", region.key)]
             return events + KBSearch.respond(kb, dispatcher, text, region_key)
         events.append(SlotSet("service_item", item))
-        region = kb.region(region_key)
         if region is None:
             dispatcher.utter_message(text=answers.region_prompt(), buttons=region_buttons(kb))
             return events
         events.append(SlotSet("region", region.key))
 
-        records = selection.by_level(kb.records(region.key, item), level if region.key == "xianan" else None)
+        records = kb.records(region.key, item) or kb.related_records(region.key, item)
+        records = selection.by_level(records, level if region.key == "xianan" else None)
         if not records:
             dispatcher.utter_message(text=answers.no_item_in_region(kb.item_name(item), region))
             return events + [SlotSet("variant", None)]
         hints = [ents[k] for k in ("personnel_category", "insurance_type", "applicant_type") if ents.get(k)]
-        chosen = selection.choose(records, text, variant, hints)
+        chosen = selection.choose(records, text, variant, hints, kb.variant_words)
         if len(chosen) > 1:
             dispatcher.utter_message(
                 text=answers.choose_variant_prompt(kb.item_name(item), [selection.label(r) for r in chosen]),
@@ -96,7 +113,7 @@ class AnswerFromKB(Action):
             )
             return events + [SlotSet("variant", None)]
         record = chosen[0]
-        focus = [h for h in hints] + [h.replace("人员", "") for h in hints]
+        focus = list(hints) + [h.replace("人员", "") for h in hints]
         dispatcher.utter_message(text=answers.answer(record, aspect, region, focus))
         return events + [SlotSet("variant", selection.label(record))]
 
@@ -159,18 +176,50 @@ class KBSearch(Action):
         return []
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        """A low-confidence turn: use the KB's own evidence before giving up.
+
+        The text names an item or a region (or continues a conversation about one): answer with the
+        classifier's best real guess as the aspect. Out-of-scope words: decline. Else offer items.
+        """
         kb = self._kb or gateway()
         text = tracker.latest_message.get("text") or ""
+        ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []]
+        guess = next((i for i in ranking if i and i != "nlu_fallback"), None)
+        ents = _entities(tracker)
+        if not text.strip():
+            dispatcher.utter_message(text=answers.EMPTY)
+            return []
+        if OutOfScope.topic(text) and not kb.rank_items(text):
+            return OutOfScope().run(dispatcher, tracker, domain)
+        if kb.rank_items(text) or ents.get("region") or (tracker.get_slot("service_item") and guess in (*ASPECTS, "inform")):
+            intent = guess if guess in (*ASPECTS, "inform") else (cues.cued_aspect(text) or "inform")
+            return AnswerFromKB(kb).respond(dispatcher, tracker, intent)
+        if guess in SMALL_TALK and cues.cued_aspect(text) is None:
+            dispatcher.utter_message(response=SMALL_TALK[guess])
+            return []
         return self.respond(kb, dispatcher, text, tracker.get_slot("region"))
 
+
+#: Small talk a low-confidence turn may still be (the classifier's best guess decides).
+SMALL_TALK = {
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thanks": "utter_thanks",
+    "bot_challenge": "utter_bot_challenge",
+    "affirm": "utter_affirm_ack",
+    "deny": "utter_deny_ack",
+}
 
 #: Out-of-scope topics and where to go instead (who handles it, never a made-up phone number).
 OUT_OF_SCOPE = (
     (("公积金",), "住房公积金的缴存、提取和贷款由当地住房公积金管理中心办理"),
     (("养老金", "养老保险", "退休金", "退休工资"), "养老保险和退休金的计算、发放由当地人力资源和社会保障部门（社保局）办理"),
     (("失业金", "失业保险", "工伤"), "失业保险、工伤保险由当地人力资源和社会保障部门办理"),
-    (("驾照", "驾驶证", "违章", "车辆"), "驾驶证和交通违法由公安交通管理部门办理"),
+    (("驾照", "驾驶证", "违章", "车辆", "上牌", "电动车"), "驾驶证、车辆和交通违法由公安交通管理部门办理"),
     (("户口", "身份证办理", "护照"), "户口和证件由公安机关办理"),
+    (("疫苗",), "疫苗接种请咨询当地社区卫生服务中心或疾控部门"),
+    (("作文", "作业", "翻译", "志愿", "高考"), "学习和写作类问题不在我的服务范围"),
+    (("修路", "补助怎么申请", "低保怎么申请", "准生证"), "请咨询当地乡镇（街道）或相关主管部门"),
     (("个税", "个人所得税", "发票"), "税务问题请咨询当地税务部门"),
     (("商业保险", "理赔", "保险公司"), "商业保险的理赔请联系您投保的保险公司"),
     (("挂号", "吃什么药", "看病", "症状", "怎么治"), "看病和用药请咨询医院或医生"),
@@ -184,9 +233,18 @@ class OutOfScope(Action):
     def name(self) -> Text:
         return "action_out_of_scope"
 
+    @staticmethod
+    def topic(text: str) -> Optional[str]:
+        """Where to go instead, when the text names a topic we know is not 医保经办."""
+        return next((w for keys, w in OUT_OF_SCOPE if any(k in text for k in keys)), None)
+
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
-        where = next((w for keys, w in OUT_OF_SCOPE if any(k in text for k in keys)), None)
+        where = self.topic(text)
+        kb = gateway()
+        if where is None and kb.rank_items(text) and cues.cued_aspect(text):
+            # The classifier said out of scope, but the words name a KB item and an aspect.
+            return AnswerFromKB(kb).respond(dispatcher, tracker, cues.cued_aspect(text) or "inform")
         lead = "这个问题不在医保经办服务范围内，我答不了。"
         reply = lead + (f"{where}。" if where else "")
         reply += "我可以帮您查医保参保登记、异地就医备案、门诊慢特病、报销、生育保险、医疗救助、定点申请等办事指南。"

@@ -200,6 +200,13 @@ REPHRASE = (
 )
 
 
+EMPTY = "您好像没有输入内容。请直接说您要办的医保业务，比如“异地就医备案要什么材料”。"
+
+
+def region_noted(region: RegionInfo) -> str:
+    return f"好的，按{region.name}的办事指南为您解答。请问想了解哪项医保业务？比如参保登记、异地就医备案、生育津贴、门诊慢特病、报销等。"
+
+
 def region_prompt() -> str:
     return "各地的办理材料、时限和窗口不同，请问您在哪个地区办理？"
 

@@ -6,6 +6,7 @@ gateway runs a few indexed queries, so an edited KB shows in the next answer wit
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
@@ -15,8 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from knowledge import query
-from knowledge.matching import PhraseIndex
-from knowledge.nlu_resources import build_indexes, item_names
+from knowledge.matching import PhraseIndex, fold, load_colloquial
+from knowledge.nlu_resources import build_indexes, derived_names, item_names
 from knowledge.schema import Region, make_engine
 
 
@@ -39,6 +40,8 @@ class KnowledgeGateway:
         self._indexes: Optional[Dict[str, PhraseIndex]] = None
         self._names: Dict[str, str] = {}
         self._regions: Dict[str, RegionInfo] = {}
+        self._all_names: Dict[str, List[str]] = {}
+        self.variant_words: Dict[str, str] = {}
 
     # -- start-up -------------------------------------------------------------------------------
     def _ensure(self) -> None:
@@ -49,8 +52,11 @@ class KnowledgeGateway:
                 return
             self._engine = self._engine or make_engine()
             with Session(self._engine, future=True) as session:
-                indexes = build_indexes(session)
-                self._names = {k: v[0] for k, v in item_names(session).items()}
+                colloquial = load_colloquial()
+                indexes = build_indexes(session, colloquial)
+                self.variant_words = {str(k): str(v) for k, v in (colloquial.get("variant_words") or {}).items()}
+                self._all_names = item_names(session)
+                self._names = {k: v[0] for k, v in self._all_names.items()}
                 for region in session.scalars(select(Region).order_by(Region.id)):
                     self._regions[region.key] = RegionInfo(
                         key=region.key,
@@ -102,6 +108,43 @@ class KnowledgeGateway:
                 query.variant_record(v, query.region_of_guide(session, v.item.guide))
                 for v in query.variants_of_item(session, region, item_key)
             ]
+
+    def related_records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
+        """Records of the region's item that INCLUDES the asked one, when the region merged it.
+
+        湖南 2025 folds 产前检查费/计划生育医疗费 into “生育医疗待遇支付（含产前检查费、…）” and
+        一次性生育补助金 into “生育津贴支付（含一次性生育补助金）”: found by the asked item's core
+        name inside another item's printed title.
+        """
+        self._ensure()
+        cores = set()
+        for name in self._all_names.get(item_key, [item_key]):
+            for form in [name, *derived_names(name)]:
+                core = re.sub(r"(?:费支付|支付|费)$", "", form)
+                if len(core) >= 4:
+                    cores.add(fold(core))
+        for key, texts in self._region_titles(region_key).items():
+            if key != item_key and any(c in fold(t) for t in texts for c in cores):
+                return self.records(region_key, key)
+        return []
+
+    def _region_titles(self, region_key: str) -> Dict[str, List[str]]:
+        """Item key → item name and variant titles, for the region's guides."""
+        from knowledge.schema import ServiceItem, Variant
+
+        engine = self._engine or make_engine()
+        result: Dict[str, List[str]] = {}
+        with Session(engine, future=True) as session:
+            region = query.region_by_key(session, region_key)
+            for rg in region.guides if region else []:
+                rows = session.execute(
+                    select(ServiceItem.code, ServiceItem.name, Variant.title)
+                    .join(Variant, Variant.item_id == ServiceItem.id)
+                    .where(ServiceItem.guide_id == rg.guide_id)
+                )
+                for code, name, title in rows:
+                    result.setdefault(code or name, [name]).append(title)
+        return result
 
     def items_in_region(self, region_key: str) -> List[str]:
         """Item keys the region's guides hold (for "which items do you have" and search)."""

@@ -31,11 +31,17 @@ def _bigrams(text: str) -> set:
     return {t[i : i + 2] for i in range(len(t) - 1)} | ({t} if len(t) == 1 else set())
 
 
+def expand(text: str, variant_words: Dict[str, str]) -> str:
+    """The text plus the guide's words for what people say (转进来 → 转入), for variant choice."""
+    return text + "".join(v for k, v in variant_words.items() if k in text)
+
+
 def choose(
     records: Sequence[Record],
     text: str,
     variant: Optional[str] = None,
     hints: Sequence[str] = (),
+    variant_words: Optional[Dict[str, str]] = None,
 ) -> List[Record]:
     """The records that fit best: one when the question decides it, several when it does not.
 
@@ -48,6 +54,10 @@ def choose(
         exact = [r for r in records if label(r) == variant]
         if exact:
             return exact[:1]
+    named = [r for r in records if fold(label(r)) in fold(text)]
+    if len(named) == 1:  # the question names one variant outright (在职转退休)
+        return named
+    text = expand(text, variant_words or {})
     labels = [label(r) for r in records]
     grams = [_bigrams(lb) for lb in labels]
     common = set.intersection(*grams) if grams else set()

@@ -128,9 +128,10 @@ class PhraseIndex:
             )
             if not inside:
                 kept.append(h)
+        # Several independent hits for one value add up (城乡居民 + 暂停参保 beats 暂停参保 alone).
         scores: Dict[str, float] = {}
         for h in kept:
-            scores[h.value] = max(scores.get(h.value, 0.0), h.score)
+            scores[h.value] = scores.get(h.value, 0.0) + h.score
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def best(self, text: str) -> Optional[str]:

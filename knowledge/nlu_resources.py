@@ -49,17 +49,43 @@ def _clean_name(name: str) -> str:
 
 
 def item_names(session: Session) -> Dict[str, List[str]]:
-    """Item value → official names (item and variant names), shortest first."""
-    names: Dict[str, Set[str]] = {}
+    """Item value → official names: item names first (shortest first), then variant names."""
+    items: Dict[str, Set[str]] = {}
+    variants: Dict[str, Set[str]] = {}
     for item, variant_name in session.execute(
         select(ServiceItem, Variant.name).join(Variant, Variant.item_id == ServiceItem.id)
     ):
         key = item_key(item.code, item.name)
-        bucket = names.setdefault(key, set())
-        bucket.add(_clean_name(item.name))
+        items.setdefault(key, set()).add(_clean_name(item.name))
         if variant_name:
-            bucket.add(_clean_name(variant_name))
-    return {k: sorted(v, key=lambda s: (len(s), s)) for k, v in names.items()}
+            variants.setdefault(key, set()).add(_clean_name(variant_name))
+    order = lambda s: (len(s), s)  # noqa: E731
+    return {
+        k: sorted(v, key=order) + sorted(variants.get(k, set()) - v, key=order) for k, v in items.items()
+    }
+
+
+#: Words that end many official names and that people leave out: 单位参保信息变更(登记).
+_GENERIC_TAIL = re.compile(r"(?:手续办理|办理|登记|支付|申请|申报|手续|认定|管理)$")
+_BRACKETED = re.compile(r"[（(]([^）)]*)[）)]")
+
+
+def derived_names(name: str) -> List[str]:
+    """Shorter forms of an official name people actually type.
+
+    "单位参保信息变更登记" → "单位参保信息变更"; "职工减少登记（暂停参保）" → "职工减少", "暂停参保";
+    "基本医疗保险参保人员享受门诊慢特病病种待遇认定" → "门诊慢特病病种待遇".
+    """
+    forms: List[str] = []
+    inner = [m for m in _BRACKETED.findall(name) if len(m) >= 4 and not m.startswith("含")]
+    bare = _BRACKETED.sub("", name)
+    for candidate in [bare, *inner]:
+        core = _GENERIC_TAIL.sub("", candidate)
+        core = re.sub(r"^(?:基本医疗保险参保人员享受|基本医疗保险|参保人员享受|医疗保险)", "", core)
+        for form in (candidate, core):
+            if len(form) >= 4 and form != name and form not in forms:
+                forms.append(form)
+    return forms
 
 
 def build_indexes(session: Session, colloquial: Optional[dict] = None) -> Dict[str, PhraseIndex]:
@@ -69,6 +95,8 @@ def build_indexes(session: Session, colloquial: Optional[dict] = None) -> Dict[s
     for key, official in names.items():
         for name in official:
             items.add(name, key, OFFICIAL)
+            for short in derived_names(name):
+                items.add(short, key, OFFICIAL * 0.9)
     for code, spec in (colloquial.get("items") or {}).items():
         _add_spec(items, str(code), spec or {})
     for name, spec in (colloquial.get("named_items") or {}).items():

@@ -1,0 +1,32 @@
+"""Words that show which aspect a message asks about.
+
+DIET decides the intent; these cues only answer a narrower question: does a follow-up such as
+"是新员工入职的" or "那灵活就业的呢？" ask something new, or does it keep the earlier aspect?
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+ASPECT_CUES = {
+    "ask_materials": r"材料|资料|证件|证明|带(?:什么|啥|哪)|准备|提交|提供|交(?:什么|啥|哪些)|复印件|原件|单据|发票|照片",
+    "ask_time_limit": r"多久|几天|多长时间|时限|多少天|什么时候|啥时候|到账|工作日|多快|当天",
+    "ask_channel": r"哪里|哪儿|在哪|去哪|窗口|网上|线上|手机|APP|app|公众号|网站|小程序|跑|地点",
+    "ask_process": r"流程|步骤|怎么办|咋办|怎么弄|咋弄|怎么操作|手续|程序|怎么申请|如何办",
+    "ask_eligibility": r"能不能|可不可以|能否|可以吗|能吗|符合|条件|哪些人|谁可以|谁能|资格|享受|报多少|给多少",
+    "ask_contact": r"电话|热线|投诉|举报|联系|号码|咨询",
+    "ask_legal_basis": r"依据|政策|文件|法律|规定|处罚|法规",
+    "ask_forms": r"表格|申请表|样表|模板|承诺书|下载|哪张表|什么表|啥表",
+}
+_COMPILED = {k: re.compile(v) for k, v in ASPECT_CUES.items()}
+
+
+def has_aspect_cue(text: str) -> bool:
+    return any(p.search(text) for p in _COMPILED.values())
+
+
+def cued_aspect(text: str) -> Optional[str]:
+    """The single aspect the words point to, when exactly one does."""
+    found = [k for k, p in _COMPILED.items() if p.search(text)]
+    return found[0] if len(found) == 1 else None
