@@ -17,6 +17,8 @@ from actions.kb_gateway import KnowledgeGateway, gateway
 logger = logging.getLogger(__name__)
 
 ASPECTS = tuple(answers.ASPECT_LABELS)
+#: Below this classifier confidence, unambiguous aspect words (多久 / 材料 / 电话 …) decide.
+CUE_OVERRIDES_BELOW = 0.9
 _PHONE_RE = re.compile(r"0\d{2,3}-\d{7,8}|\b12333\b")
 
 
@@ -65,6 +67,13 @@ class AnswerFromKB(Action):
         if not item and not text.startswith("/"):
             ranked = kb.rank_items(text)
             item = ranked[0][0] if ranked else None
+        # "异地就医备案" names five items and no single one: ask which rather than guess.
+        group = kb.group(text) if not item and not text.startswith("/") else None
+        group = group or (tracker.get_slot("item_group") if not item else None)
+        confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
+        cued = cues.cued_aspect(text)
+        if intent in ASPECTS and cued and cued != intent and confidence < CUE_OVERRIDES_BELOW:
+            intent = cued  # the classifier hesitates and the words are unambiguous
         # A follow-up without aspect words ("是新员工入职的", "那灵活就业的呢？", "郴州呢？") keeps the
         # earlier aspect; a new aspect word or a fresh question changes it.
         follow_up = previous_aspect and previous_item and not cues.has_aspect_cue(text)
@@ -85,7 +94,19 @@ class AnswerFromKB(Action):
         if aspect == "human_handoff":
             return events + HumanHandoff.respond(kb, dispatcher, region_key)
         region = kb.region(region_key)
+        if not item and group:
+            if region is None:
+                dispatcher.utter_message(text=answers.region_prompt(), buttons=region_buttons(kb))
+                return events + [SlotSet("item_group", group), SlotSet("awaiting", "region")]
+            present = [k for k in kb.groups[group] if kb.has_item(region.key, k)]
+            dispatcher.utter_message(
+                text=answers.choose_item_prompt(group, region),
+                buttons=[{"title": kb.item_name(k), "payload": _payload("inform", service_item=k)} for k in present],
+            )
+            return events + [SlotSet("region", region.key), SlotSet("item_group", None), SlotSet("awaiting", "item")]
         if not item:
+            if OutOfScope.topic(text):
+                return events + OutOfScope.decline(dispatcher, text)
             if region is not None and ents.get("region"):
                 dispatcher.utter_message(text=answers.region_noted(region))
                 return events + [SlotSet("region", region.key)]
@@ -93,8 +114,8 @@ class AnswerFromKB(Action):
         events.append(SlotSet("service_item", item))
         if region is None:
             dispatcher.utter_message(text=answers.region_prompt(), buttons=region_buttons(kb))
-            return events
-        events.append(SlotSet("region", region.key))
+            return events + [SlotSet("awaiting", "region")]
+        events += [SlotSet("region", region.key), SlotSet("item_group", None)]
 
         records = kb.records(region.key, item) or kb.related_records(region.key, item)
         records = selection.by_level(records, level if region.key == "xianan" else None)
@@ -111,11 +132,11 @@ class AnswerFromKB(Action):
                     for r in chosen
                 ],
             )
-            return events + [SlotSet("variant", None)]
+            return events + [SlotSet("variant", None), SlotSet("awaiting", "variant")]
         record = chosen[0]
         focus = list(hints) + [h.replace("人员", "") for h in hints]
         dispatcher.utter_message(text=answers.answer(record, aspect, region, focus))
-        return events + [SlotSet("variant", selection.label(record))]
+        return events + [SlotSet("variant", selection.label(record)), SlotSet("awaiting", None)]
 
 
 class HumanHandoff(Action):
@@ -190,8 +211,9 @@ class KBSearch(Action):
             dispatcher.utter_message(text=answers.EMPTY)
             return []
         if OutOfScope.topic(text) and not kb.rank_items(text):
-            return OutOfScope().run(dispatcher, tracker, domain)
-        if kb.rank_items(text) or ents.get("region") or (tracker.get_slot("service_item") and guess in (*ASPECTS, "inform")):
+            return OutOfScope.decline(dispatcher, text)
+        continues = tracker.get_slot("service_item") and (guess in (*ASPECTS, "inform") or cues.cued_aspect(text))
+        if kb.rank_items(text) or kb.group(text) or ents.get("region") or continues:
             intent = guess if guess in (*ASPECTS, "inform") else (cues.cued_aspect(text) or "inform")
             return AnswerFromKB(kb).respond(dispatcher, tracker, intent)
         if guess in SMALL_TALK and cues.cued_aspect(text) is None:
@@ -238,15 +260,43 @@ class OutOfScope(Action):
         """Where to go instead, when the text names a topic we know is not 医保经办."""
         return next((w for keys, w in OUT_OF_SCOPE if any(k in text for k in keys)), None)
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        where = self.topic(text)
-        kb = gateway()
-        if where is None and kb.rank_items(text) and cues.cued_aspect(text):
-            # The classifier said out of scope, but the words name a KB item and an aspect.
-            return AnswerFromKB(kb).respond(dispatcher, tracker, cues.cued_aspect(text) or "inform")
-        lead = "这个问题不在医保经办服务范围内，我答不了。"
-        reply = lead + (f"{where}。" if where else "")
+    @staticmethod
+    def decline(dispatcher: CollectingDispatcher, text: str) -> List[EventType]:
+        where = OutOfScope.topic(text)
+        reply = "这个问题不在医保经办服务范围内，我答不了。" + (f"{where}。" if where else "")
         reply += "我可以帮您查医保参保登记、异地就医备案、门诊慢特病、报销、生育保险、医疗救助、定点申请等办事指南。"
         dispatcher.utter_message(text=reply)
+        return []
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        kb = gateway()
+        if self.topic(text) is None and kb.rank_items(text) and cues.cued_aspect(text):
+            # The classifier said out of scope, but the words name a KB item and an aspect.
+            return AnswerFromKB(kb).respond(dispatcher, tracker, cues.cued_aspect(text) or "inform")
+        return self.decline(dispatcher, text)
+
+
+class PersonalLookup(Action):
+    """Status / enrollment questions. Identity-checked lookups arrive with the casework store; until
+    then say so. A reply that really continues a KB conversation ("我交的是职工医保" after a choice,
+    "暂停参保的话交什么") is answered from the KB instead."""
+
+    def __init__(self, kb: Optional[KnowledgeGateway] = None) -> None:
+        self._kb = kb
+
+    def name(self) -> Text:
+        return "action_personal_lookup"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        kb = self._kb or gateway()
+        text = tracker.latest_message.get("text") or ""
+        ents = _entities(tracker)
+        awaiting = tracker.get_slot("awaiting")
+        cued = cues.cued_aspect(text)
+        if awaiting and set(ents) & {"region", "variant", "service_item", "personnel_category", "insurance_type"}:
+            return AnswerFromKB(kb).respond(dispatcher, tracker, "inform")
+        if cued and cued != "ask_eligibility" and (kb.rank_items(text) or tracker.get_slot("service_item")):
+            return AnswerFromKB(kb).respond(dispatcher, tracker, cued)
+        dispatcher.utter_message(text=answers.LOOKUP_UNAVAILABLE)
         return []

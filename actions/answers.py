@@ -200,11 +200,20 @@ REPHRASE = (
 )
 
 
+LOOKUP_UNAVAILABLE = (
+    "个人办件进度和参保状态查询需要核验身份，该功能正在接入中。您可以先通过当地医保经办窗口或线上服务平台查询；"
+    "也可以问我“参保信息查询在哪办”。"
+)
+
 EMPTY = "您好像没有输入内容。请直接说您要办的医保业务，比如“异地就医备案要什么材料”。"
 
 
 def region_noted(region: RegionInfo) -> str:
     return f"好的，按{region.name}的办事指南为您解答。请问想了解哪项医保业务？比如参保登记、异地就医备案、生育津贴、门诊慢特病、报销等。"
+
+
+def choose_item_prompt(group: str, region: RegionInfo) -> str:
+    return f"“{group}”在{region.name}分为以下几项，请问您要办的是哪一项？"
 
 
 def region_prompt() -> str:

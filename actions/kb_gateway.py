@@ -42,6 +42,7 @@ class KnowledgeGateway:
         self._regions: Dict[str, RegionInfo] = {}
         self._all_names: Dict[str, List[str]] = {}
         self.variant_words: Dict[str, str] = {}
+        self.groups: Dict[str, List[str]] = {}
 
     # -- start-up -------------------------------------------------------------------------------
     def _ensure(self) -> None:
@@ -55,6 +56,7 @@ class KnowledgeGateway:
                 colloquial = load_colloquial()
                 indexes = build_indexes(session, colloquial)
                 self.variant_words = {str(k): str(v) for k, v in (colloquial.get("variant_words") or {}).items()}
+                self.groups = {str(k): [str(x) for x in v] for k, v in (colloquial.get("groups") or {}).items()}
                 self._all_names = item_names(session)
                 self._names = {k: v[0] for k, v in self._all_names.items()}
                 for region in session.scalars(select(Region).order_by(Region.id)):
@@ -94,6 +96,13 @@ class KnowledgeGateway:
         self._ensure()
         return self._names.get(key, key)
 
+    def group(self, text: str) -> Optional[str]:
+        """The longest family word in the text (异地就医备案 → the five 备案 items), if any."""
+        self._ensure()
+        folded = fold(text)
+        found = [g for g in self.groups if fold(g) in folded]
+        return max(found, key=len) if found else None
+
     def rank_items(self, text: str) -> List[Tuple[str, float]]:
         return self.indexes["service_item"].rank(text)
 
@@ -130,7 +139,7 @@ class KnowledgeGateway:
 
     def _region_titles(self, region_key: str) -> Dict[str, List[str]]:
         """Item key → item name and variant titles, for the region's guides."""
-        from knowledge.schema import ServiceItem, Variant
+        from knowledge.schema import ItemField, ServiceItem, Variant
 
         engine = self._engine or make_engine()
         result: Dict[str, List[str]] = {}
@@ -144,7 +153,19 @@ class KnowledgeGateway:
                 )
                 for code, name, title in rows:
                     result.setdefault(code or name, [name]).append(title)
+                # 事项名称 fields say what an item includes: "本事项可办理生育津贴支付和一次性生育补助金支付业务"
+                named = session.execute(
+                    select(ServiceItem.code, ServiceItem.name, ItemField.text)
+                    .join(Variant, Variant.item_id == ServiceItem.id)
+                    .join(ItemField, ItemField.variant_id == Variant.id)
+                    .where(ServiceItem.guide_id == rg.guide_id, ItemField.key.in_(("name", "content")))
+                )
+                for code, name, text in named:
+                    result.setdefault(code or name, [name]).append(text)
         return result
+
+    def has_item(self, region_key: str, item_key: str) -> bool:
+        return item_key in self._region_titles(region_key)
 
     def items_in_region(self, region_key: str) -> List[str]:
         """Item keys the region's guides hold (for "which items do you have" and search)."""

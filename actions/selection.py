@@ -50,21 +50,35 @@ def choose(
     """
     if len(records) <= 1:
         return list(records)
-    if variant:
-        exact = [r for r in records if label(r) == variant]
-        if exact:
-            return exact[:1]
     named = [r for r in records if fold(label(r)) in fold(text)]
-    if len(named) == 1:  # the question names one variant outright (在职转退休)
+    if len(named) == 1:  # the question (or a button payload) names one variant outright
         return named
-    text = expand(text, variant_words or {})
+    scores = _scores(records, expand(text, variant_words or {}), hints)
+    best = max(scores)
+    winners = [r for r, s in zip(records, scores) if s == best]
+    if best > 0 and len(winners) == 1:
+        return winners  # this message's words decide, even against an earlier choice
+    if variant:
+        kept = [r for r in records if label(r) == variant]
+        if kept:
+            return kept[:1]
+    return winners if best > 0 else list(records)
+
+
+def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str]) -> List[int]:
+    """How strongly the asked text points at each record, by what sets the records apart.
+
+    Only words that differ between siblings count: bigrams/characters shared by every label, or
+    part of the item's own name (职工参保登记), say nothing about which variant is meant.
+    """
     labels = [label(r) for r in records]
+    own = _bigrams(records[0]["name"])
+    own_chars = set(fold(records[0]["name"]))
     grams = [_bigrams(lb) for lb in labels]
-    common = set.intersection(*grams) if grams else set()
-    # single characters that tell siblings apart (转入/转出): count them too
+    common = set.intersection(*grams) | own
     chars = [set(fold(lb)) for lb in labels]
-    common_chars = set.intersection(*chars) if chars else set()
-    asked = fold(text) + "".join(fold(h) for h in hints)
+    common_chars = set.intersection(*chars) | own_chars
+    asked = fold(asked_text) + "".join(fold(h) for h in hints)
     scores = []
     for r, g, c in zip(records, grams, chars):
         score = sum(2 for b in g - common if b in asked)
@@ -72,7 +86,4 @@ def choose(
         tags = set(r.get("personnel_categories") or []) | set(r.get("insurance_types") or [])
         score += sum(3 for h in hints if h in tags)
         scores.append(score)
-    best = max(scores)
-    if best <= 0:
-        return list(records)
-    return [r for r, s in zip(records, scores) if s == best]
+    return scores

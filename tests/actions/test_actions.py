@@ -1,0 +1,185 @@
+"""The KB-answering actions on real KB data: asking for region/variant, follow-ups, sources, gaps."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from actions import answers
+from actions.actions import AnswerFromKB, HumanHandoff, KBSearch, OutOfScope, PersonalLookup
+from knowledge.schema import Material, ServiceItem, Variant
+from tests.actions.conftest import buttons_of, make_tracker, slots_of, texts_of
+from rasa_sdk.executor import CollectingDispatcher
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, {})
+    return dispatcher, events
+
+
+def test_unknown_region_is_asked_with_buttons_and_the_question_kept(gateway):
+    d, events = run(AnswerFromKB(gateway), make_tracker("退休了去外地跟儿子住，看病怎么报", "ask_process"))
+    assert answers.region_prompt() in texts_of(d)
+    assert {b["title"] for b in buttons_of(d)} >= {"郴州市", "湖南省", "云南省", "咸安区"}
+    slots = slots_of(events)
+    assert slots["service_item"] == "002036004001" and slots["aspect"] == "ask_process"
+    assert slots["awaiting"] == "region"
+
+
+def test_region_answer_continues_with_the_stored_question(gateway):
+    tracker = make_tracker(
+        '/inform{"region": "yunnan"}',
+        entities={"region": "yunnan"},
+        slots={"service_item": "002036007004", "aspect": "ask_materials"},
+    )
+    d, events = run(AnswerFromKB(gateway), tracker)
+    text = texts_of(d)
+    assert "【云南省 · 生育津贴支付】办理材料" in text
+    assert "《生育服务证》原件及复印件" in text
+    assert "不享受生育津贴" in text  # the 备注 stays with the list (一次性告知)
+    assert "来源：《云南省医疗保障经办政务服务办事指南》第17" in text
+    assert slots_of(events)["region"] == "yunnan"
+
+
+def test_follow_up_changes_only_the_region(gateway):
+    slots = {"service_item": "002036004001", "aspect": "ask_time_limit", "region": "yunnan"}
+    d, _ = run(AnswerFromKB(gateway), make_tracker("郴州呢？", entities={"region": "chenzhou"}, slots=slots))
+    assert "线上不超过2个工作日，线下即时办结" in texts_of(d)
+    assert "第1918行" in texts_of(d)
+
+
+def test_follow_up_with_a_new_aspect_word_changes_the_aspect(gateway):
+    slots = {"service_item": "002036004001", "aspect": "ask_time_limit", "region": "chenzhou"}
+    d, events = run(AnswerFromKB(gateway), make_tracker("那要带什么材料", "ask_materials", slots=slots))
+    assert "办理材料" in texts_of(d) and slots_of(events)["aspect"] == "ask_materials"
+
+
+def test_several_business_variants_are_offered_not_guessed(gateway):
+    tracker = make_tracker("湖南职工参保登记要什么材料", "ask_materials", entities={"region": "hunan"})
+    d, events = run(AnswerFromKB(gateway), tracker)
+    titles = [b["title"] for b in buttons_of(d)]
+    assert "灵活就业人员增加登记" in titles and "在职转退休" in titles
+    assert slots_of(events)["awaiting"] == "variant"
+
+
+def test_variant_words_pick_the_variant(gateway):
+    slots = {"service_item": "002036003002", "aspect": "ask_time_limit", "region": "hunan", "variant": "基本医疗保险关系转出"}
+    d, _ = run(AnswerFromKB(gateway), make_tracker("那转进来要几天", "ask_time_limit", slots=slots))
+    assert "基本医疗保险关系转入" in texts_of(d) and "不超过 5个工作日" in texts_of(d)
+
+
+def test_personnel_focus_puts_the_askers_materials_first(gateway):
+    tracker = make_tracker(
+        "郴州灵活就业人员参保要带什么",
+        "ask_materials",
+        entities={"region": "chenzhou", "service_item": "002036001002", "personnel_category": "灵活就业人员"},
+    )
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    text = texts_of(d)
+    assert "灵活就业人员" in text.split("\n")[1]
+    assert "其他情形另有材料" in text
+
+
+def test_family_words_offer_the_items_of_the_region(gateway):
+    tracker = make_tracker("异地就医备案要什么材料", "ask_materials", entities={"region": "yunnan"})
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    titles = [b["title"] for b in buttons_of(d)]
+    assert len(titles) == 4  # 云南 has no 急诊/临时外出 备案
+    assert any("异地安置" in t for t in titles)
+
+
+def test_item_missing_in_region_says_so_with_the_consult_channel(gateway):
+    tracker = make_tracker("都匀医疗救助怎么报销", "ask_process", entities={"region": "guizhou", "service_item": "002036008002"})
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    text = texts_of(d)
+    assert "没有“医疗救助对象手工" in text
+    assert "0854-8198115" in text and "来源：004_" in text
+
+
+def test_merged_item_is_answered_from_the_item_that_includes_it(gateway):
+    tracker = make_tracker("湖南产检费报销多久", "ask_time_limit", entities={"region": "hunan", "service_item": "002036007001"})
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    assert "生育医疗待遇支付" in texts_of(d) and "不超过 15个工作日" in texts_of(d)
+
+
+def test_guide_silent_on_legal_basis_says_so(gateway):
+    tracker = make_tracker("云南生育津贴的依据", "ask_legal_basis", entities={"region": "yunnan", "service_item": "002036007004"})
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    assert "没有写明设定依据" in texts_of(d)
+
+
+def test_hunan_legal_basis_comes_from_the_list_table(gateway):
+    tracker = make_tracker("依据", "ask_legal_basis", entities={"region": "hunan", "service_item": "002036009001"})
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    assert "国家医疗保障局令第2号" in texts_of(d).replace(" ", "")
+
+
+def test_time_limit_conflict_in_hunan_is_shown(gateway):
+    slots = {"service_item": "002036001002", "region": "hunan"}
+    tracker = make_tracker("职工增加登记多久", "ask_time_limit", entities={"variant": "职工增加登记"}, slots=slots)
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    assert "不超过 5个工作日" in texts_of(d) and "即时办结" in texts_of(d)
+
+
+def test_guizhou_answers_carry_the_duyun_caveat(gateway):
+    tracker = make_tracker("都匀生育津贴要什么", "ask_materials", entities={"region": "guizhou", "service_item": "002036007004"})
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    assert "产假期间工资收入证明" in texts_of(d) and "黔南州都匀市版本" in texts_of(d)
+
+
+def test_a_kb_edit_shows_in_the_next_answer_without_retraining(kb_engine, gateway):
+    with Session(kb_engine, future=True) as s, s.begin():
+        item = s.scalars(select(ServiceItem).where(ServiceItem.code == "002036003001", ServiceItem.guide_id != None)).first()  # noqa: E711
+        variant = s.scalars(select(Variant).where(Variant.item_id == item.id)).first()
+        material = s.scalars(select(Material).where(Material.variant_id == variant.id)).first()
+        old, material_id = material.text, material.id
+        s.execute(update(Material).where(Material.id == material_id).values(text=old + "（编辑测试）"))
+        region_key = {"000": "chenzhou", "001": "hunan", "002": "yunnan", "003": "xianan", "004": "guizhou"}[item.guide.key]
+    try:
+        tracker = make_tracker("参保凭证要什么", "ask_materials", entities={"region": region_key, "service_item": "002036003001"})
+        d, _ = run(AnswerFromKB(gateway), tracker)
+        assert "（编辑测试）" in texts_of(d)
+    finally:
+        with Session(kb_engine, future=True) as s, s.begin():
+            s.execute(update(Material).where(Material.id == material_id).values(text=old))
+
+
+def test_region_alone_is_remembered(gateway):
+    d, events = run(AnswerFromKB(gateway), make_tracker("北湖区的", entities={"region": "chenzhou"}))
+    assert "郴州市" in texts_of(d) and slots_of(events)["region"] == "chenzhou"
+
+
+def test_out_of_scope_says_where_to_go(gateway):
+    d, _ = run(OutOfScope(), make_tracker("公积金怎么提取", "out_of_scope"))
+    assert "不在医保经办服务范围" in texts_of(d) and "住房公积金管理中心" in texts_of(d)
+
+
+def test_handoff_gives_the_region_phones(gateway):
+    d, _ = run(HumanHandoff(gateway), make_tracker("转人工", "human_handoff", slots={"region": "xianan"}))
+    assert "0715-8339438" in texts_of(d)
+    d, events = run(HumanHandoff(gateway), make_tracker("转人工", "human_handoff"))
+    assert buttons_of(d) and slots_of(events)["aspect"] == "human_handoff"
+
+
+def test_low_confidence_uses_kb_words_before_giving_up(gateway):
+    tracker = make_tracker("那个报销的事", "nlu_fallback", confidence=0.3, ranking=["nlu_fallback", "greet"])
+    d, _ = run(KBSearch(gateway), tracker)
+    assert buttons_of(d)  # 报销 names a family of items: region first, then which one
+    tracker = make_tracker("啊这个那个", "nlu_fallback", confidence=0.3, ranking=["nlu_fallback", "ask_materials"])
+    d, _ = run(KBSearch(gateway), tracker)
+    assert texts_of(d) == answers.REPHRASE
+
+
+def test_empty_message_gets_a_specific_reply(gateway):
+    d, _ = run(KBSearch(gateway), make_tracker("   ", "nlu_fallback", confidence=0.1, ranking=["nlu_fallback"]))
+    assert texts_of(d) == answers.EMPTY
+
+
+def test_personal_lookup_is_not_available_yet_but_kb_follow_ups_are_answered(gateway):
+    d, _ = run(PersonalLookup(gateway), make_tracker("查一下我的备案办到哪了", "status_lookup"))
+    assert texts_of(d) == answers.LOOKUP_UNAVAILABLE
+    slots = {"service_item": "002036001002", "region": "hunan", "aspect": "ask_materials", "awaiting": "variant"}
+    tracker = make_tracker("我交的是职工医保", "enrollment_lookup", entities={"insurance_type": "职工医保"}, slots=slots)
+    d, _ = run(PersonalLookup(gateway), tracker)
+    assert texts_of(d) != answers.LOOKUP_UNAVAILABLE

@@ -1,0 +1,38 @@
+"""Choosing among a region's records: level, named variant, variant words, hints."""
+
+from actions import selection
+
+
+def rec(name, variant=None, level=None, insurance=()):
+    return {"name": name, "variant": variant, "level": level, "insurance_types": list(insurance), "personnel_categories": []}
+
+
+TRANSFER = [rec("关系转移接续", "基本医疗保险关系转入"), rec("关系转移接续", "基本医疗保险关系转出")]
+
+
+def test_level_defaults_to_district():
+    rs = [rec("a", level="区级"), rec("a", level="乡镇"), rec("a", level="村")]
+    assert [r["level"] for r in selection.by_level(rs, None)] == ["区级"]
+    assert [r["level"] for r in selection.by_level(rs, "村")] == ["村"]
+
+
+def test_named_variant_wins():
+    assert selection.choose(TRANSFER, "转出要多久")[0]["variant"].endswith("转出")
+
+
+def test_variant_words_translate_what_people_say():
+    words = {"转进来": "转入"}
+    assert selection.choose(TRANSFER, "那转进来呢", variant_words=words)[0]["variant"].endswith("转入")
+
+
+def test_picked_variant_is_kept():
+    assert selection.choose(TRANSFER, "要多久", variant="基本医疗保险关系转出")[0]["variant"].endswith("转出")
+
+
+def test_undecided_returns_all():
+    assert len(selection.choose(TRANSFER, "要多久")) == 2
+
+
+def test_hints_use_the_records_tags():
+    rs = [rec("慢特病", "职工医保参保人员认定", insurance=["职工医保"]), rec("慢特病", "居民医保参保人员认定", insurance=["城乡居民医保"])]
+    assert selection.choose(rs, "要什么材料", hints=["城乡居民医保"])[0]["variant"].startswith("居民")

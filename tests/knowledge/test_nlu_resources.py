@@ -1,0 +1,66 @@
+"""Language resources generated from the KB: item and region recognition from how people talk."""
+
+import json
+
+import pytest
+
+from knowledge import nlu_resources
+from knowledge.matching import PhraseIndex
+
+
+@pytest.fixture(scope="module")
+def indexes(kb_engine):
+    from sqlalchemy.orm import Session
+
+    with Session(kb_engine, future=True) as s:
+        return nlu_resources.build_indexes(s)
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("退休了去外地跟儿子住，看病怎么报", "002036004001"),
+        ("生育经贴要啥材料", "002036007004"),
+        ("个账里的钱怎么取", "002036002003"),
+        ("灵活就业怎么交医保", "002036001002"),
+        ("住院自己垫钱了回来怎么报", "002036006002"),
+        ("城乡居民暂停参保要什么", "002036001003"),
+        ("单位参保信息变更要提交啥", "002036001004"),
+        ("社保卡丢了怎么补", "社会保障卡（加载金融功能）申办与管理"),
+        ("长沙的双通道药品怎么认定", "002036005002"),
+    ],
+)
+def test_items_from_colloquial_descriptions(indexes, text, code):
+    assert indexes["service_item"].best(text) == code
+
+
+@pytest.mark.parametrize("text, region", [("昆明的慢性病", "yunnan"), ("我在都匀", "guizhou"), ("咸宁市咸安区", "xianan"), ("北湖区的", "chenzhou"), ("长沙", "hunan")])
+def test_regions_from_aliases(indexes, text, region):
+    assert indexes["region"].best(text) == region
+
+
+def test_entity_spans_point_into_the_original_text(indexes):
+    text = "我在 昆明，生育 津贴要啥"
+    hits = indexes["region"].entities(text)
+    assert text[hits[0].start : hits[0].end] == "昆明"
+
+
+def test_derived_names():
+    assert nlu_resources.derived_names("单位参保信息变更登记") == ["单位参保信息变更"]
+    assert "暂停参保" in nlu_resources.derived_names("职工减少登记（暂停参保）")
+
+
+def test_generated_files_round_trip(kb_engine, tmp_path):
+    from sqlalchemy.orm import Session
+
+    with Session(kb_engine, future=True) as s:
+        written = nlu_resources.write(s, tmp_path)
+        again = nlu_resources.write(s, tmp_path)
+    assert all(changed for _, changed in written) and not any(changed for _, changed in again)
+    indexes, names = nlu_resources.load_indexes(tmp_path / "entities.json")
+    assert names["002036004001"] == "异地安置退休人员备案"
+    assert isinstance(indexes["service_item"], PhraseIndex)
+    words = (tmp_path / "jieba" / "userdict.txt").read_text(encoding="utf-8").split("\n")
+    assert "异地安置 2000" in words
+    assert "lookup: region" in (tmp_path / "lookups.yml").read_text(encoding="utf-8")
+    json.loads((tmp_path / "entities.json").read_text(encoding="utf-8"))
