@@ -2,9 +2,10 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install kb stats run test test-fast clean
+.PHONY: help install kb nlu stats train run validate test test-fast eval bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -18,17 +19,33 @@ $(STAMP): requirements.txt constraints.txt scripts/bootstrap-venv
 kb: install ## build the knowledge base when its sources or code changed
 	@$(PY) -m knowledge build --if-stale
 
+nlu: kb ## generate the jieba dictionary, lookups and entity indexes from the KB
+	@$(PY) -m knowledge nlu | grep -v unchanged || true
+
 stats: kb ## counts per region, missing fields, source coverage
 	@$(PY) -m knowledge stats
 
-run: kb ## build the KB and show what it holds (the assistant arrives with issue 3)
-	@$(PY) -m knowledge stats
+train: nlu ## train the Rasa model when its inputs changed
+	@VENV=$(VENV) scripts/train-if-stale
 
-test: install ## all tests, the slow ones too
+run: train ## build the KB, train if needed, start the action server (:5055) and Rasa REST (:5005)
+	@VENV=$(VENV) scripts/run-assistant
+
+validate: nlu ## rasa data validate (domain, data, config)
+	@$(VENV)/bin/rasa data validate --domain bot/domain --data data --config config.yml --fail-on-warnings
+
+test: nlu ## all tests, the slow end-to-end ones too
 	@$(PY) -m pytest
 
-test-fast: install ## unit tests only
+test-fast: nlu ## unit tests only
 	@$(PY) -m pytest -m "not slow"
 
-clean: ## remove generated files (keeps .venv)
-	rm -rf knowledge/generated .pytest_cache
+eval: install ## dev set against the running assistant (start `make run` first) + NLU cross-validation
+	@$(PY) scripts/eval_dev.py
+	@VENV=$(VENV) scripts/crossval
+
+bench: train ## speed: NLU parse in-process, REST round trips (starts its own servers)
+	@$(PY) scripts/bench.py
+
+clean: ## remove generated files (keeps .venv and models)
+	rm -rf knowledge/generated data/nlu/generated bot/generated .pytest_cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -34,8 +35,12 @@ class RegionInfo:
 class KnowledgeGateway:
     """Read-only access to the KB for the actions (thread-safe lazy start-up)."""
 
-    def __init__(self, engine: Optional[Engine] = None) -> None:
+    def __init__(self, engine: Optional[Engine] = None, cache_seconds: float = 5.0) -> None:
         self._engine = engine
+        # Records are read from the DB at answer time; a short cache keeps the per-message cost low
+        # while an edited KB still shows within ``cache_seconds`` (no retraining, no restart).
+        self._cache_seconds = cache_seconds
+        self._cache: Dict[Tuple[str, str], Tuple[float, List[Dict[str, Any]]]] = {}
         self._lock = threading.Lock()
         self._indexes: Optional[Dict[str, PhraseIndex]] = None
         self._names: Dict[str, str] = {}
@@ -108,7 +113,17 @@ class KnowledgeGateway:
 
     def records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
         """Export-shaped records of the item's variants in the region (guides by precedence)."""
-        engine = self._engine or make_engine()
+        now = time.monotonic()
+        hit = self._cache.get((region_key, item_key))
+        if hit and now - hit[0] < self._cache_seconds:
+            return hit[1]
+        records = self._read_records(region_key, item_key)
+        self._cache[(region_key, item_key)] = (now, records)
+        return records
+
+    def _read_records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
+        self._ensure()
+        engine = self._engine
         with Session(engine, future=True) as session:
             region = query.region_by_key(session, region_key)
             if region is None:
@@ -141,7 +156,8 @@ class KnowledgeGateway:
         """Item key → item name and variant titles, for the region's guides."""
         from knowledge.schema import ItemField, ServiceItem, Variant
 
-        engine = self._engine or make_engine()
+        self._ensure()
+        engine = self._engine
         result: Dict[str, List[str]] = {}
         with Session(engine, future=True) as session:
             region = query.region_by_key(session, region_key)
@@ -170,7 +186,8 @@ class KnowledgeGateway:
     def items_in_region(self, region_key: str) -> List[str]:
         """Item keys the region's guides hold (for "which items do you have" and search)."""
         self._ensure()
-        engine = self._engine or make_engine()
+        self._ensure()
+        engine = self._engine
         from knowledge.schema import ServiceItem
 
         with Session(engine, future=True) as session:

@@ -72,8 +72,10 @@ def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str]) ->
     part of the item's own name (职工参保登记), say nothing about which variant is meant.
     """
     labels = [label(r) for r in records]
-    own = _bigrams(records[0]["name"])
-    own_chars = set(fold(records[0]["name"]))
+    # The item's own name says nothing about the variant, unless siblings are separate items
+    # (贵州 prints 医疗保险关系转出 and 医疗保险关系转入 as two items): only shared name parts count.
+    own = set.intersection(*[_bigrams(r["name"]) for r in records])
+    own_chars = set.intersection(*[set(fold(r["name"])) for r in records])
     grams = [_bigrams(lb) for lb in labels]
     common = set.intersection(*grams) | own
     chars = [set(fold(lb)) for lb in labels]

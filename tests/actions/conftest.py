@@ -13,7 +13,7 @@ from actions.kb_gateway import KnowledgeGateway
 
 @pytest.fixture(scope="session")
 def gateway(kb_engine) -> KnowledgeGateway:
-    return KnowledgeGateway(engine=kb_engine)
+    return KnowledgeGateway(engine=kb_engine, cache_seconds=0)
 
 
 def make_tracker(
