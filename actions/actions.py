@@ -18,7 +18,9 @@ logger = logging.getLogger(__name__)
 
 ASPECTS = tuple(answers.ASPECT_LABELS)
 #: Below this classifier confidence, unambiguous aspect words (多久 / 材料 / 电话 …) decide.
-CUE_OVERRIDES_BELOW = 0.9
+CUE_OVERRIDES_BELOW = 0.99
+#: The aspect slot while a personal lookup is under way (a place name that follows continues it).
+PERSONAL_LOOKUP = "personal_lookup"
 _PHONE_RE = re.compile(r"0\d{2,3}-\d{7,8}|\b12333\b")
 
 
@@ -93,12 +95,21 @@ class AnswerFromKB(Action):
 
         if aspect == "human_handoff":
             return events + HumanHandoff.respond(kb, dispatcher, region_key)
+        if aspect == PERSONAL_LOOKUP and not ents.get("service_item"):
+            dispatcher.utter_message(text=answers.LOOKUP_UNAVAILABLE)
+            return events
         region = kb.region(region_key)
         if not item and group:
             if region is None:
                 dispatcher.utter_message(text=answers.region_prompt(), buttons=region_buttons(kb))
                 return events + [SlotSet("item_group", group), SlotSet("awaiting", "region")]
             present = [k for k in kb.groups[group] if kb.has_item(region.key, k)]
+            family = [r for k in present for r in kb.records(region.key, k)]
+            family = selection.by_level(family, level if region.key == "xianan" else None)
+            if answers.same_answer(family, aspect):  # e.g. one phone for all 备案 items: just say it
+                labels = [selection.label(r) for r in family]
+                dispatcher.utter_message(text=answers.answer(family[0], aspect, region) + "\n" + answers.alike_note(labels))
+                return events + [SlotSet("region", region.key), SlotSet("item_group", None), SlotSet("awaiting", None)]
             dispatcher.utter_message(
                 text=answers.choose_item_prompt(group, region),
                 buttons=[{"title": kb.item_name(k), "payload": _payload("inform", service_item=k)} for k in present],
@@ -124,6 +135,10 @@ class AnswerFromKB(Action):
             return events + [SlotSet("variant", None)]
         hints = [ents[k] for k in ("personnel_category", "insurance_type", "applicant_type") if ents.get(k)]
         chosen = selection.choose(records, text, variant, hints, kb.variant_words)
+        if len(chosen) > 1 and answers.same_answer(chosen, aspect):
+            labels = [selection.label(r) for r in chosen]
+            dispatcher.utter_message(text=answers.answer(chosen[0], aspect, region) + "\n" + answers.alike_note(labels))
+            return events + [SlotSet("variant", None), SlotSet("awaiting", None)]
         if len(chosen) > 1:
             dispatcher.utter_message(
                 text=answers.choose_variant_prompt(kb.item_name(item), [selection.label(r) for r in chosen]),
@@ -296,7 +311,8 @@ class PersonalLookup(Action):
         cued = cues.cued_aspect(text)
         if awaiting and set(ents) & {"region", "variant", "service_item", "personnel_category", "insurance_type"}:
             return AnswerFromKB(kb).respond(dispatcher, tracker, "inform")
-        if cued and cued != "ask_eligibility" and (kb.rank_items(text) or tracker.get_slot("service_item")):
+        own_case = cues.asks_own_case(text)
+        if not own_case and cued and cued != "ask_eligibility" and (kb.rank_items(text) or tracker.get_slot("service_item")):
             return AnswerFromKB(kb).respond(dispatcher, tracker, cued)
         dispatcher.utter_message(text=answers.LOOKUP_UNAVAILABLE)
-        return []
+        return [SlotSet("aspect", PERSONAL_LOOKUP)]

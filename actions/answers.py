@@ -126,6 +126,7 @@ def answer(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seque
     elif aspect == "ask_process":
         if not add_field("process"):
             return _missing(record, "办理流程", region)
+        add_field("channels", "办理渠道")  # how to do it is also where to do it
     elif aspect == "ask_channel":
         if not add_field("channels"):
             return _missing(record, "办理渠道", region)
@@ -133,6 +134,7 @@ def answer(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seque
     elif aspect == "ask_eligibility":
         if not add_field("target"):
             return _missing(record, "服务对象", region)
+        add_field("content", "事项内容")
         add_field("unit", "受理单位")
     elif aspect == "ask_contact":
         found = [add_field(k, t) for k, t in (("contact", None), ("consult", "咨询方式"), ("supervision", "监督电话"))]
@@ -176,6 +178,37 @@ def answer(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seque
     text = f"{heading(record)}{label}：\n" + "\n".join(body)
     notes = _notes(record, region, "\n".join(body))
     return text + ("\n" + notes if notes else "") + "\n" + source_line(record, sources)
+
+
+#: The field an aspect's answer is made of, for telling whether several records answer alike.
+_ASPECT_FIELDS = {
+    "ask_materials": ("materials",),
+    "ask_time_limit": ("time_limit",),
+    "ask_channel": ("channels", "query"),
+    "ask_process": ("process", "channels"),
+    "ask_eligibility": ("target",),
+    "ask_contact": ("contact", "consult", "supervision"),
+    "ask_legal_basis": ("legal_basis",),
+}
+
+
+def same_answer(records: Sequence[Dict[str, Any]], aspect: str) -> bool:
+    """Do all these records give the same answer to this aspect (so no need to ask which)?"""
+    keys = _ASPECT_FIELDS.get(aspect)
+    if not keys or len(records) < 2:
+        return False
+
+    def body(r: Dict[str, Any]) -> str:
+        if aspect == "ask_legal_basis":
+            return r.get("legal_basis") or ""
+        return "|".join(re.sub(r"\s+", "", (r["fields"].get(k) or {}).get("text", "")) for k in keys)
+
+    first = body(records[0])
+    return bool(first.strip("|")) and all(body(r) == first for r in records[1:])
+
+
+def alike_note(labels: Sequence[str]) -> str:
+    return f"（{'、'.join(labels)}的这一项相同。）"
 
 
 def _form_label(form: Dict[str, Any]) -> str:

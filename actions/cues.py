@@ -12,9 +12,9 @@ from typing import Optional
 ASPECT_CUES = {
     "ask_materials": r"材料|资料|证件|证明|带(?:什么|啥|哪)|准备|提交|提供|交(?:什么|啥|哪些)|复印件|原件|单据|发票|照片",
     "ask_time_limit": r"多久|几天|多长时间|时限|多少天|什么时候|啥时候|到账|工作日|多快|当天",
-    "ask_channel": r"哪里|哪儿|在哪|去哪|窗口|网上|线上|线下|手机|APP|app|公众号|网站|小程序|跑|地点|哪拿|哪领",
+    "ask_channel": r"哪里|哪儿|在哪|去哪|窗口|网上|线上|线下|手机|APP|app|公众号|网站|小程序|跑|地点|地方|哪拿|哪领",
     "ask_process": r"流程|步骤|怎么办|咋办|怎么弄|咋弄|怎么操作|手续|程序|怎么申请|如何办",
-    "ask_eligibility": r"能不能|可不可以|能否|可以吗|能.{0,6}吗|符合|条件|哪些人|什么人|谁可以|谁能|资格|享受|报多少|给多少|什么情况",
+    "ask_eligibility": r"能不能|可不可以|能否|符合|条件|哪些人|什么人|谁可以|谁能|资格|享受|报多少|给多少|什么情况",
     "ask_contact": r"电话|热线|投诉|举报|联系|号码|咨询",
     "ask_legal_basis": r"依据|政策|文件|法律|规定|处罚|法规",
     "ask_forms": r"表格|申请表|样表|模板|承诺书|下载|哪张表|什么表|啥表",
@@ -30,3 +30,11 @@ def cued_aspect(text: str) -> Optional[str]:
     """The single aspect the words point to, when exactly one does."""
     found = [k for k, p in _COMPILED.items() if p.search(text)]
     return found[0] if len(found) == 1 else None
+
+
+#: Words of someone asking about THEIR OWN case (进度, 办好了没): a personal lookup, not a guide question.
+_OWN_CASE = re.compile(r"我的.{0,12}(?:办|备案|申请|报销)|办好了没|办好没|到哪了|到哪一步|进度|审核通过了吗|批下来了吗|批了没|我.{0,8}提交的")
+
+
+def asks_own_case(text: str) -> bool:
+    return bool(_OWN_CASE.search(text))

@@ -76,12 +76,14 @@ class KBEntityExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
     def best_hits(self, text: str) -> Dict[str, Hit]:
-        """Best hit per entity type (a bag-of-words hit spans its first word)."""
+        """Per entity type, the best-ranked value (several hits for one value add up) and its
+        strongest hit for the span (a bag-of-words hit spans its first word)."""
         result: Dict[str, Hit] = {}
         for kind, index in self._indexes.items():
-            hits = index.hits(text)
-            if hits:
-                result[kind] = hits[0]
+            ranked = index.rank(text)
+            if ranked:
+                value = ranked[0][0]
+                result[kind] = next(h for h in index.hits(text) if h.value == value)
         return result
 
     @staticmethod
