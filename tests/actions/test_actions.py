@@ -183,3 +183,23 @@ def test_personal_lookup_is_not_available_yet_but_kb_follow_ups_are_answered(gat
     tracker = make_tracker("我交的是职工医保", "enrollment_lookup", entities={"insurance_type": "职工医保"}, slots=slots)
     d, _ = run(PersonalLookup(gateway), tracker)
     assert texts_of(d) != answers.LOOKUP_UNAVAILABLE
+
+
+def test_same_answer_across_a_family_is_given_at_once(gateway):
+    tracker = make_tracker("都匀异地备案咨询电话是多少", "ask_contact", entities={"region": "guizhou"})
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    assert "0854-8192359" in texts_of(d) and not buttons_of(d)
+    assert "的这一项相同" in texts_of(d)
+
+
+def test_a_place_name_continues_a_personal_lookup(gateway):
+    d, events = run(PersonalLookup(gateway), make_tracker("我医保现在还在交吗", "enrollment_lookup"))
+    assert slots_of(events)["aspect"] == "personal_lookup"
+    tracker = make_tracker("德宏州参保的", entities={"region": "yunnan"}, slots={"aspect": "personal_lookup"})
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    assert texts_of(d) == answers.LOOKUP_UNAVAILABLE
+
+
+def test_own_case_words_are_a_lookup_not_a_guide_question(gateway):
+    d, _ = run(PersonalLookup(gateway), make_tracker("我在长沙提交的异地长期居住备案办好了没", "status_lookup"))
+    assert texts_of(d) == answers.LOOKUP_UNAVAILABLE

@@ -1,0 +1,27 @@
+"""Aspect words decide follow-ups; own-case words mark personal lookups."""
+
+import pytest
+
+from actions import cues
+
+
+@pytest.mark.parametrize(
+    "text, aspect",
+    [("那要多久", "ask_time_limit"), ("要带什么材料", "ask_materials"), ("在哪办", "ask_channel"), ("电话多少", "ask_contact"), ("依据哪个文件", "ask_legal_basis")],
+)
+def test_single_cue(text, aspect):
+    assert cues.cued_aspect(text) == aspect
+
+
+def test_follow_ups_without_cues():
+    assert not cues.has_aspect_cue("郴州呢？")
+    assert not cues.has_aspect_cue("是新员工入职的")
+
+
+def test_two_cues_decide_nothing():
+    assert cues.cued_aspect("要带什么材料，去哪里交") is None
+
+
+def test_own_case():
+    assert cues.asks_own_case("查一下我的备案办到哪了")
+    assert not cues.asks_own_case("异地备案要什么材料")
