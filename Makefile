@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 export RASA_TELEMETRY_ENABLED := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install kb nlu stats train run validate test test-fast eval bench clean
+.PHONY: help install kb nlu stats train demo run validate test test-fast eval bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,7 +28,10 @@ stats: kb ## counts per region, missing fields, source coverage
 train: nlu ## train the Rasa model when its inputs changed
 	@VENV=$(VENV) scripts/train-if-stale
 
-run: train ## build the KB, train if needed, start the action server (:5055) and Rasa REST (:5005)
+demo: kb ## load the synthetic demo case data when the case store is empty
+	@$(PY) -m casework demo --if-empty
+
+run: train demo ## build the KB, train if needed, load demo cases, start the action server (:5055) and Rasa REST (:5005)
 	@VENV=$(VENV) scripts/run-assistant
 
 validate: nlu ## rasa data validate (domain, data, config)
@@ -48,4 +51,4 @@ bench: train ## speed: NLU parse in-process, REST round trips (starts its own se
 	@$(PY) scripts/bench.py
 
 clean: ## remove generated files (keeps .venv and models)
-	rm -rf knowledge/generated data/nlu/generated bot/generated .pytest_cache
+	rm -rf knowledge/generated data/nlu/generated bot/generated casework/generated .pytest_cache

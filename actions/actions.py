@@ -8,10 +8,12 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from datetime import datetime
+
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers, cues, selection
+from actions import answers, cues, lookups, selection
 from actions.kb_gateway import KnowledgeGateway, gateway
 
 logger = logging.getLogger(__name__)
@@ -19,8 +21,6 @@ logger = logging.getLogger(__name__)
 ASPECTS = tuple(answers.ASPECT_LABELS)
 #: Below this classifier confidence, unambiguous aspect words (多久 / 材料 / 电话 …) decide.
 CUE_OVERRIDES_BELOW = 0.99
-#: The aspect slot while a personal lookup is under way (a place name that follows continues it).
-PERSONAL_LOOKUP = "personal_lookup"
 _PHONE_RE = re.compile(r"0\d{2,3}-\d{7,8}|\b12333\b")
 
 
@@ -55,7 +55,8 @@ class AnswerFromKB(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        return self.respond(dispatcher, tracker, intent)
+        # a guide question in the middle of a lookup form switches topic: leave the form first
+        return lookups.leave_form(tracker) + self.respond(dispatcher, tracker, intent)
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> List[EventType]:
         """The answer for ``intent`` (the classifier's, or the best guess after a low-confidence turn)."""
@@ -95,9 +96,6 @@ class AnswerFromKB(Action):
 
         if aspect == "human_handoff":
             return events + HumanHandoff.respond(kb, dispatcher, region_key)
-        if aspect == PERSONAL_LOOKUP and not ents.get("service_item"):
-            dispatcher.utter_message(text=answers.LOOKUP_UNAVAILABLE)
-            return events
         region = kb.region(region_key)
         if not item and group:
             if region is None:
@@ -183,7 +181,7 @@ class HumanHandoff(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         kb = self._kb or gateway()
         region_key = _entities(tracker).get("region") or tracker.get_slot("region")
-        return self.respond(kb, dispatcher, region_key)
+        return lookups.leave_form(tracker) + self.respond(kb, dispatcher, region_key)
 
 
 class KBSearch(Action):
@@ -225,6 +223,8 @@ class KBSearch(Action):
         if not text.strip():
             dispatcher.utter_message(text=answers.EMPTY)
             return []
+        if lookups.CANCEL.search(text) and (tracker.active_loop or {}).get("name") in lookups.FORMS:
+            return lookups.CancelLookup().run(dispatcher, tracker, domain)
         if OutOfScope.topic(text) and not kb.rank_items(text):
             return OutOfScope.decline(dispatcher, text)
         continues = tracker.get_slot("service_item") and (guess in (*ASPECTS, "inform") or cues.cued_aspect(text))
@@ -244,7 +244,6 @@ SMALL_TALK = {
     "thanks": "utter_thanks",
     "bot_challenge": "utter_bot_challenge",
     "affirm": "utter_affirm_ack",
-    "deny": "utter_deny_ack",
 }
 
 #: Out-of-scope topics and where to go instead (who handles it, never a made-up phone number).
@@ -289,13 +288,15 @@ class OutOfScope(Action):
         if self.topic(text) is None and kb.rank_items(text) and cues.cued_aspect(text):
             # The classifier said out of scope, but the words name a KB item and an aspect.
             return AnswerFromKB(kb).respond(dispatcher, tracker, cues.cued_aspect(text) or "inform")
-        return self.decline(dispatcher, text)
+        return lookups.leave_form(tracker) + self.decline(dispatcher, text)
 
 
 class PersonalLookup(Action):
-    """Status / enrollment questions. Identity-checked lookups arrive with the casework store; until
-    then say so. A reply that really continues a KB conversation ("我交的是职工医保" after a choice,
-    "暂停参保的话交什么") is answered from the KB instead."""
+    """Status / enrollment questions start an identity-checked lookup form (actions/lookups.py).
+
+    A reply that really continues a KB conversation ("我交的是职工医保" after a choice, "暂停参保的话
+    交什么") is answered from the KB instead.
+    """
 
     def __init__(self, kb: Optional[KnowledgeGateway] = None) -> None:
         self._kb = kb
@@ -306,13 +307,20 @@ class PersonalLookup(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         kb = self._kb or gateway()
         text = tracker.latest_message.get("text") or ""
+        if lookups.CANCEL.search(text):
+            return lookups.CancelLookup().run(dispatcher, tracker, domain)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
         ents = _entities(tracker)
         awaiting = tracker.get_slot("awaiting")
         cued = cues.cued_aspect(text)
-        if awaiting and set(ents) & {"region", "variant", "service_item", "personnel_category", "insurance_type"}:
+        has_pii = "〔" in text
+        if not has_pii and awaiting and set(ents) & {"region", "variant", "service_item", "personnel_category", "insurance_type"}:
             return AnswerFromKB(kb).respond(dispatcher, tracker, "inform")
-        own_case = cues.asks_own_case(text)
+        own_case = has_pii or cues.asks_own_case(text)
         if not own_case and cued and cued != "ask_eligibility" and (kb.rank_items(text) or tracker.get_slot("service_item")):
             return AnswerFromKB(kb).respond(dispatcher, tracker, cued)
-        dispatcher.utter_message(text=answers.LOOKUP_UNAVAILABLE)
-        return [SlotSet("aspect", PERSONAL_LOOKUP)]
+        if lookups.store().is_locked(lookups.sender_hash(tracker), datetime.now()):
+            dispatcher.utter_message(text=lookups.locked_reply(tracker))
+            return lookups.clear_lookup()
+        form = "enrollment_form" if intent == "enrollment_lookup" else "status_form"
+        return [SlotSet("aspect", None), FollowupAction(form)]

@@ -15,6 +15,7 @@ import unicodedata
 from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+from bot.channels.pii_guard import Expectations, protect
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
@@ -50,7 +51,11 @@ def clean_text(text: str) -> str:
 
 
 class GuardedRestInput(RestInput):
-    """Rasa's REST input with size caps and specific errors."""
+    """Rasa's REST input with size caps, specific errors and personal data tokenised at the edge."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.expectations = Expectations()
 
     @classmethod
     def name(cls) -> Text:
@@ -86,6 +91,7 @@ class GuardedRestInput(RestInput):
             if len(text) > MAX_CHARS:
                 text = text[:MAX_CHARS]
                 notes.append({"recipient_id": sender, "text": CUT_NOTE.format(n=MAX_CHARS)})
+            text = protect(text, self.expectations.pop(sender))
             metadata: Optional[Dict[str, Any]] = payload.get("metadata") if isinstance(payload.get("metadata"), dict) else None
             collector = CollectingOutputChannel()
             try:
@@ -98,6 +104,19 @@ class GuardedRestInput(RestInput):
             except Exception:  # the user gets a clear reply, never a stack trace
                 logger.exception("message handling failed")
                 return _error(500, "服务暂时出错，请稍后再试")
-            return response.json(notes + collector.messages)
+            return response.json(notes + self._outgoing(sender, collector.messages))
 
         return hook
+
+    def _outgoing(self, sender: str, messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Note what the bot asked for (custom.pii_expect) and drop that marker from the replies."""
+        out = []
+        for m in messages:
+            custom = m.get("custom") if isinstance(m.get("custom"), dict) else None
+            if custom and "pii_expect" in custom:
+                self.expectations.set(sender, str(custom["pii_expect"]))
+                m = {k: v for k, v in m.items() if k != "custom"}
+                if not m.get("text") and not m.get("buttons"):
+                    continue
+            out.append(m)
+        return out

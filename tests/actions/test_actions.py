@@ -176,13 +176,15 @@ def test_empty_message_gets_a_specific_reply(gateway):
     assert texts_of(d) == answers.EMPTY
 
 
-def test_personal_lookup_is_not_available_yet_but_kb_follow_ups_are_answered(gateway):
-    d, _ = run(PersonalLookup(gateway), make_tracker("查一下我的备案办到哪了", "status_lookup"))
-    assert texts_of(d) == answers.LOOKUP_UNAVAILABLE
+def test_personal_lookup_starts_the_form_but_kb_follow_ups_are_answered(gateway):
+    d, events = run(PersonalLookup(gateway), make_tracker("查一下我的备案办到哪了", "status_lookup"))
+    assert any(e.get("event") == "followup" and e.get("name") == "status_form" for e in events)
+    d, events = run(PersonalLookup(gateway), make_tracker("我的医保还在交吗", "enrollment_lookup"))
+    assert any(e.get("event") == "followup" and e.get("name") == "enrollment_form" for e in events)
     slots = {"service_item": "002036001002", "region": "hunan", "aspect": "ask_materials", "awaiting": "variant"}
     tracker = make_tracker("我交的是职工医保", "enrollment_lookup", entities={"insurance_type": "职工医保"}, slots=slots)
-    d, _ = run(PersonalLookup(gateway), tracker)
-    assert texts_of(d) != answers.LOOKUP_UNAVAILABLE
+    d, events = run(PersonalLookup(gateway), tracker)
+    assert texts_of(d) and not any(e.get("event") == "followup" for e in events)
 
 
 def test_same_answer_across_a_family_is_given_at_once(gateway):
@@ -192,14 +194,14 @@ def test_same_answer_across_a_family_is_given_at_once(gateway):
     assert "的这一项相同" in texts_of(d)
 
 
-def test_a_place_name_continues_a_personal_lookup(gateway):
-    d, events = run(PersonalLookup(gateway), make_tracker("我医保现在还在交吗", "enrollment_lookup"))
-    assert slots_of(events)["aspect"] == "personal_lookup"
-    tracker = make_tracker("德宏州参保的", entities={"region": "yunnan"}, slots={"aspect": "personal_lookup"})
-    d, _ = run(AnswerFromKB(gateway), tracker)
-    assert texts_of(d) == answers.LOOKUP_UNAVAILABLE
-
-
 def test_own_case_words_are_a_lookup_not_a_guide_question(gateway):
-    d, _ = run(PersonalLookup(gateway), make_tracker("我在长沙提交的异地长期居住备案办好了没", "status_lookup"))
-    assert texts_of(d) == answers.LOOKUP_UNAVAILABLE
+    d, events = run(PersonalLookup(gateway), make_tracker("我在长沙提交的异地长期居住备案办好了没", "status_lookup"))
+    assert any(e.get("event") == "followup" and e.get("name") == "status_form" for e in events)
+
+
+def test_cancel_words_end_a_lookup_whatever_the_intent(gateway):
+    tracker = make_tracker("算了不查了", "status_lookup")
+    tracker.active_loop = {"name": "status_form"}
+    d, events = run(PersonalLookup(gateway), tracker)
+    assert "已取消" in texts_of(d)
+    assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events)

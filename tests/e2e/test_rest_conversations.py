@@ -7,89 +7,17 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import sqlite3
 import subprocess
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
-from typing import Dict, List
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-VENV = Path(os.environ.get("VENV", ROOT / ".venv"))
+from tests.e2e.conftest import ROOT, VENV
+
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("e2e")
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3")
-    subprocess.run([str(VENV / "bin/python"), "-m", "knowledge", "build", "--if-stale"], cwd=ROOT, env=env, check=True)
-    subprocess.run([str(VENV / "bin/python"), "-m", "knowledge", "nlu"], cwd=ROOT, env=env, check=True)
-    models = tmp / "models"
-    subprocess.run(
-        [str(ROOT / "scripts/train-if-stale")],
-        cwd=ROOT,
-        env=dict(env, CONFIG="tests/e2e/config_small.yml", OUT=str(models), FORCE="1"),
-        check=True,
-    )
-    rasa_port, action_port = free_port(), free_port()
-    tracker_db = tmp / "tracker.sqlite3"
-    run_env = dict(
-        env,
-        RASA_PORT=str(rasa_port),
-        ACTION_PORT=str(action_port),
-        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
-        TRACKER_DB=str(tracker_db),
-        MODELS_DIR=str(models),
-    )
-    proc = subprocess.Popen(
-        [str(ROOT / "scripts/run-assistant")], cwd=ROOT, env=run_env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    deadline = time.time() + 240
-    for line in proc.stdout:  # type: ignore[union-attr]
-        if line.startswith("ready"):
-            break
-        if time.time() > deadline or proc.poll() is not None:
-            pytest.fail(f"servers did not start: {line}")
-    yield {"url": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", "tracker_db": tracker_db}
-    os.killpg(proc.pid, signal.SIGINT)
-    proc.wait(timeout=60)
-
-
-def post(server, payload, raw: bytes = None):
-    body = raw if raw is not None else json.dumps(payload).encode()
-    req = urllib.request.Request(server["url"], data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
-
-
-def say(server, sender: str, message: str) -> List[Dict]:
-    status, replies = post(server, {"sender": sender, "message": message})
-    assert status == 200, replies
-    return replies
-
-
-def text(replies) -> str:
-    return "\n".join(r.get("text") or "" for r in replies)
-
-
-def buttons(replies) -> List[Dict]:
-    return [b for r in replies for b in r.get("buttons") or []]
+from tests.e2e.conftest import buttons, post, say, text
 
 
 def test_region_clarification_then_follow_ups(server):

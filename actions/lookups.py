@@ -1,0 +1,313 @@
+"""Application status and enrollment lookups: two factors, no leaks, lockout, cleared slots.
+
+The channel (bot/channels/pii_guard.py) has already replaced ID numbers, names and phone digits
+with tokens carrying a masked form and a keyed hash; these actions never see a raw value. A
+lookup answers only when BOTH factors match, and a failure never says which factor failed or
+whether the application / person exists. Three failed checks lock lookups for the sender for a
+while and offer the region's phone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import answers
+from actions.kb_gateway import gateway
+from casework.privacy import hmac_of
+from casework.store import CaseworkStore
+
+ID_TOKEN = re.compile(r"〔身份证号:(?P<masked>[0-9X*]+):h=(?P<h>[0-9a-f]+)〕")
+BAD_ID_TOKEN = re.compile(r"〔身份证号无效:(?P<reason>[^:〕]+):(?P<masked>[^〕]*)〕")
+NAME_TOKEN = re.compile(r"〔姓名:(?P<masked>[^:〕]+):h=(?P<h>[0-9a-f]+)〕")
+PHONE_TOKEN = re.compile(r"〔手机后四位:h=(?P<h>[0-9a-f]+)〕")
+BAD_PHONE_TOKEN = re.compile(r"〔手机后四位无效〕")
+APPLICATION_NO = re.compile(r"(?<![A-Za-z0-9])(YB[A-Z]{2,4}\d{8,14})(?![0-9])", re.IGNORECASE)
+
+#: Words that end a lookup whatever the classifier made of them ("算了不查了" contains 查).
+CANCEL = re.compile(r"算了|不查了|不用查|取消|不用了|退出|不办了|别查了")
+
+#: Slots that hold (tokens of) personal data: cleared after every lookup, cancel or topic switch.
+PII_SLOTS = ("lookup_key", "phone_last4", "id_token", "person_name")
+FORMS = ("status_form", "enrollment_form")
+
+_store: Optional[CaseworkStore] = None
+
+
+def store() -> CaseworkStore:
+    global _store
+    if _store is None:
+        _store = CaseworkStore()
+    return _store
+
+
+def sender_hash(tracker: Tracker) -> str:
+    return hmac_of(f"sender:{tracker.sender_id}")
+
+
+def clear_lookup() -> List[EventType]:
+    """Forget every personal value of the conversation and leave any lookup form."""
+    return [SlotSet(s, None) for s in PII_SLOTS] + [SlotSet("requested_slot", None)]
+
+
+def leave_form(tracker: Tracker) -> List[EventType]:
+    """Events that end an active lookup form (cancel / topic switch), personal slots cleared."""
+    if (tracker.active_loop or {}).get("name") in FORMS:
+        return [ActiveLoop(None)] + clear_lookup()
+    if any(tracker.get_slot(s) for s in PII_SLOTS):
+        return clear_lookup()
+    return []
+
+
+def locked_reply(tracker: Tracker) -> str:
+    region = gateway().region(tracker.get_slot("region"))
+    where = (
+        f"{region.name}医保经办机构：{region.consult}".replace("\n", " ")
+        if region
+        else "参保地医保经办机构窗口（告诉我您所在的地区，我可以给出当地的咨询电话）"
+    )
+    return f"身份核验失败次数过多，查询功能已暂时锁定，请30分钟后再试，或直接联系{where}。"
+
+
+# ---------------------------------------------------------------------------------------------
+# Form validation: read tokens, re-prompt specifically, never keep a raw value
+
+
+class ValidateStatusForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_status_form"
+
+    async def extract_lookup_key(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") not in (None, "lookup_key"):
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        if m := ID_TOKEN.search(text):
+            return {"lookup_key": f"ID|{m['masked']}|{m['h']}"}
+        if m := BAD_ID_TOKEN.search(text):
+            return {"lookup_key": f"BAD|{m['reason']}|{m['masked']}"}
+        if m := APPLICATION_NO.search(text):
+            return {"lookup_key": f"APP|{m.group(1).upper()}"}
+        if tracker.get_slot("requested_slot") == "lookup_key" and re.search(r"\d{6,}", text):
+            return {"lookup_key": "BAD|不是申请编号或身份证号|"}
+        return {}
+
+    def validate_lookup_key(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if isinstance(value, str) and value.startswith("BAD|"):
+            _, reason, masked = (value.split("|") + ["", ""])[:3]
+            shown = f"（{masked}）" if masked else ""
+            dispatcher.utter_message(text=f"您输入的号码{shown}{reason}。请重新输入申请编号（如 YBCZ…）或18位身份证号码。")
+            return {"lookup_key": None}
+        return {"lookup_key": value}
+
+    async def extract_phone_last4(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "phone_last4":
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        if m := PHONE_TOKEN.search(text):
+            return {"phone_last4": m["h"]}
+        if BAD_PHONE_TOKEN.search(text):
+            return {"phone_last4": "BAD"}
+        return {}
+
+    def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value == "BAD":
+            dispatcher.utter_message(text="请输入预留手机号码的后四位数字（4位）。", json_message={"pii_expect": "phone_last4"})
+            return {"phone_last4": None}
+        return {"phone_last4": value}
+
+
+class ValidateEnrollmentForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_enrollment_form"
+
+    async def extract_id_token(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") not in (None, "id_token"):
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        if m := ID_TOKEN.search(text):
+            return {"id_token": f"ID|{m['masked']}|{m['h']}"}
+        if m := BAD_ID_TOKEN.search(text):
+            return {"id_token": f"BAD|{m['reason']}|{m['masked']}"}
+        if tracker.get_slot("requested_slot") == "id_token" and re.search(r"\d{6,}", text):
+            return {"id_token": "BAD|位数不对（应为18位）|"}
+        return {}
+
+    def validate_id_token(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if isinstance(value, str) and value.startswith("BAD|"):
+            _, reason, masked = (value.split("|") + ["", ""])[:3]
+            shown = f"（{masked}）" if masked else ""
+            dispatcher.utter_message(text=f"身份证号码{shown}{reason}，请重新输入18位身份证号码。")
+            return {"id_token": None}
+        return {"id_token": value}
+
+    async def extract_person_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "person_name":
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        if m := NAME_TOKEN.search(text):
+            return {"person_name": f"{m['masked']}|{m['h']}"}
+        return {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Starting, cancelling and answering
+
+
+class CancelLookup(Action):
+    """"算了/不查了": leave any form and forget the personal values."""
+
+    def name(self) -> Text:
+        return "action_deny"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        in_form = (tracker.active_loop or {}).get("name") in FORMS
+        dispatcher.utter_message(text="好的，已取消查询，您填写的信息没有保存。" if in_form else answers.DENY_ACK)
+        return leave_form(tracker)
+
+
+def _fail(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """One failed identity check: the same words whatever failed, and a lock after three."""
+    failures, locked_until = store().record_failure(sender_hash(tracker), datetime.now())
+    if locked_until:
+        dispatcher.utter_message(text=locked_reply(tracker))
+    else:
+        left = 3 - failures
+        dispatcher.utter_message(
+            text=f"信息核验未通过，无法查询。请核对后重新发起查询（还可尝试{left}次）。如有疑问请联系参保地医保经办机构。"
+        )
+    return clear_lookup()
+
+
+class StatusLookup(Action):
+    """Application status by application number or ID number, with the phone's last four digits."""
+
+    def name(self) -> Text:
+        return "action_status_lookup"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        s = store()
+        if s.is_locked(sender_hash(tracker), datetime.now()):
+            dispatcher.utter_message(text=locked_reply(tracker))
+            return clear_lookup()
+        key = tracker.get_slot("lookup_key") or ""
+        phone_h = tracker.get_slot("phone_last4") or ""
+        kind, *rest = key.split("|")
+        apps = []
+        if kind == "APP":
+            app = s.find_application(rest[0])
+            apps = [app] if app else []
+        elif kind == "ID":
+            person = s.find_person(rest[1])
+            apps = s.applications_of(person.id) if person else []
+        if not apps or not s.check_second_factor_phone(apps[0].person_id, phone_h):
+            return _fail(dispatcher, tracker)
+        s.reset_failures(sender_hash(tracker))
+        for app in apps[:5]:
+            dispatcher.utter_message(text=status_text(app))
+        if len(apps) > 5:
+            dispatcher.utter_message(text=f"另有{len(apps) - 5}件申请，可提供申请编号逐件查询。")
+        return clear_lookup()
+
+
+class EnrollmentLookup(Action):
+    """Enrollment by ID number plus name."""
+
+    def name(self) -> Text:
+        return "action_enrollment_lookup"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        s = store()
+        if s.is_locked(sender_hash(tracker), datetime.now()):
+            dispatcher.utter_message(text=locked_reply(tracker))
+            return clear_lookup()
+        id_key = (tracker.get_slot("id_token") or "").split("|")
+        name_key = (tracker.get_slot("person_name") or "").split("|")
+        person = s.find_person(id_key[2]) if len(id_key) == 3 and id_key[0] == "ID" else None
+        if person is None or len(name_key) != 2 or not s.check_name(person.id, name_key[1]):
+            return _fail(dispatcher, tracker)
+        s.reset_failures(sender_hash(tracker))
+        enrollments = s.enrollments_of(person.id)
+        head = f"参保人 {name_key[0]}（身份证号 {id_key[1]}）的参保情况："
+        if not enrollments:
+            dispatcher.utter_message(text=head + "\n系统中没有参保记录。如有疑问请联系参保地医保经办机构。")
+        else:
+            lines = [head] + [enrollment_text(e) for e in enrollments]
+            dispatcher.utter_message(text="\n".join(lines))
+        return clear_lookup()
+
+
+# ---------------------------------------------------------------------------------------------
+# Wording (masked values only)
+
+
+def _d(value: Optional[Any]) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def status_text(app: Any) -> str:
+    """One application's status: step, dates, expected completion, overdue, missing materials."""
+    lines = [
+        f"申请编号 {app.number}：{app.item_name}" + (f" · {app.variant}" if app.variant else ""),
+        f"当前状态：{app.status}（{app.region_name}，{app.channel}提交于 {_d(app.submitted_at)}）",
+    ]
+    if app.status == "不予受理" and app.reason:
+        lines.append(f"不予受理原因：{app.reason}")
+    if app.status not in ("办结", "不予受理"):
+        if app.expected_completion:
+            estimate = "（预计，节假日安排未发布，按周末推算）" if app.completion_is_estimate else ""
+            lines.append(f"预计办结：{_d(app.expected_completion)}{estimate}；时限依据：{app.time_limit_text}")
+            if app.overdue:
+                lines.append("提示：已超过承诺办结时限，建议联系经办机构催办或拨打监督电话。")
+        elif app.time_limit_text:
+            lines.append(f"办理时限：{app.time_limit_text}")
+    if app.status == "材料不全" and app.missing_materials:
+        lines.append("需补齐的材料（一次性告知）：")
+        lines += [f"{i}. {m}" for i, m in enumerate(app.missing_materials, 1)]
+        how = hand_in_channels(app)
+        if how:
+            lines.append(f"补交方式：{how}")
+    if app.history:
+        lines.append("办理记录：" + "；".join(f"{_d(h.at)} {h.status}" for h in app.history[-4:]))
+    return "\n".join(lines)
+
+
+def hand_in_channels(app: Any) -> str:
+    """How to hand in missing materials: the item's channels from the KB (with source)."""
+    kb = gateway()
+    records = kb.records(app.region_key, app.item_code) if app.item_code else []
+    rec = next((r for r in records if not app.variant or r.get("variant") == app.variant), records[0] if records else None)
+    if not rec:
+        return ""
+    f = rec["fields"].get("channels")
+    if not f:
+        return ""
+    return f["text"].replace("\n", "；") + "（" + answers.source_line(rec, [f["source"]]) + "）"
+
+
+def enrollment_text(e: Any) -> str:
+    parts = [f"{e.region_name} {e.insurance_type}（{e.personnel_category}）：{e.status}", f"自 {_d(e.since)} 起"]
+    if e.unit:
+        parts.append(f"参保单位：{e.unit}")
+    if e.last_paid_month:
+        parts.append(f"最近缴费月份：{e.last_paid_month}")
+    return "，".join(parts)
