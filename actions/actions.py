@@ -55,6 +55,12 @@ class AnswerFromKB(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        form = (tracker.active_loop or {}).get("name")
+        text = tracker.latest_message.get("text") or ""
+        if form in lookups.FORMS and not _entities(tracker).get("service_item") and not cues.has_aspect_cue(text):
+            # "德宏州参保的" while a lookup asks for the ID: note the place, stay in the lookup
+            region = _entities(tracker).get("region")
+            return ([SlotSet("region", region)] if region else []) + [FollowupAction(form)]
         # a guide question in the middle of a lookup form switches topic: leave the form first
         return lookups.leave_form(tracker) + self.respond(dispatcher, tracker, intent)
 
@@ -223,7 +229,7 @@ class KBSearch(Action):
         if not text.strip():
             dispatcher.utter_message(text=answers.EMPTY)
             return []
-        if lookups.CANCEL.search(text) and (tracker.active_loop or {}).get("name") in lookups.FORMS:
+        if lookups.CANCEL.search(text) and not kb.rank_items(text):
             return lookups.CancelLookup().run(dispatcher, tracker, domain)
         if OutOfScope.topic(text) and not kb.rank_items(text):
             return OutOfScope.decline(dispatcher, text)

@@ -40,8 +40,8 @@ MARKERS = {
     "affirm": "好的",
     "deny": "好的",
     "human_handoff": "人工咨询",
-    "status_lookup": "核验身份",
-    "enrollment_lookup": "核验身份",
+    "status_lookup": "申请编号",
+    "enrollment_lookup": "身份证号码",
 }
 NOT_STATED = "没有写明"
 

@@ -205,3 +205,11 @@ def test_cancel_words_end_a_lookup_whatever_the_intent(gateway):
     d, events = run(PersonalLookup(gateway), tracker)
     assert "已取消" in texts_of(d)
     assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events)
+
+
+def test_a_place_name_during_a_lookup_keeps_the_form(gateway):
+    tracker = make_tracker("德宏州参保的", "inform", entities={"region": "yunnan"})
+    tracker.active_loop = {"name": "enrollment_form"}
+    d, events = run(AnswerFromKB(gateway), tracker)
+    assert any(e.get("event") == "followup" and e.get("name") == "enrollment_form" for e in events)
+    assert slots_of(events)["region"] == "yunnan"
