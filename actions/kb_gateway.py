@@ -46,6 +46,7 @@ class KnowledgeGateway:
         self._names: Dict[str, str] = {}
         self._regions: Dict[str, RegionInfo] = {}
         self._all_names: Dict[str, List[str]] = {}
+        self._last_rank: Tuple[Optional[str], List[Tuple[str, float]]] = (None, [])
         self.variant_words: Dict[str, str] = {}
         self.groups: Dict[str, List[str]] = {}
 
@@ -109,7 +110,10 @@ class KnowledgeGateway:
         return max(found, key=len) if found else None
 
     def rank_items(self, text: str) -> List[Tuple[str, float]]:
-        return self.indexes["service_item"].rank(text)
+        """Item keys by evidence in the text (memoised: one action may ask several times)."""
+        if self._last_rank[0] != text:
+            self._last_rank = (text, self.indexes["service_item"].rank(text))
+        return self._last_rank[1]
 
     def records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
         """Export-shaped records of the item's variants in the region (guides by precedence)."""

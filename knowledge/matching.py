@@ -120,9 +120,14 @@ class PhraseIndex:
         return found
 
     def rank(self, text: str) -> List[Tuple[str, float]]:
-        """Values by best score; a hit inside a longer kept hit does not count on its own."""
+        """Values by summed score; a hit inside a longer kept hit does not count on its own."""
+        return self.rank_hits(self.hits(text))
+
+    @staticmethod
+    def rank_hits(hits: List[Hit]) -> List[Tuple[str, float]]:
+        """:meth:`rank` over hits already found (one matcher pass serves both)."""
         kept: List[Hit] = []
-        for h in self.hits(text):
+        for h in hits:
             inside = h.start != h.end and any(
                 k.start <= h.start and h.end <= k.end and (k.end - k.start) > (h.end - h.start) for k in kept
             )

@@ -80,10 +80,11 @@ class KBEntityExtractor(GraphComponent, EntityExtractorMixin):
         strongest hit for the span (a bag-of-words hit spans its first word)."""
         result: Dict[str, Hit] = {}
         for kind, index in self._indexes.items():
-            ranked = index.rank(text)
+            hits = index.hits(text)
+            ranked = index.rank_hits(hits)
             if ranked:
                 value = ranked[0][0]
-                result[kind] = next(h for h in index.hits(text) if h.value == value)
+                result[kind] = next(h for h in hits if h.value == value)
         return result
 
     @staticmethod
