@@ -120,6 +120,9 @@ class AnswerFromKB(Action):
             )
             return events + [SlotSet("region", region.key), SlotSet("item_group", None), SlotSet("awaiting", "item")]
         if not item:
+            if lookups.CANCEL.search(text):  # "那算了" without a question: acknowledge, no rephrase request
+                dispatcher.utter_message(text=answers.DENY_ACK)
+                return events
             if OutOfScope.topic(text):
                 return events + OutOfScope.decline(dispatcher, text)
             if region is not None and ents.get("region"):
