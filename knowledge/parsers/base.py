@@ -37,6 +37,21 @@ FIELD_KEYS: Dict[str, str] = {
     "evaluation": "评价渠道",
 }
 
+#: The ten field headings of the national guide template (郴州, 湖南 and, with local additions,
+#: 咸安 print them word for word) onto FIELD_KEYS.
+NATIONAL_HEADINGS: Dict[str, str] = {
+    "事项名称": "name",
+    "受理单位": "unit",
+    "服务对象": "target",
+    "办理渠道": "channels",
+    "办理流程": "process",
+    "办理材料": "materials",
+    "办理时限": "time_limit",
+    "查询方式": "query",
+    "监督电话": "supervision",
+    "评价渠道": "evaluation",
+}
+
 #: Reasons a line may be left out of the knowledge base (and so of the coverage denominator).
 EXCLUSION_REASONS = (
     "blank",  # empty or whitespace-only

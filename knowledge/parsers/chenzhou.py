@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from knowledge.parsers.base import (
+    NATIONAL_HEADINGS,
     FieldBlock,
     ParsedDocument,
     ParsedForm,
@@ -66,18 +67,7 @@ FIELD_HEADING_RE = re.compile(
 )
 
 # The guide's field names onto the canonical FIELD_KEYS.
-FIELD_MAP: Dict[str, str] = {
-    "事项名称": "name",
-    "受理单位": "unit",
-    "服务对象": "target",
-    "办理渠道": "channels",
-    "办理流程": "process",
-    "办理材料": "materials",
-    "办理时限": "time_limit",
-    "查询方式": "query",
-    "监督电话": "supervision",
-    "评价渠道": "evaluation",
-}
+FIELD_MAP: Dict[str, str] = NATIONAL_HEADINGS
 
 # "（参考样表 7）" / "（参考样式27）" at the end of a form's title line (or alone on its line).
 FORM_LABEL_RE = re.compile(r"[（(]\s*(?P<kind>参考样[表式])\s*(?P<num>\d+)\s*[）)]\s*$")

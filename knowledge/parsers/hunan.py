@@ -48,6 +48,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from knowledge.parsers.base import (
+    NATIONAL_HEADINGS,
     FieldBlock,
     ParsedDocument,
     ParsedForm,
@@ -92,18 +93,7 @@ FIELD_NAMES: Tuple[str, ...] = (
 )
 
 # The guide's field names onto the canonical FIELD_KEYS.
-FIELD_MAP: Dict[str, str] = {
-    "事项名称": "name",
-    "受理单位": "unit",
-    "服务对象": "target",
-    "办理渠道": "channels",
-    "办理流程": "process",
-    "办理材料": "materials",
-    "办理时限": "time_limit",
-    "查询方式": "query",
-    "监督电话": "supervision",
-    "评价渠道": "evaluation",
-}
+FIELD_MAP: Dict[str, str] = NATIONAL_HEADINGS
 
 # "7.办理时限：…" (split scheme) or "（七）办理时限：…" (unsplit scheme); the value may follow the colon.
 FIELD_HEADING_RE = re.compile(

@@ -36,6 +36,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from knowledge.parsers.base import (
+    NATIONAL_HEADINGS,
     FieldBlock,
     ParsedDocument,
     ParsedGuide,
@@ -78,18 +79,11 @@ _STEP_RE = re.compile(r"^\s*(?:[（(]?\d{1,2}\s*[.、．)）]|[①-⑳])")
 # A line that ends a sentence or clause (a following unnumbered line is not its continuation).
 _CLAUSE_END_RE = re.compile(r"[。；;]\s*$")
 
+# 咸安 asks 咨询方式 where the template has 查询方式, and names its 监督电话 heading after the bureau.
 _FIELD_KEYS: Dict[str, str] = {
-    "事项名称": "name",
-    "受理单位": "unit",
-    "服务对象": "target",
-    "办理渠道": "channels",
-    "办理流程": "process",
-    "办理材料": "materials",
-    "办理时限": "time_limit",
+    **NATIONAL_HEADINGS,
     "咨询方式": "consult",
     "咸安区医疗保障局监督电话": "supervision",
-    "监督电话": "supervision",
-    "评价渠道": "evaluation",
 }
 
 #: How many non-blank lines a wrapped item title may span before 一、事项名称 (title included).
