@@ -41,6 +41,7 @@ class KnowledgeGateway:
         # while an edited KB still shows within ``cache_seconds`` (no retraining, no restart).
         self._cache_seconds = cache_seconds
         self._cache: Dict[Tuple[str, str], Tuple[float, List[Dict[str, Any]]]] = {}
+        self._titles_cache: Dict[str, Tuple[float, Dict[str, List[str]]]] = {}
         self._lock = threading.Lock()
         self._indexes: Optional[Dict[str, PhraseIndex]] = None
         self._names: Dict[str, str] = {}
@@ -157,7 +158,19 @@ class KnowledgeGateway:
         return []
 
     def _region_titles(self, region_key: str) -> Dict[str, List[str]]:
-        """Item key → item name and variant titles, for the region's guides."""
+        """Item key → item name, variant titles and 事项名称 texts, for the region's guides.
+
+        Cached like records: a family question asks has_item for every member of the family.
+        """
+        now = time.monotonic()
+        hit = self._titles_cache.get(region_key)
+        if hit and now - hit[0] < self._cache_seconds:
+            return hit[1]
+        titles = self._read_region_titles(region_key)
+        self._titles_cache[region_key] = (now, titles)
+        return titles
+
+    def _read_region_titles(self, region_key: str) -> Dict[str, List[str]]:
         from knowledge.schema import ItemField, ServiceItem, Variant
 
         self._ensure()
@@ -186,23 +199,6 @@ class KnowledgeGateway:
 
     def has_item(self, region_key: str, item_key: str) -> bool:
         return item_key in self._region_titles(region_key)
-
-    def items_in_region(self, region_key: str) -> List[str]:
-        """Item keys the region's guides hold (for "which items do you have" and search)."""
-        self._ensure()
-        self._ensure()
-        engine = self._engine
-        from knowledge.schema import ServiceItem
-
-        with Session(engine, future=True) as session:
-            region = query.region_by_key(session, region_key)
-            keys: List[str] = []
-            for rg in region.guides if region else []:
-                for item in session.scalars(select(ServiceItem).where(ServiceItem.guide_id == rg.guide_id)):
-                    key = item.code or item.name
-                    if key not in keys:
-                        keys.append(key)
-            return keys
 
 
 _default: Optional[KnowledgeGateway] = None

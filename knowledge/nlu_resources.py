@@ -166,7 +166,7 @@ def render_files(session: Session) -> Dict[str, str]:
 
     lookups = [
         {"lookup": "region", "examples": _block(sorted(indexes["region"].phrases))},
-        {"lookup": "service_item", "examples": _block(sorted(p for p in items_phrases(indexes) if len(p) >= 3))},
+        {"lookup": "service_item", "examples": _block(sorted(p for p in indexes["service_item"].phrases if len(p) >= 3))},
     ]
     files["lookups.yml"] = _yaml({"version": "3.1", "nlu": lookups})
     examples = _examples(names)
@@ -174,10 +174,6 @@ def render_files(session: Session) -> Dict[str, str]:
         {"version": "3.1", "nlu": [{"intent": i, "examples": _block(sorted(set(ex)))} for i, ex in examples.items()]}
     )
     return files
-
-
-def items_phrases(indexes: Dict[str, PhraseIndex]) -> Iterable[str]:
-    return indexes["service_item"].phrases.keys()
 
 
 def _block(lines: Iterable[str]) -> str:
