@@ -72,7 +72,7 @@ class AnswerFromKB(Action):
         previous_aspect = tracker.get_slot("aspect")
         previous_item = tracker.get_slot("service_item")
 
-        item = ents.get("service_item")
+        item = ents.get("service_item") if kb.knows_item(ents.get("service_item")) else None
         if not item and not text.startswith("/"):
             ranked = kb.rank_items(text)
             item = ranked[0][0] if ranked else None
@@ -95,7 +95,7 @@ class AnswerFromKB(Action):
         else:
             aspect = cues.cued_aspect(text) or previous_aspect or "overview"
         variant = ents.get("variant") or (tracker.get_slot("variant") if not item or item == previous_item else None)
-        item = item or previous_item
+        item = item or (previous_item if kb.knows_item(previous_item) else None)
         region_key = ents.get("region") or tracker.get_slot("region")
         level = ents.get("level") or tracker.get_slot("level")
         events: List[EventType] = [SlotSet("aspect", aspect)]
@@ -328,8 +328,9 @@ class PersonalLookup(Action):
         own_case = has_pii or cues.asks_own_case(text)
         if not own_case and cued and cued != "ask_eligibility" and (kb.rank_items(text) or tracker.get_slot("service_item")):
             return AnswerFromKB(kb).respond(dispatcher, tracker, cued)
-        if lookups.store().is_locked(lookups.sender_hash(tracker), datetime.now()):
-            dispatcher.utter_message(text=lookups.locked_reply(tracker))
+        verdict = lookups.store().guard.check(lookups.sender_hash(tracker), [], datetime.now())
+        if not verdict.allowed:  # locked or rate-limited: say so before asking for any personal data
+            dispatcher.utter_message(text=lookups.refusal_reply(tracker, verdict))
             return lookups.clear_lookup()
         form = "enrollment_form" if intent == "enrollment_lookup" else "status_form"
         return [SlotSet("aspect", None), FollowupAction(form)]

@@ -103,6 +103,11 @@ class KnowledgeGateway:
         self._ensure()
         return self._names.get(key, key)
 
+    def knows_item(self, key: Optional[str]) -> bool:
+        """Whether ``key`` is an item key of the KB (values from outside are checked before use)."""
+        self._ensure()
+        return bool(key) and key in self._names
+
     def group(self, text: str) -> Optional[str]:
         """The longest family word in the text (异地就医备案 → the five 备案 items), if any."""
         self._ensure()

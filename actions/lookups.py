@@ -3,8 +3,8 @@
 The channel (bot/channels/pii_guard.py) has already replaced ID numbers, names and phone digits
 with tokens carrying a masked form and a keyed hash; these actions never see a raw value. A
 lookup answers only when BOTH factors match, and a failure never says which factor failed or
-whether the application / person exists. Three failed checks lock lookups for the sender for a
-while and offer the region's phone.
+whether the application / person exists. casework/lookup_guard.py counts failures per target
+(whoever asks), per sender and overall, and locks; a refusal offers the region's phone.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import answers
 from actions.kb_gateway import gateway
+from casework.lookup_guard import Verdict
 from casework.privacy import hmac_of
 from casework.store import CaseworkStore
 
@@ -65,14 +66,23 @@ def leave_form(tracker: Tracker) -> List[EventType]:
     return []
 
 
-def locked_reply(tracker: Tracker) -> str:
+def _consult(tracker: Tracker) -> str:
     region = gateway().region(tracker.get_slot("region"))
-    where = (
-        f"{region.name}医保经办机构：{region.consult}".replace("\n", " ")
-        if region
-        else "参保地医保经办机构窗口（告诉我您所在的地区，我可以给出当地的咨询电话）"
-    )
-    return f"身份核验失败次数过多，查询功能已暂时锁定，请30分钟后再试，或直接联系{where}。"
+    if region:
+        return f"{region.name}医保经办机构：{region.consult}".replace("\n", " ")
+    return "参保地医保经办机构窗口（告诉我您所在的地区，我可以给出当地的咨询电话）"
+
+
+def refusal_reply(tracker: Tracker, verdict: Verdict) -> str:
+    """Why no lookup now (the lock's kind and end, never whose or which factor), and whom to call."""
+    until = verdict.until.strftime("%m月%d日 %H:%M") if verdict.until else ""
+    if verdict.reason == "global_busy":
+        head = f"查询服务暂时繁忙，请在{until}之后再试"
+    elif verdict.reason == "sender_rate":
+        head = f"您的查询次数已达上限，请在{until}之后再试"
+    else:
+        head = f"身份核验失败次数过多，该查询已暂时锁定，请在{until}之后再试"
+    return f"{head}，或直接联系{_consult(tracker)}。"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,17 +189,23 @@ class CancelLookup(Action):
         return leave_form(tracker)
 
 
-def _fail(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-    """One failed identity check: the same words whatever failed, and a lock after three."""
-    failures, locked_until = store().record_failure(sender_hash(tracker), datetime.now())
-    if locked_until:
-        dispatcher.utter_message(text=locked_reply(tracker))
-    else:
-        left = 3 - failures
-        dispatcher.utter_message(
-            text=f"信息核验未通过，无法查询。请核对后重新发起查询（还可尝试{left}次）。如有疑问请联系参保地医保经办机构。"
-        )
+def _refuse(dispatcher: CollectingDispatcher, tracker: Tracker, verdict: Verdict) -> List[EventType]:
+    dispatcher.utter_message(text=refusal_reply(tracker, verdict))
     return clear_lookup()
+
+
+def _checked(dispatcher: CollectingDispatcher, tracker: Tracker, targets: List[str], ok: bool) -> bool:
+    """Record the outcome with the guard; on failure say the same words whatever failed."""
+    verdict = store().guard.record(sender_hash(tracker), targets, ok, datetime.now())
+    if ok:
+        return True
+    if not verdict.allowed:
+        dispatcher.utter_message(text=refusal_reply(tracker, verdict))
+    else:
+        dispatcher.utter_message(
+            text=f"信息核验未通过，无法查询。请核对后重新发起查询（还可尝试{verdict.remaining}次）。如有疑问请联系参保地医保经办机构。"
+        )
+    return False
 
 
 class StatusLookup(Action):
@@ -200,22 +216,26 @@ class StatusLookup(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         s = store()
-        if s.is_locked(sender_hash(tracker), datetime.now()):
-            dispatcher.utter_message(text=locked_reply(tracker))
-            return clear_lookup()
         key = tracker.get_slot("lookup_key") or ""
         phone_h = tracker.get_slot("phone_last4") or ""
         kind, *rest = key.split("|")
-        apps = []
-        if kind == "APP":
+        apps, targets = [], []
+        if kind == "APP" and rest:
+            targets = [s.application_target(rest[0])]
             app = s.find_application(rest[0])
             apps = [app] if app else []
-        elif kind == "ID":
+        elif kind == "ID" and len(rest) == 2:
+            targets = [rest[1]]
             person = s.find_person(rest[1])
             apps = s.applications_of(person.id) if person else []
-        if not apps or not s.check_second_factor_phone(apps[0].person_id, phone_h):
-            return _fail(dispatcher, tracker)
-        s.reset_failures(sender_hash(tracker))
+        if apps:
+            targets.append(s.person_target(apps[0].person_id))
+        verdict = s.guard.check(sender_hash(tracker), targets, datetime.now())
+        if not verdict.allowed:  # checked before the factors: a locked target answers nothing
+            return _refuse(dispatcher, tracker, verdict)
+        ok = bool(apps) and s.check_second_factor_phone(apps[0].person_id, phone_h)
+        if not _checked(dispatcher, tracker, targets, ok):
+            return clear_lookup()
         for app in apps[:5]:
             dispatcher.utter_message(text=status_text(app))
         if len(apps) > 5:
@@ -231,15 +251,18 @@ class EnrollmentLookup(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         s = store()
-        if s.is_locked(sender_hash(tracker), datetime.now()):
-            dispatcher.utter_message(text=locked_reply(tracker))
-            return clear_lookup()
         id_key = (tracker.get_slot("id_token") or "").split("|")
         name_key = (tracker.get_slot("person_name") or "").split("|")
-        person = s.find_person(id_key[2]) if len(id_key) == 3 and id_key[0] == "ID" else None
-        if person is None or len(name_key) != 2 or not s.check_name(person.id, name_key[1]):
-            return _fail(dispatcher, tracker)
-        s.reset_failures(sender_hash(tracker))
+        targets = [id_key[2]] if len(id_key) == 3 and id_key[0] == "ID" else []
+        person = s.find_person(targets[0]) if targets else None
+        if person is not None:
+            targets.append(s.person_target(person.id))
+        verdict = s.guard.check(sender_hash(tracker), targets, datetime.now())
+        if not verdict.allowed:
+            return _refuse(dispatcher, tracker, verdict)
+        ok = person is not None and len(name_key) == 2 and s.check_name(person.id, name_key[1])
+        if not _checked(dispatcher, tracker, targets, ok) or person is None:
+            return clear_lookup()
         enrollments = s.enrollments_of(person.id)
         head = f"参保人 {name_key[0]}（身份证号 {id_key[1]}）的参保情况："
         if not enrollments:

@@ -1,7 +1,7 @@
 """SQL schema of the case-work store (SQLAlchemy 1.4, 2.0 style), separate from the knowledge base.
 
 Persons (raw values plus keyed hashes for lookups), enrollments, applications with their status
-history, and the per-sender lookup guard used for the three-strikes lockout. The store has its own
+history, and the lookup attempts and locks that keep identity checks from being brute-forced. The store has its own
 metadata, so ``create_all``/``drop_all`` here never touch the KB tables even when both share a database.
 """
 
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
 )
 from sqlalchemy.engine import Engine
@@ -139,11 +140,31 @@ class ApplicationEvent(Base):
     application = relationship("Application", back_populates="events")
 
 
-class LookupGuard(Base):
-    """Failed identity checks per sender (keyed hash of the sender id) and the lock they caused."""
+class LookupAttempt(Base):
+    """One identity-checked lookup: who asked (keyed hash of the sender id), about whom, and whether it
+    passed. Failures are counted per target across every sender and channel (casework/lookup_guard.py).
 
-    __tablename__ = "lookup_guard"
+    ``target_hash`` is the key the user gave (application number or ID number, keyed hash);
+    ``person_hash`` the person it belongs to when the store knows one, so failures against one person
+    add up whichever key was used. No raw value is stored.
+    """
+
+    __tablename__ = "lookup_attempts"
     id = Column(Integer, primary_key=True)
-    sender_hash = Column(String(64), unique=True, nullable=False)
-    failures = Column(Integer, nullable=False, default=0)
-    locked_until = Column(DateTime)
+    at = Column(DateTime, nullable=False, index=True)
+    sender_hash = Column(String(64), nullable=False, index=True)
+    target_hash = Column(String(64), index=True)
+    person_hash = Column(String(64), index=True)
+    ok = Column(Boolean, nullable=False)
+
+
+class LookupLock(Base):
+    """A lock on lookups for one sender, one target or everybody (``scope`` = sender/target/global)."""
+
+    __tablename__ = "lookup_locks"
+    __table_args__ = (UniqueConstraint("scope", "key_hash"),)
+    id = Column(Integer, primary_key=True)
+    scope = Column(String(8), nullable=False)
+    key_hash = Column(String(64), nullable=False)
+    since = Column(DateTime, nullable=False)
+    until = Column(DateTime, nullable=False)

@@ -20,22 +20,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from casework import deadlines
 from casework.kb import KbReader
+from casework.lookup_guard import LookupGuard
 from casework.privacy import hmac_of, mask_id, mask_name
 from casework.schema import (
     Application,
     ApplicationEvent,
     Enrollment,
-    LookupGuard,
     Person,
     create_schema,
     make_engine,
 )
 
 log = logging.getLogger(__name__)
-
-#: Failed identity checks before a sender is locked out, and for how long.
-MAX_FAILURES = 3
-LOCK_MINUTES = 30
 
 #: The guide's main flow; the step number shown to users counts along it.
 MAIN_FLOW = ("申请", "受理", "审核", "办结")
@@ -178,6 +174,7 @@ class CaseworkStore:
         create_schema(self.engine)
         self._kb_engine = kb_engine
         self._kb: Optional[KbReader] = None
+        self._guard: Optional[LookupGuard] = None
         self.today = today
 
     # -- helpers ------------------------------------------------------------------------------
@@ -388,43 +385,24 @@ class CaseworkStore:
             return "以下材料不是该事项办事指南所列材料原文：" + "；".join(unknown) + "\n可选材料：\n" + listed
         return None
 
-    # -- lockout ----------------------------------------------------------------------------------
+    # -- lookup guard ---------------------------------------------------------------------------
 
-    def is_locked(self, sender_hash: str, now: dt.datetime) -> bool:
-        """Whether lookups are locked for this sender at ``now``."""
-        with self._session() as s:
-            g = s.scalars(select(LookupGuard).where(LookupGuard.sender_hash == sender_hash)).first()
-            return bool(g and g.locked_until and now < g.locked_until)
+    @property
+    def guard(self) -> LookupGuard:
+        """Attempts and locks of identity-checked lookups, kept in this store's database."""
+        if self._guard is None:
+            self._guard = LookupGuard(self.engine)
+        return self._guard
 
-    def record_failure(self, sender_hash: str, now: dt.datetime) -> Tuple[int, Optional[dt.datetime]]:
-        """Count one failed identity check; the third locks lookups for LOCK_MINUTES.
+    @staticmethod
+    def application_target(number: str) -> str:
+        """The lookup-guard target of an application number (keyed hash, never the number)."""
+        return hmac_of(f"app:{(number or '').strip().upper()}")
 
-        A lock that has run out starts the count afresh.
-
-        Returns:
-            (failures so far, locked_until or None while not locked).
-        """
-        with self._session() as s:
-            g = s.scalars(select(LookupGuard).where(LookupGuard.sender_hash == sender_hash)).first()
-            if g is None:
-                g = LookupGuard(sender_hash=sender_hash, failures=0)
-                s.add(g)
-            if g.locked_until and now >= g.locked_until:
-                g.failures, g.locked_until = 0, None
-            g.failures += 1
-            if g.failures >= MAX_FAILURES and not g.locked_until:
-                g.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-                log.warning("lookups locked for sender %s… until %s", sender_hash[:8], g.locked_until)
-            s.commit()
-            return g.failures, g.locked_until
-
-    def reset_failures(self, sender_hash: str) -> None:
-        """Forget a sender's failures and lock (after a successful check)."""
-        with self._session() as s:
-            g = s.scalars(select(LookupGuard).where(LookupGuard.sender_hash == sender_hash)).first()
-            if g is not None:
-                g.failures, g.locked_until = 0, None
-                s.commit()
+    @staticmethod
+    def person_target(person_id: int) -> str:
+        """The lookup-guard target of a person, whichever key (ID or application number) led there."""
+        return hmac_of(f"person:{person_id}")
 
     # -- staff / test listings (raw values: never for the assistant's replies) ----------------
 

@@ -152,6 +152,11 @@ def render_files(session: Session) -> Dict[str, str]:
     entities = {
         "entities": {k: v.to_dict() for k, v in indexes.items()},
         "item_names": {k: v[0] for k, v in names.items()},
+        # what a button may carry as a variant (actions/selection.label): channels accept no other
+        "button_labels": sorted(
+            {n for (n,) in session.execute(select(Variant.name)) if n}
+            | {n for (n,) in session.execute(select(ServiceItem.name)) if n}
+        ),
     }
     files: Dict[str, str] = {"entities.json": json.dumps(entities, ensure_ascii=False, indent=1, sort_keys=True)}
 

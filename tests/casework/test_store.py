@@ -1,5 +1,5 @@
 """CaseworkStore: lookups by keyed hash, every advance path, invalid moves, materials from the KB,
-overdue flags, lockout after three failures."""
+overdue flags; the lookup guard's logs carry no personal data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from casework.privacy import hmac_of
 from casework.schema import Enrollment
-from casework.store import CaseworkStore, LOCK_MINUTES
+from casework.store import CaseworkStore
 
 from .conftest import TODAY, add_application, kb_item
 
@@ -215,42 +215,13 @@ def test_kb_unreachable_still_answers(engine, tmp_path, item, person_id):
     assert not result.ok and result.error
 
 
-# -- lockout ---------------------------------------------------------------------------------------
-
-
-def test_lockout_after_three_failures_and_expiry(store):
-    sender = hmac_of("sender:abc")
-    t0 = dt.datetime(2026, 11, 25, 10, 0)
-    assert not store.is_locked(sender, t0)
-    assert store.record_failure(sender, t0) == (1, None)
-    assert store.record_failure(sender, t0 + dt.timedelta(minutes=1)) == (2, None)
-    failures, until = store.record_failure(sender, t0 + dt.timedelta(minutes=2))
-    assert failures == 3 and until == t0 + dt.timedelta(minutes=2 + LOCK_MINUTES)
-    assert store.is_locked(sender, t0 + dt.timedelta(minutes=31))
-    assert not store.is_locked(hmac_of("sender:other"), t0 + dt.timedelta(minutes=31))
-    # more failures while locked do not extend the lock
-    assert store.record_failure(sender, t0 + dt.timedelta(minutes=10))[1] == until
-    assert not store.is_locked(sender, until)
-    assert store.record_failure(sender, until + dt.timedelta(minutes=1)) == (1, None)  # a fresh count
-
-
-def test_success_resets_the_count(store):
-    sender = hmac_of("sender:xyz")
-    now = dt.datetime(2026, 11, 25, 10, 0)
-    store.record_failure(sender, now)
-    store.record_failure(sender, now)
-    store.reset_failures(sender)
-    assert store.record_failure(sender, now) == (1, None)
-    store.reset_failures(hmac_of("sender:never-seen"))  # no error
-
-
 def test_logs_carry_no_personal_data(store, person_id, item, caplog):
     caplog.set_level(logging.DEBUG)
     store.find_person(hmac_of(ID))
     store.advance(NUMBER, "受理")
     store.advance(NUMBER, "材料不全", missing=[item.materials[0]])
-    for failure in range(3):
-        store.record_failure(hmac_of("sender:log"), dt.datetime(2026, 11, 25, 10, failure))
+    for failure in range(6):
+        store.guard.record(hmac_of("sender:log"), [hmac_of(ID)], False, dt.datetime(2026, 11, 25, 10, failure))
     text = caplog.text
     assert NUMBER in text
     for raw in (ID, "测试甲", "19912345678", "5678"):
