@@ -199,8 +199,8 @@ def _checked(dispatcher: CollectingDispatcher, tracker: Tracker, targets: List[s
     verdict = store().guard.record(sender_hash(tracker), targets, ok, datetime.now())
     if ok:
         return True
-    if not verdict.allowed:
-        dispatcher.utter_message(text=refusal_reply(tracker, verdict))
+    if not verdict.allowed:  # this failure set off a lock: say both
+        dispatcher.utter_message(text="信息核验未通过，无法查询。" + refusal_reply(tracker, verdict))
     else:
         dispatcher.utter_message(
             text=f"信息核验未通过，无法查询。请核对后重新发起查询（还可尝试{verdict.remaining}次）。如有疑问请联系参保地医保经办机构。"

@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(os.environ.get("VENV", ROOT / ".venv"))
+ACTION_TOKEN = "e2e-action-token-not-secret"
 
 
 def free_port() -> int:
@@ -39,7 +40,13 @@ def server(tmp_path_factory):
         check=True,
     )
     casework_url = f"sqlite:///{tmp / 'casework.sqlite3'}"
-    env.update(CASEWORK_DATABASE_URL=casework_url, PII_HMAC_KEY="e2e-test-key-not-secret")
+    env.update(
+        CASEWORK_DATABASE_URL=casework_url,
+        PII_HMAC_KEY="e2e-test-key-not-secret",
+        ACTION_SERVER_TOKEN=ACTION_TOKEN,
+        # many tests fail lookups on purpose within a minute; the global pause is unit-tested
+        LOOKUP_GLOBAL_FAILURES="1000",
+    )
     subprocess.run([str(VENV / "bin/python"), "-m", "casework", "demo", "--seed", "11"], cwd=ROOT, env=env, check=True)
     listed = subprocess.run(
         [str(VENV / "bin/python"), "-m", "casework", "list", "--json"], cwd=ROOT, env=env, check=True,
@@ -69,6 +76,9 @@ def server(tmp_path_factory):
             pytest.fail(f"servers did not start: {line}")
     yield {
         "url": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+        "rasa_port": rasa_port,
+        "action_port": action_port,
+        "action_token": ACTION_TOKEN,
         "tracker_db": tracker_db,
         "demo": demo,
         "logs": [tmp / "logs/rasa.log", tmp / "logs/actions.log"],
@@ -80,6 +90,11 @@ def server(tmp_path_factory):
 def post(server, payload, raw: bytes = None):
     body = raw if raw is not None else json.dumps(payload).encode()
     req = urllib.request.Request(server["url"], data=body, headers={"Content-Type": "application/json"})
+    return fetch(req)
+
+
+def fetch(req: urllib.request.Request):
+    """(status, decoded JSON body) of a request; HTTP errors are answers too."""
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             return resp.status, json.loads(resp.read())
