@@ -126,3 +126,34 @@ def test_limits_from_env_and_daily_budget(monkeypatch):
     limits = Limits.from_env()
     assert limits.target_failures == 4 and limits.target_lock == dt.timedelta(hours=1)
     assert Limits().guesses_per_target_per_day() == 5
+
+
+@pytest.mark.postgres
+def test_locks_hold_across_processes_on_postgres():
+    """The scaled topology keeps the guard on PostgreSQL: two guards (two processes) share one lock."""
+    import os
+
+    from sqlalchemy import create_engine, text
+
+    admin_url = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        admin = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'yibao_casework_test'")).first():
+                conn.execute(text('CREATE DATABASE "yibao_casework_test"'))
+    except Exception as exc:  # no server here: say why instead of failing
+        pytest.skip(f"PostgreSQL not reachable at {admin_url}: {exc.__class__.__name__}".splitlines()[0])
+    engine = create_engine(admin.url.set(database="yibao_casework_test"), future=True)
+    from casework.schema import LookupAttempt, LookupLock, create_schema
+
+    create_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(LookupAttempt.__table__.delete())
+        conn.execute(LookupLock.__table__.delete())
+    first, second = LookupGuard(engine, Limits()), LookupGuard(engine, Limits())
+    for i in range(5):
+        (first if i % 2 else second).record(sender(i), [TARGET, PERSON], False, T0 + minutes(i))
+    refused = second.check(sender(42), [hmac_of("app:other"), PERSON], T0 + minutes(6))
+    assert refused.reason == "target_locked" and refused.until == T0 + minutes(4) + dt.timedelta(hours=24)
+    engine.dispose()
+    admin.dispose()
