@@ -5,7 +5,9 @@
 2. REST round trip for a KB answer: the action server and Rasa started on spare ports (SQLite
    tracker store in a temp folder), then single-turn KB questions with their region, sequentially
    from one client; median and p95.
-3. The last full ``rasa train`` time, as recorded by scripts/train-if-stale.
+3. The answer engine's retrieval in-process (``knowledge/search.py``): index build time, then every
+   development question searched in each region; median and p95 per query.
+4. The last full ``rasa train`` time, as recorded by scripts/train-if-stale.
 
 Usage: python scripts/bench.py [--n 200] [--skip-rest]
 """
@@ -108,6 +110,24 @@ def bench_rest(texts: List[str]) -> List[float]:
         proc.wait(timeout=30)
 
 
+def bench_search(texts: List[str]) -> List[float]:
+    from knowledge.search import SearchEngine
+
+    started = time.perf_counter()
+    engine = SearchEngine.from_database()
+    print(f"answer engine index: {engine.passage_count} passages, "
+          f"built in {time.perf_counter() - started:.2f} s")
+    for t in texts[:5]:
+        engine.search(t, "hunan")
+    out = []
+    for t in texts:
+        for region in engine.regions:
+            began = time.perf_counter()
+            engine.rank_items(t, region)
+            out.append((time.perf_counter() - began) * 1000)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
@@ -118,6 +138,8 @@ def main() -> int:
     model = newest_model()
     nlu = bench_nlu(model, texts)
     print(f"NLU parse in-process ({len(nlu)} messages, {model.name}): median {statistics.median(nlu):.1f} ms, p95 {pct(nlu, 0.95):.1f} ms")
+    search = bench_search(texts)
+    print(f"answer engine rank_items in-process ({len(search)} queries): median {statistics.median(search):.2f} ms, p95 {pct(search, 0.95):.2f} ms")
     if not args.skip_rest:
         rest = bench_rest(texts)
         print(f"REST round trip, KB answers ({len(rest)} requests, one client): median {statistics.median(rest):.0f} ms, p95 {pct(rest, 0.95):.0f} ms")

@@ -1,0 +1,125 @@
+"""Every piece of KB text as a retrievable passage: fields, materials, steps, forms, notices, prefaces.
+
+A passage is one paragraph-sized piece of verbatim guide text with where it came from (guide file
+and line range), the region whose first-precedence guide holds it, and — for item text — the item key
+(``knowledge.matching.item_key``) and the variant label it belongs to. The answer engine
+(``knowledge/search.py``) indexes them; nothing here changes the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from knowledge import query
+from knowledge.matching import item_key
+from knowledge.schema import Document, Form, Guide
+
+#: Fields of a record that hold searchable text, and how much a hit in them counts.
+FIELD_WEIGHTS: Dict[str, float] = {
+    "title": 1.6,
+    "target": 1.2,
+    "materials": 1.0,
+    "process": 1.0,
+    "channels": 1.0,
+    "time_limit": 1.0,
+    "query": 0.9,
+    "consult": 0.8,
+    "supervision": 0.6,
+    "contact": 0.8,
+    "evaluation": 0.4,
+    "legal_basis": 0.9,
+    "unit": 0.6,
+    "note": 1.0,
+    "form": 0.7,
+    "notice": 0.8,
+    "preface": 0.8,
+    "duties": 0.8,
+    "faq": 0.8,
+    "cover_letter": 0.5,
+}
+#: Paragraphs longer than this are split at sentence ends, so one passage says one thing.
+MAX_PASSAGE_CHARS = 160
+_SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrievable piece of verbatim KB text."""
+
+    region_key: str
+    kind: str  # a record field (materials, process, …), or form / notice / preface / duties / …
+    text: str
+    source: str  # guide file:start-end
+    item: Optional[str] = None  # item key for item text
+    label: Optional[str] = None  # the variant label (业务办理项 or item name)
+    level: Optional[str] = None  # 咸安: 区级 / 乡镇 / 村
+    title: Optional[str] = None  # the form's or document's title
+
+    @property
+    def weight(self) -> float:
+        return FIELD_WEIGHTS.get(self.kind, 0.8)
+
+
+def split_paragraphs(text: str) -> List[str]:
+    """Lines of ``text``; long lines cut after sentence ends (never inside a sentence)."""
+    out: List[str] = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if len(line) <= MAX_PASSAGE_CHARS:
+            out.append(line)
+            continue
+        chunk = ""
+        for sentence in _SENTENCE_END.split(line):
+            if chunk and len(chunk) + len(sentence) > MAX_PASSAGE_CHARS:
+                out.append(chunk)
+                chunk = ""
+            chunk += sentence
+        if chunk:
+            out.append(chunk)
+    return out
+
+
+def _record_passages(record: Dict) -> Iterator[Passage]:
+    key = item_key(record.get("code"), record["name"])
+    label = record.get("variant") or record["name"]
+    common = dict(region_key=record["region_key"], item=key, label=label, level=record.get("level"))
+    head = " ".join(x for x in (record.get("name"), record.get("variant"), record.get("title")) if x)
+    yield Passage(kind="title", text=head, source=record["source"], **common)
+    structured = record.get("structured") or {}
+    for m in structured.get("materials") or []:
+        text = f"{m['condition']}：{m['text']}" if m.get("condition") else m["text"]
+        yield Passage(kind="note" if m.get("kind") == "note" else "materials", text=text, source=m["source"], **common)
+    for s in structured.get("steps") or []:
+        yield Passage(kind="process", text=f"{s['title']}。{s['text']}" if s.get("title") else s["text"], source=s["source"], **common)
+    for field, f in (record.get("fields") or {}).items():
+        if field in ("materials", "process") and (structured.get(field if field == "materials" else "steps")):
+            continue  # already passage by passage above
+        kind = field if field in FIELD_WEIGHTS else "note"
+        for para in split_paragraphs(f.get("text") or ""):
+            yield Passage(kind=kind, text=para, source=f["source"], **common)
+
+
+def build_passages(session: Session) -> List[Passage]:
+    """All passages of the KB: every variant's fields, every form and every document, by region."""
+    passages: List[Passage] = []
+    for guide in session.scalars(select(Guide).order_by(Guide.key)):
+        region = query.region_of_guide(session, guide)
+        for variant in query.variants(session, guide):
+            passages.extend(_record_passages(query.variant_record(variant, region)))
+        for form in session.scalars(select(Form).where(Form.guide_id == guide.id)):
+            body = f"{form.title} " + " ".join((form.fields or "").split("|"))
+            passages.append(Passage(region.key, "form", body.strip(), form.source, title=form.title))
+            for para in split_paragraphs(form.text):
+                if len(re.sub(r"[\s\d|]", "", para)) >= 6:  # skip empty cells and row numbers
+                    passages.append(Passage(region.key, "form", para, form.source, title=form.title))
+        for doc in session.scalars(select(Document).where(Document.guide_id == guide.id, Document.kind != "heading")):
+            for para in split_paragraphs(doc.text):
+                passages.append(Passage(region.key, doc.kind, para, doc.source, title=doc.title))
+    return passages

@@ -1,0 +1,150 @@
+"""The answer engine's retrieval: BM25 over every KB passage, per region, free of Rasa.
+
+Text is tokenised with jieba plus the KB-generated user dictionary (``make nlu``), and every run of
+Chinese characters also gives its characters and character bigrams, so a colloquial word that jieba splits
+differently from the guide ("生娃" / "生育", "报账" / "报销") still shares evidence with it. A query
+is expanded with the guide's own words for what people say (``colloquial.yml``'s ``variant_words``
+and its insurance-type, personnel-category, applicant-type and level tables). One ``bm25s`` index per region keeps a query's work to its own region's passages.
+
+    engine = SearchEngine.from_database()          # start-up: build passages and indexes (≈1–2 s)
+    engine.search("退休了去外地住看病咋报", "yunnan")  # per message: ranked passages (≈1 ms)
+    engine.rank_items("…", "yunnan")               # items by their passages' evidence
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import bm25s
+import jieba
+import numpy as np
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from knowledge.matching import load_colloquial
+from knowledge.passages import Passage, build_passages
+
+ROOT = Path(__file__).resolve().parents[1]
+USER_DICT = ROOT / "data" / "nlu" / "generated" / "jieba" / "userdict.txt"
+
+#: Words that carry no evidence about which item or fact is meant.
+STOPWORDS = frozenset(
+    "的 了 吗 呢 吧 啊 呀 么 嘛 哦 哈 噻 咯 啵 是 在 我 你 他 她 我们 你们 要 想 请问 请 问 一下 下 怎么 怎样 怎么办 "
+    "如何 什么 啥 哪 哪里 哪儿 哪些 能 能不能 可以 可不可以 会 有 没有 和 与 及 或 或者 还 也 都 就 这 那 这个 那个 "
+    "个 给 帮 把 被 对 从 到 去 来 说 吧 嗯 喂 您好 你好 谢谢 麻烦".split()
+)
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage and its score for a query (BM25 × the passage kind's weight)."""
+
+    passage: Passage
+    score: float
+
+
+class Tokenizer:
+    """jieba with the KB dictionary, stopwords dropped, plus CJK character bigrams."""
+
+    def __init__(self, user_dict: Optional[Path] = USER_DICT) -> None:
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        if user_dict and Path(user_dict).exists():
+            self._jieba.load_userdict(str(user_dict))
+
+    def __call__(self, text: str) -> List[str]:
+        words = [w for w in self._jieba.lcut(text or "") if _WORD.search(w) and w not in STOPWORDS]
+        runs = _CJK_RUN.findall(text or "")
+        bigrams = [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
+        chars = [c for run in runs for c in run if c not in STOPWORDS]
+        return words + [f"_{b}" for b in bigrams if b not in STOPWORDS] + [f"~{c}" for c in chars]
+
+
+class _RegionIndex:
+    def __init__(self, passages: List[Passage], tokens: List[List[str]]) -> None:
+        self.passages = passages
+        self.bm25 = bm25s.BM25(k1=1.2, b=0.6)
+        self.bm25.index(tokens, show_progress=False)
+        self.weights = np.array([p.weight for p in passages], dtype=np.float32)
+        self.vocab = self.bm25.vocab_dict
+
+
+class SearchEngine:
+    """Ranked passages and items for a message in a region. Build once; query many times."""
+
+    def __init__(self, passages: Sequence[Passage], tokenizer: Optional[Tokenizer] = None, expansions: Optional[Dict[str, str]] = None) -> None:
+        self.tokenize = tokenizer or Tokenizer()
+        self.expansions = expansions if expansions is not None else _expansions()
+        by_region: Dict[str, List[Passage]] = {}
+        for p in passages:
+            by_region.setdefault(p.region_key, []).append(p)
+        self._indexes = {
+            region: _RegionIndex(ps, [self.tokenize(p.text) for p in ps]) for region, ps in by_region.items()
+        }
+        self._lock = threading.Lock()  # bm25s' retrieval is not documented as thread-safe
+
+    @classmethod
+    def from_database(cls, engine: Optional[Engine] = None) -> "SearchEngine":
+        from knowledge.schema import make_engine
+
+        with Session(engine or make_engine(), future=True) as session:
+            return cls(build_passages(session))
+
+    @property
+    def regions(self) -> List[str]:
+        return list(self._indexes)
+
+    @property
+    def passage_count(self) -> int:
+        return sum(len(i.passages) for i in self._indexes.values())
+
+    def expand(self, text: str) -> str:
+        """The text plus the guide's words for the colloquial words it contains."""
+        return text + " " + " ".join(v for k, v in self.expansions.items() if k in text)
+
+    def search(self, text: str, region: str, k: int = 10, item: Optional[str] = None) -> List[Hit]:
+        """The ``k`` best passages of ``region`` for ``text`` (only ``item``'s when given)."""
+        index = self._indexes.get(region)
+        if index is None:
+            return []
+        tokens = [t for t in self.tokenize(self.expand(text)) if t in index.vocab]
+        if not tokens:
+            return []
+        with self._lock:
+            scores = index.bm25.get_scores(tokens) * index.weights
+        if item is not None:
+            mask = np.array([p.item == item for p in index.passages])
+            scores = np.where(mask, scores, 0.0)
+        top = np.argsort(-scores)[:k]
+        return [Hit(index.passages[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def rank_items(self, text: str, region: str, k: int = 5, depth: int = 40) -> List[Tuple[str, float, Passage]]:
+        """Items by the evidence of their passages: best passage plus a share of the next ones."""
+        hits = self.search(text, region, k=depth)
+        per_item: Dict[str, List[Hit]] = {}
+        for h in hits:
+            if h.passage.item:
+                per_item.setdefault(h.passage.item, []).append(h)
+        ranked = [
+            (item, hs[0].score + 0.3 * sum(x.score for x in hs[1:3]), hs[0].passage) for item, hs in per_item.items()
+        ]
+        ranked.sort(key=lambda r: -r[1])
+        return ranked[:k]
+
+
+def _expansions() -> Dict[str, str]:
+    """Colloquial word → the guide's word: ``variant_words`` and the label tables of colloquial.yml."""
+    colloquial = load_colloquial()
+    out: Dict[str, str] = {str(k): str(v) for k, v in (colloquial.get("variant_words") or {}).items()}
+    for table in ("insurance_types", "personnel_categories", "applicant_types", "levels"):
+        for label, words in (colloquial.get(table) or {}).items():
+            for word in words or []:
+                if str(word) != str(label):
+                    out.setdefault(str(word), str(label))
+    return out

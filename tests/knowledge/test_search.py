@@ -1,0 +1,69 @@
+"""The answer engine's retrieval: passages cover all KB text; BM25 per region finds items in users' words."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.passages import MAX_PASSAGE_CHARS, build_passages, split_paragraphs
+from knowledge.search import SearchEngine, Tokenizer
+
+
+@pytest.fixture(scope="module")
+def passages(kb_engine):
+    from sqlalchemy.orm import Session
+
+    with Session(kb_engine, future=True) as session:
+        return build_passages(session)
+
+
+@pytest.fixture(scope="module")
+def engine(passages) -> SearchEngine:
+    return SearchEngine(passages)
+
+
+def test_passages_cover_fields_materials_forms_and_notices(passages):
+    kinds = {p.kind for p in passages}
+    assert {"title", "materials", "process", "time_limit", "channels", "form", "notice", "preface"} <= kinds
+    assert {p.region_key for p in passages} == {"chenzhou", "hunan", "yunnan", "xianan", "guizhou"}
+    assert all(p.source and ":" in p.source and p.text.strip() for p in passages)
+    assert all(p.item for p in passages if p.kind in ("title", "materials", "time_limit"))
+
+
+def test_long_paragraphs_are_cut_at_sentence_ends():
+    text = "。".join(["这是一句比较长的说明文字，用来测试切分" * 2] * 12) + "。"
+    parts = split_paragraphs(text)
+    assert len(parts) > 1 and "".join(parts) == text
+    assert all(len(p) <= MAX_PASSAGE_CHARS + 60 and p.endswith("。") for p in parts)
+
+
+def test_tokens_include_words_bigrams_and_characters():
+    tokens = Tokenizer()("断缴了几个月能补吗")
+    assert "~缴" in tokens and "_断缴" in tokens and "吗" not in tokens
+
+
+@pytest.mark.parametrize(
+    "text, region, item_name",
+    [
+        ("退休了去外地住，看病怎么报？", "yunnan", "异地安置退休人员备案"),
+        ("生育津贴要啥材料", "guizhou", "生育津贴支付"),
+        ("出车祸住院了报销要什么", "guizhou", "住院费用报销"),
+        ("断缴了几个月能补吗", "hunan", "法定断档补缴"),
+        ("村卫生室门诊费用结算要什么单据", "xianan", "辖区内村（社区）卫生室门诊费用结算"),
+    ],
+)
+def test_items_ranked_from_users_words(engine, text, region, item_name):
+    ranked = engine.rank_items(text, region)
+    assert ranked and item_name in ranked[0][2].label
+
+
+def test_search_stays_in_its_region_and_item(engine):
+    hits = engine.search("异地就医备案材料", "guizhou", k=20)
+    assert hits and all(h.passage.region_key == "guizhou" for h in hits)
+    item = hits[0].passage.item
+    assert all(h.passage.item == item for h in engine.search("材料", "guizhou", item=item))
+    assert engine.search("材料", "nowhere") == [] and engine.search("！？", "guizhou") == []
+
+
+def test_forms_and_notices_are_searchable(engine):
+    hits = engine.search("承诺书 法律责任", "chenzhou", k=10)
+    assert any(h.passage.kind in ("form", "notice") for h in hits)
