@@ -40,9 +40,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             region = query.region_of_guide(session, guide)
             if args.region and query.resolve_region(session, args.region) is not region:
                 continue
-            for v in query.variants(session, guide):
+            lines = [query.variant_record(v, region) for v in query.variants(session, guide)]
+            lines += query.text_records(session, guide, region)
+            for line in lines:
                 try:
-                    sys.stdout.write(json.dumps(query.variant_record(v, region), ensure_ascii=False) + "\n")
+                    sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
                 except BrokenPipeError:  # `export | head`: the reader has had enough
                     sys.stderr.close()
                     return 0
@@ -151,7 +153,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p = sub.add_parser("build", help="parse the guides into the KB database (idempotent)")
     p.add_argument("--if-stale", action="store_true", help="skip when the KB matches sources and code")
     p.set_defaults(func=cmd_build)
-    p = sub.add_parser("export", help="JSON lines: one record per service item / business variant per region")
+    p = sub.add_parser("export", help="JSON lines: one record per service item / business variant per region, then its guide's forms and notices")
     p.add_argument("--region", help="only this region (name or alias)")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("show", help="one item in readable Chinese")

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from knowledge.extract import norm
 from knowledge.schema import (
+    Document,
+    Form,
     Guide,
     Region,
     RegionAlias,
@@ -238,3 +240,30 @@ def variant_record(variant: Variant, region: Region) -> Dict[str, Any]:
         "flowchart": field_text(variant, "flowchart"),
     }
     return record
+
+
+def text_records(session: Session, guide: Guide, region: Region) -> List[Dict[str, Any]]:
+    """One export line per form and per notice/document of ``guide`` (headings left out).
+
+    Keys: ``region``, ``region_key``, ``guide``, ``kind`` (``form`` or the document's kind:
+    notice, preface, duties, faq, cover_letter), ``title``, ``text`` (verbatim), ``source``; forms
+    also ``label`` and ``fields``. Item records have no ``kind`` key, so readers can tell them apart.
+    """
+    base = {"region": region.name, "region_key": region.key, "guide": guide.key}
+    out: List[Dict[str, Any]] = []
+    for form in session.scalars(select(Form).where(Form.guide_id == guide.id).order_by(Form.start_line)):
+        out.append(
+            dict(
+                base,
+                kind="form",
+                label=form.label,
+                title=form.title,
+                fields=form.fields.split("|") if form.fields else [],
+                text=form.text,
+                source=form.source,
+            )
+        )
+    documents = select(Document).where(Document.guide_id == guide.id, Document.kind != "heading")
+    for doc in session.scalars(documents.order_by(Document.start_line)):
+        out.append(dict(base, kind=doc.kind, title=doc.title, text=doc.text, source=doc.source))
+    return out

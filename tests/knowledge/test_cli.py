@@ -21,8 +21,8 @@ def use_kb(kb_engine, monkeypatch):
 
 def test_export_prints_one_record_per_variant_per_region(use_kb, capsys):
     assert cli.main(["export"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    records = [json.loads(line) for line in lines]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    records = [r for r in lines if "kind" not in r]
     assert len(records) == 33 + 39 + 31 + 62 + 28
     assert {r["region"] for r in records} == {"郴州市", "湖南省", "云南省", "咸安区", "贵州省(黔南州都匀市)"}
     for r in records:
@@ -31,8 +31,21 @@ def test_export_prints_one_record_per_variant_per_region(use_kb, capsys):
 
 def test_export_one_region(use_kb, capsys):
     assert cli.main(["export", "--region", "昆明"]) == 0
-    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(records) == 31 and {r["region"] for r in records} == {"云南省"}
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    records = [r for r in lines if "kind" not in r]
+    assert len(records) == 31 and {r["region"] for r in lines} == {"云南省"}
+
+
+def test_export_prints_forms_and_notices(use_kb, capsys):
+    assert cli.main(["export"]) == 0
+    texts = [r for r in map(json.loads, capsys.readouterr().out.splitlines()) if "kind" in r]
+    kinds = {r["kind"] for r in texts}
+    assert {"form", "notice", "preface"} <= kinds and "heading" not in kinds
+    for r in texts:
+        assert {"region", "kind", "title", "text", "source"} <= r.keys() and r["text"].strip()
+    yunnan_forms = [r for r in texts if r["kind"] == "form" and r["region"] == "云南省"]
+    assert len(yunnan_forms) == 9  # 附件1–9
+    assert any("承诺" in r["text"] and "法律责任" in r["text"] for r in texts)
 
 
 def test_show_renders_an_item_for_a_hotline_agent(use_kb, capsys):
