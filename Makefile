@@ -43,8 +43,10 @@ test: nlu ## all tests, the slow end-to-end ones too
 test-fast: nlu ## unit tests only
 	@$(PY) -m pytest -m "not slow"
 
-eval: install ## dev set against the running assistant (start `make run` first) + NLU cross-validation
-	@$(PY) scripts/eval_dev.py
+eval: install ## blind set (tune in full, frozen in figures) + dev set against the running assistant (start `make run` first) + NLU cross-validation
+	@$(PY) scripts/check_blind_set.py >/dev/null || $(PY) scripts/check_blind_set.py
+	@$(PY) scripts/eval_blind.py
+	@echo; echo "== development set"; $(PY) scripts/eval_dev.py
 	@VENV=$(VENV) scripts/crossval
 
 bench: train ## speed: NLU parse in-process, REST round trips (starts its own servers)
