@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from datetime import datetime
@@ -68,24 +68,29 @@ class AnswerFromKB(Action):
         """The answer for ``intent`` (the classifier's, or the best guess after a low-confidence turn)."""
         kb = self.kb
         text = tracker.latest_message.get("text") or ""
+        payload = text.startswith("/")
         ents = _entities(tracker)
         previous_aspect = tracker.get_slot("aspect")
         previous_item = tracker.get_slot("service_item")
+        previous_item = previous_item if kb.knows_item(previous_item) else None
+        # A question asked before the region was known is read together with the reply that names it.
+        pending = tracker.get_slot("pending_question") or ""
+        question = f"{pending} {text}".strip() if pending and not payload else text
 
         item = ents.get("service_item") if kb.knows_item(ents.get("service_item")) else None
-        if not item and not text.startswith("/"):
-            ranked = kb.rank_items(text)
+        if not item and not payload:
+            ranked = kb.rank_items(question)
             item = ranked[0][0] if ranked else None
         # "异地就医备案" names five items and no single one: ask which rather than guess.
-        group = kb.group(text) if not item and not text.startswith("/") else None
+        group = kb.group(question) if not item and not payload else None
         group = group or (tracker.get_slot("item_group") if not item else None)
         confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
-        cued = cues.cued_aspect(text)
+        cued = cues.cued_aspect(question)
         if intent in ASPECTS and cued and cued != intent and confidence < CUE_OVERRIDES_BELOW:
             intent = cued  # the classifier hesitates and the words are unambiguous
         # A follow-up without aspect words ("是新员工入职的", "那灵活就业的呢？", "郴州呢？") keeps the
         # earlier aspect; a new aspect word or a fresh question changes it.
-        follow_up = previous_aspect and previous_item and not cues.has_aspect_cue(text)
+        follow_up = bool(previous_aspect and previous_item and not cues.has_aspect_cue(question))
         if intent == "human_handoff":
             aspect = "human_handoff"
         elif follow_up and (intent == "inform" or intent in ASPECTS or not item or item == previous_item):
@@ -93,20 +98,28 @@ class AnswerFromKB(Action):
         elif intent in ASPECTS:
             aspect = intent
         else:
-            aspect = cues.cued_aspect(text) or previous_aspect or "overview"
-        variant = ents.get("variant") or (tracker.get_slot("variant") if not item or item == previous_item else None)
-        item = item or (previous_item if kb.knows_item(previous_item) else None)
+            aspect = cues.cued_aspect(question) or previous_aspect or "overview"
         region_key = ents.get("region") or tracker.get_slot("region")
         level = ents.get("level") or tracker.get_slot("level")
-        events: List[EventType] = [SlotSet("aspect", aspect)]
+        events: List[EventType] = [SlotSet("aspect", aspect), SlotSet("pending_question", None)]
 
         if aspect == "human_handoff":
             return events + HumanHandoff.respond(kb, dispatcher, region_key)
         region = kb.region(region_key)
+        # With the region known, the KB's own text decides the item when the phrase lists do not
+        # (a life situation instead of the item's name), or name one the region's guide lacks.
+        evidence_ranked: List[Any] = []
+        if region is not None and not payload and not group and not (item and kb.has_item(region.key, item)):
+            evidence_ranked = kb.evidence_items(question, region.key)
+            if _decisive(evidence_ranked) and not (follow_up and previous_item):
+                item = evidence_ranked[0][0]
+        variant = ents.get("variant") or (tracker.get_slot("variant") if not item or item == previous_item else None)
+        item = item or previous_item
+
         if not item and group:
             if region is None:
                 dispatcher.utter_message(text=answers.region_prompt(), buttons=region_buttons(kb))
-                return events + [SlotSet("item_group", group), SlotSet("awaiting", "region")]
+                return events + [SlotSet("item_group", group), SlotSet("awaiting", "region"), SlotSet("pending_question", question)]
             present = [k for k in kb.groups[group] if kb.has_item(region.key, k)]
             family = [r for k in present for r in kb.records(region.key, k)]
             family = selection.by_level(family, level if region.key == "xianan" else None)
@@ -118,21 +131,38 @@ class AnswerFromKB(Action):
                 text=answers.choose_item_prompt(group, region),
                 buttons=[{"title": kb.item_name(k), "payload": _payload("inform", service_item=k)} for k in present],
             )
-            return events + [SlotSet("region", region.key), SlotSet("item_group", None), SlotSet("awaiting", "item")]
+            return events + [
+                SlotSet("region", region.key), SlotSet("item_group", None), SlotSet("awaiting", "item"),
+                SlotSet("pending_question", question),
+            ]
         if not item:
             if lookups.CANCEL.search(text):  # "那算了" without a question: acknowledge, no rephrase request
                 dispatcher.utter_message(text=answers.DENY_ACK)
                 return events
             if OutOfScope.topic(text):
                 return events + OutOfScope.decline(dispatcher, text)
+            if region is not None and evidence_ranked and evidence_ranked[0][1] >= WEAK_EVIDENCE:
+                # never a dead end once the region is known: the three best items as buttons
+                dispatcher.utter_message(
+                    text=answers.choose_evidence_prompt(region),
+                    buttons=[
+                        {"title": kb.item_name(k), "payload": _payload("inform", service_item=k)}
+                        for k, _, _ in evidence_ranked[:3]
+                    ],
+                )
+                return events + [SlotSet("region", region.key), SlotSet("awaiting", "item"), SlotSet("pending_question", question)]
             if region is not None and ents.get("region"):
                 dispatcher.utter_message(text=answers.region_noted(region))
                 return events + [SlotSet("region", region.key)]
+            if region is None and not payload and not lookups.CANCEL.search(text) and len(question) >= 4:
+                # the region decides everything: ask it first and keep the question for its reply
+                dispatcher.utter_message(text=answers.region_prompt(), buttons=region_buttons(kb))
+                return events + [SlotSet("awaiting", "region"), SlotSet("pending_question", question)]
             return events + KBSearch.respond(kb, dispatcher, text, region_key)
         events.append(SlotSet("service_item", item))
         if region is None:
             dispatcher.utter_message(text=answers.region_prompt(), buttons=region_buttons(kb))
-            return events + [SlotSet("awaiting", "region")]
+            return events + [SlotSet("awaiting", "region"), SlotSet("pending_question", question if not payload else None)]
         events += [SlotSet("region", region.key), SlotSet("item_group", None)]
 
         records = kb.records(region.key, item) or kb.related_records(region.key, item)
@@ -141,10 +171,13 @@ class AnswerFromKB(Action):
             dispatcher.utter_message(text=answers.no_item_in_region(kb.item_name(item), region))
             return events + [SlotSet("variant", None)]
         hints = [ents[k] for k in ("personnel_category", "insurance_type", "applicant_type") if ents.get(k)]
-        chosen = selection.choose(records, text, variant, hints, kb.variant_words)
-        if len(chosen) > 1 and answers.same_answer(chosen, aspect):
+        chosen = selection.choose(records, question, variant, hints, kb.variant_words)
+        aspects = [aspect] if follow_up else _asked_aspects(aspect, question)
+        if len(chosen) > 1 and not variant:
+            chosen = _by_evidence(kb, chosen, question, region.key, item)
+        if len(chosen) > 1 and all(answers.same_answer(chosen, a) for a in aspects):
             labels = [selection.label(r) for r in chosen]
-            dispatcher.utter_message(text=answers.answer(chosen[0], aspect, region) + "\n" + answers.alike_note(labels))
+            dispatcher.utter_message(text=answers.answer_many(chosen[0], aspects, region) + "\n" + answers.alike_note(labels))
             return events + [SlotSet("variant", None), SlotSet("awaiting", None)]
         if len(chosen) > 1:
             dispatcher.utter_message(
@@ -154,11 +187,71 @@ class AnswerFromKB(Action):
                     for r in chosen
                 ],
             )
-            return events + [SlotSet("variant", None), SlotSet("awaiting", "variant")]
+            return events + [SlotSet("variant", None), SlotSet("awaiting", "variant"), SlotSet("pending_question", question)]
         record = chosen[0]
         focus = list(hints) + [h.replace("人员", "") for h in hints]
-        dispatcher.utter_message(text=answers.answer(record, aspect, region, focus))
+        extra = [] if follow_up or payload and not pending else _evidence(kb, record, question, region.key, item)
+        dispatcher.utter_message(text=answers.answer_many(record, aspects, region, focus, extra))
         return events + [SlotSet("variant", selection.label(record)), SlotSet("awaiting", None)]
+
+
+#: How far the best item's evidence must lead the next one for the KB text alone to pick it.
+DECISIVE_LEAD = 1.3
+#: Evidence below this is no reason to offer an item at all.
+WEAK_EVIDENCE = 4.0
+#: At most this many of the guide's other sentences go with an answer, and so many characters.
+EVIDENCE_PASSAGES = 3
+EVIDENCE_CHARS = 360
+
+
+def _decisive(ranked: List[Any]) -> bool:
+    """Whether the best item's evidence clearly leads (so the KB text alone may pick it)."""
+    if not ranked or ranked[0][1] < WEAK_EVIDENCE:
+        return False
+    return len(ranked) == 1 or ranked[0][1] >= DECISIVE_LEAD * ranked[1][1]
+
+
+def _asked_aspects(aspect: str, question: str) -> List[str]:
+    """The main aspect and every other one the question asks ("要带啥，多久能好" → materials + time)."""
+    others = [a for a in cues.cued_aspects(question) if a != aspect and a in answers.ASPECT_LABELS]
+    if aspect == "overview" and others:
+        return others
+    return [aspect] + others
+
+
+def _by_evidence(kb: KnowledgeGateway, records: List[Dict[str, Any]], question: str, region_key: str, item: str) -> List[Dict[str, Any]]:
+    """The variant whose own text matches the question clearly better than its siblings', if any."""
+    labels = [selection.label(r) for r in records]
+    score = {label: 0.0 for label in labels}
+    for hit in kb.evidence(question, region_key, item, k=20):
+        if hit.passage.label in score and hit.passage.kind != "title":
+            score[hit.passage.label] += hit.score
+    ranked = sorted(labels, key=lambda l: -score[l])
+    if score[ranked[0]] > 0 and score[ranked[0]] >= 1.5 * score[ranked[1]]:
+        return [r for r in records if selection.label(r) == ranked[0]]
+    return records
+
+
+def _evidence(kb: KnowledgeGateway, record: Dict[str, Any], question: str, region_key: str, item: str) -> List[Tuple[str, str]]:
+    """The guide's sentences from elsewhere in the item, its forms or notices that match the question."""
+    label = selection.label(record)
+    hits = [h for h in kb.evidence(question, region_key, item, k=12) if h.passage.label == label and h.passage.kind != "title"]
+    docs = [
+        h for h in kb.evidence(question, region_key, None, k=12)
+        if h.passage.item is None and h.passage.kind in ("form", "notice", "faq", "duties", "preface")
+    ]
+    best = max([h.score for h in hits] or [0.0])
+    chosen = [h for h in hits if h.score >= 0.6 * best][:EVIDENCE_PASSAGES]
+    if docs and docs[0].score >= max(best, WEAK_EVIDENCE * 2):
+        chosen.append(docs[0])
+    out: List[Tuple[str, str]] = []
+    total = 0
+    for h in chosen:
+        if total + len(h.passage.text) > EVIDENCE_CHARS:
+            break
+        out.append((h.passage.text, h.passage.source))
+        total += len(h.passage.text)
+    return out
 
 
 class HumanHandoff(Action):

@@ -8,7 +8,7 @@ the region's consult channel instead of guessing.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from actions.kb_gateway import RegionInfo
 
@@ -21,8 +21,12 @@ ASPECT_LABELS: Dict[str, str] = {
     "ask_contact": "咨询与监督电话",
     "ask_legal_basis": "设定依据",
     "ask_forms": "相关表格",
+    "ask_fees": "待遇支付方式",
     "overview": "办事要点",
 }
+
+#: Sentences that say how money is paid out (拨付至银行账户 …), for "钱怎么给".
+_PAYMENT = re.compile(r"拨付|支付至|发放|汇入|转账|银行账户|银行卡|社会保障卡账户|打入|划入|账户资料|银行账号")
 
 _SOURCE_RE = re.compile(r"^(?P<file>[^:]+):(?P<start>\d+)-(?P<end>\d+)$")
 
@@ -95,8 +99,11 @@ def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[s
     return lines
 
 
-def answer(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Sequence[str] = ()) -> str:
-    """The reply text for one aspect of one record."""
+Section = Tuple[str, List[str], List[Optional[str]]]  # label, body lines, sources
+
+
+def _section(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Sequence[str]) -> Optional[Section]:
+    """One aspect's part of an answer, or None where the guide says nothing about it."""
     label = ASPECT_LABELS.get(aspect, ASPECT_LABELS["overview"])
     body: List[str] = []
     sources: List[Optional[str]] = []
@@ -112,7 +119,7 @@ def answer(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seque
     if aspect == "ask_materials":
         lines = materials_lines(record, focus)
         if not lines:
-            return _missing(record, "办理材料", region)
+            return None
         body += lines
         f = record["fields"].get("materials")
         sources.append(f["source"] if f else None)
@@ -120,40 +127,47 @@ def answer(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seque
             body.append("相关表格：" + "；".join(_form_label(f) for f in record["forms"]))
     elif aspect == "ask_time_limit":
         if not add_field("time_limit"):
-            return _missing(record, "办理时限", region)
+            return None
         for c in record["structured"]["conflicts"]:
             body.append(f"注意：同一文件的清单表格写的是“{c['other']}”（{c['other_source']}），以办事指南正文为准请向经办机构确认。")
     elif aspect == "ask_process":
         if not add_field("process"):
-            return _missing(record, "办理流程", region)
+            return None
         add_field("channels", "办理渠道")  # how to do it is also where to do it
     elif aspect == "ask_channel":
         if not add_field("channels"):
-            return _missing(record, "办理渠道", region)
+            return None
         add_field("query", "查询方式")
     elif aspect == "ask_eligibility":
         if not add_field("target"):
-            return _missing(record, "服务对象", region)
+            return None
         add_field("content", "事项内容")
         add_field("unit", "受理单位")
     elif aspect == "ask_contact":
         found = [add_field(k, t) for k, t in (("contact", None), ("consult", "咨询方式"), ("supervision", "监督电话"))]
-        if not any(found) or not record["phones"]:
-            if not any(found):
-                return _missing(record, "咨询电话", region)
+        if not any(found):
+            return None
+        if not record["phones"]:
             body.append(f"指南未列出具体电话号码。当地咨询渠道：{region.consult}".replace("\n", " "))
             sources.append(region.consult_source)
+    elif aspect == "ask_fees":  # how the money arrives: the guide's own sentences about paying out
+        for part in [*record["structured"]["steps"], *record["structured"]["materials"]]:
+            if _PAYMENT.search(part["text"]):
+                body.append(part["text"])
+                sources.append(part["source"])
+        if not body:
+            return None
     elif aspect == "ask_legal_basis":
         lb = record["structured"]["legal_basis"]
         if not lb:
-            return _missing(record, "设定依据（法律政策依据）", region)
+            return None
         body += [x["text"] for x in lb]
         sources += [x["source"] for x in lb]
     elif aspect == "ask_forms":
         if not record["forms"]:
             named = sorted(set(re.findall(r"《[^》]*(?:表|书|单|卡)》", record.get("materials") or "")))
             if not named:
-                return _missing(record, "需要填写的表格", region)
+                return None
             body.append("办理材料中要求的表格：" + "、".join(named))
             body.append("本指南未附这些表格的样式，可到办理窗口领取。")
             f = record["fields"].get("materials")
@@ -174,10 +188,63 @@ def answer(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seque
             sources.append(f["source"] if f else None)
         add_field("time_limit", "办理时限")
         if not body:
-            return _missing(record, "办事要点", region)
-    text = f"{heading(record)}{label}：\n" + "\n".join(body)
-    notes = _notes(record, region, "\n".join(body))
+            return None
+    return label, body, sources
+
+
+def answer(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Sequence[str] = ()) -> str:
+    """The reply text for one aspect of one record."""
+    return answer_many(record, [aspect], region, focus)
+
+
+def answer_many(
+    record: Dict[str, Any],
+    aspects: Sequence[str],
+    region: RegionInfo,
+    focus: Sequence[str] = (),
+    evidence: Sequence[Tuple[str, str]] = (),
+) -> str:
+    """Every asked aspect of one record in one reply, then the guide's other sentences that match.
+
+    Args:
+        aspects: the aspects asked, in the order the answer gives them (materials *and* time limit).
+        evidence: (verbatim text, "file:a-b" source) passages from the item, its forms or notices
+            that match the question and that the sections do not already say.
+    """
+    sections: List[Section] = []
+    silent: List[str] = []
+    for aspect in dict.fromkeys(aspects):  # each once, in order
+        section = _section(record, aspect, region, focus)
+        if section is None:
+            silent.append(ASPECT_LABELS.get(aspect, ASPECT_LABELS["overview"]).replace("（一次性告知）", ""))
+        else:
+            sections.append(section)
+    if not sections and not evidence:
+        return _missing(record, "、".join(silent) or "这一项", region)
+    parts: List[str] = []
+    sources: List[Optional[str]] = []
+    for label, body, srcs in sections:
+        parts.append(f"{label}：\n" + "\n".join(body))
+        sources += srcs
+    said = re.sub(r"\s+", "", "\n".join(parts))
+    extra = [(t, src) for t, src in evidence if re.sub(r"\s+", "", t) not in said]
+    if extra:
+        parts.append("指南中的相关规定（原文）：\n" + "\n".join(f"· {t}（{_line_ref(src)}）" for t, src in extra))
+        sources += [src for _, src in extra]
+    if silent:
+        consult = region.consult.replace("\n", " ")
+        parts.append(f"《{record['guide_title']}》没有写明{'、'.join(silent)}，可咨询当地医保经办机构：{consult}")
+        sources.append(region.consult_source)
+    text = heading(record) + ("\n" if len(sections) != 1 or not parts[0].startswith(sections[0][0]) else "") + "\n".join(parts)
+    notes = _notes(record, region, "\n".join(parts))
     return text + ("\n" + notes if notes else "") + "\n" + source_line(record, sources)
+
+
+def _line_ref(source: str) -> str:
+    m = _SOURCE_RE.match(source or "")
+    if not m:
+        return source
+    return f"第{m['start']}–{m['end']}行" if m["start"] != m["end"] else f"第{m['start']}行"
 
 
 #: The field an aspect's answer is made of, for telling whether several records answer alike.
@@ -240,6 +307,10 @@ EMPTY = "您好像没有输入内容。请直接说您要办的医保业务，�
 
 def region_noted(region: RegionInfo) -> str:
     return f"好的，按{region.name}的办事指南为您解答。请问想了解哪项医保业务？比如参保登记、异地就医备案、生育津贴、门诊慢特病、报销等。"
+
+
+def choose_evidence_prompt(region: RegionInfo) -> str:
+    return f"按{region.name}的办事指南，您问的可能是下面几项业务，请选择一项："
 
 
 def choose_item_prompt(group: str, region: RegionInfo) -> str:

@@ -7,7 +7,7 @@ DIET decides the intent; these cues only answer a narrower question: does a foll
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import List, Optional
 
 ASPECT_CUES = {
     "ask_materials": r"材料|资料|证件|证明|带(?:什么|啥|哪)|准备|提交|提供|交(?:什么|啥|哪些)|复印件|原件|单据|发票|照片",
@@ -17,7 +17,8 @@ ASPECT_CUES = {
     "ask_eligibility": r"能不能|可不可以|能否|符合|条件|哪些人|什么人|谁可以|谁能|资格|享受|报多少|给多少|什么情况",
     "ask_contact": r"电话|热线|投诉|举报|联系|号码|咨询",
     "ask_legal_basis": r"依据|政策|文件|法律|规定|处罚|法规",
-    "ask_forms": r"表格|申请表|样表|模板|承诺书|下载|哪张表|什么表|啥表",
+    "ask_forms": r"表格|申请表|样表|模板|承诺书|下载|哪张表|什么表|啥表|怎么填|咋填|如何填",
+    "ask_fees": r"到账|打到|发到|打卡|现金|拨付|发放|怎么给|咋个给|钱.{0,8}(?:给|发|打|到|下来|拿)|发给",
 }
 _COMPILED = {k: re.compile(v) for k, v in ASPECT_CUES.items()}
 
@@ -27,9 +28,15 @@ def has_aspect_cue(text: str) -> bool:
 
 
 def cued_aspect(text: str) -> Optional[str]:
-    """The single aspect the words point to, when exactly one does."""
-    found = [k for k, p in _COMPILED.items() if p.search(text)]
+    """The single aspect the words point to, when exactly one does (fees aside: they ride along)."""
+    found = [k for k, p in _COMPILED.items() if p.search(text) and k != "ask_fees"]
     return found[0] if len(found) == 1 else None
+
+
+def cued_aspects(text: str) -> List[str]:
+    """Every aspect the words point to, in the order the message asks them ("要带啥？多久能好？")."""
+    found = [(m.start(), k) for k, p in _COMPILED.items() for m in [p.search(text)] if m]
+    return [k for _, k in sorted(found)]
 
 
 #: Words of someone asking about THEIR OWN case (进度, 办好了没): a personal lookup, not a guide question.

@@ -20,6 +20,7 @@ from knowledge import query
 from knowledge.matching import PhraseIndex, fold, load_colloquial
 from knowledge.nlu_resources import build_indexes, derived_names, item_names
 from knowledge.schema import Region, make_engine
+from knowledge.search import Hit, SearchEngine
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class KnowledgeGateway:
         self._last_rank: Tuple[Optional[str], List[Tuple[str, float]]] = (None, [])
         self.variant_words: Dict[str, str] = {}
         self.groups: Dict[str, List[str]] = {}
+        self._search: Optional[SearchEngine] = None
 
     # -- start-up -------------------------------------------------------------------------------
     def _ensure(self) -> None:
@@ -79,6 +81,7 @@ class KnowledgeGateway:
                     )
             for index in indexes.values():
                 index.hits("预热")  # build the phrase matchers now, not on the first message
+            self._search = SearchEngine.from_database(self._engine)
             self._indexes = indexes
 
     def warm_up(self) -> None:
@@ -98,6 +101,21 @@ class KnowledgeGateway:
     def region(self, key: Optional[str]) -> Optional[RegionInfo]:
         self._ensure()
         return self._regions.get(key or "")
+
+    @property
+    def search(self) -> SearchEngine:
+        """The answer engine's retrieval over every passage of the KB (built at start-up)."""
+        self._ensure()
+        assert self._search is not None
+        return self._search
+
+    def evidence_items(self, text: str, region_key: str) -> List[Tuple[str, float, Any]]:
+        """The region's items ranked by the evidence of their passages for ``text``."""
+        return self.search.rank_items(text, region_key)
+
+    def evidence(self, text: str, region_key: str, item_key: Optional[str] = None, k: int = 10) -> List[Hit]:
+        """The region's passages (of one item when given) that best match ``text``."""
+        return self.search.search(text, region_key, k=k, item=item_key)
 
     def item_name(self, key: str) -> str:
         self._ensure()
