@@ -108,11 +108,16 @@ class AnswerFromKB(Action):
         region = kb.region(region_key)
         # With the region known, the KB's own text decides the item when the phrase lists do not
         # (a life situation instead of the item's name), or name one the region's guide lacks.
+        # A phrase-list item the evidence clearly contradicts ("转去外地大医院" is 转诊, not 关系转入)
+        # gives way to the evidence's item.
+        oos = OutOfScope.topic(text)
         evidence_ranked: List[Any] = []
-        if region is not None and not payload and not group and not (item and kb.has_item(region.key, item)):
+        if region is not None and not payload and not group and not follow_up and not (oos and not item):
             evidence_ranked = kb.evidence_items(question, region.key)
-            if _decisive(evidence_ranked) and not (follow_up and previous_item):
-                item = evidence_ranked[0][0]
+            if _decisive(evidence_ranked) and evidence_ranked[0][0] != item:
+                phrase_score = next((sc for k, sc, _ in evidence_ranked if k == item), 0.0)
+                if not item or not kb.has_item(region.key, item) or evidence_ranked[0][1] >= OVERRULE * phrase_score:
+                    item = evidence_ranked[0][0]
         variant = ents.get("variant") or (tracker.get_slot("variant") if not item or item == previous_item else None)
         item = item or previous_item
 
@@ -139,7 +144,7 @@ class AnswerFromKB(Action):
             if lookups.CANCEL.search(text):  # "那算了" without a question: acknowledge, no rephrase request
                 dispatcher.utter_message(text=answers.DENY_ACK)
                 return events
-            if OutOfScope.topic(text):
+            if oos:
                 return events + OutOfScope.decline(dispatcher, text)
             if region is not None and evidence_ranked and evidence_ranked[0][1] >= WEAK_EVIDENCE:
                 # never a dead end once the region is known: the three best items as buttons
@@ -190,13 +195,15 @@ class AnswerFromKB(Action):
             return events + [SlotSet("variant", None), SlotSet("awaiting", "variant"), SlotSet("pending_question", question)]
         record = chosen[0]
         focus = list(hints) + [h.replace("人员", "") for h in hints]
-        extra = [] if follow_up or payload and not pending else _evidence(kb, record, question, region.key, item)
+        extra = [] if follow_up or payload and not pending else _evidence(kb, record, question, region.key, item, aspects)
         dispatcher.utter_message(text=answers.answer_many(record, aspects, region, focus, extra))
         return events + [SlotSet("variant", selection.label(record)), SlotSet("awaiting", None)]
 
 
 #: How far the best item's evidence must lead the next one for the KB text alone to pick it.
 DECISIVE_LEAD = 1.3
+#: How far the evidence's item must lead a phrase-list item to overrule it.
+OVERRULE = 2.0
 #: Evidence below this is no reason to offer an item at all.
 WEAK_EVIDENCE = 4.0
 #: At most this many of the guide's other sentences go with an answer, and so many characters.
@@ -232,17 +239,22 @@ def _by_evidence(kb: KnowledgeGateway, records: List[Dict[str, Any]], question: 
     return records
 
 
-def _evidence(kb: KnowledgeGateway, record: Dict[str, Any], question: str, region_key: str, item: str) -> List[Tuple[str, str]]:
+def _evidence(
+    kb: KnowledgeGateway, record: Dict[str, Any], question: str, region_key: str, item: str, aspects: List[str]
+) -> List[Tuple[str, str]]:
     """The guide's sentences from elsewhere in the item, its forms or notices that match the question."""
     label = selection.label(record)
     hits = [h for h in kb.evidence(question, region_key, item, k=12) if h.passage.label == label and h.passage.kind != "title"]
     docs = [
-        h for h in kb.evidence(question, region_key, None, k=12)
+        h for h in kb.evidence(question, region_key, None, k=20)
         if h.passage.item is None and h.passage.kind in ("form", "notice", "faq", "duties", "preface")
     ]
     best = max([h.score for h in hits] or [0.0])
     chosen = [h for h in hits if h.score >= 0.6 * best][:EVIDENCE_PASSAGES]
-    if docs and docs[0].score >= max(best, WEAK_EVIDENCE * 2):
+    own_forms = {f["title"] for f in record.get("forms") or []}
+    if "ask_forms" in aspects and own_forms:  # how to fill a form in: its own instructions first
+        chosen = [h for h in docs if h.passage.title in own_forms][:2] + chosen
+    elif docs and docs[0].score >= max(best, WEAK_EVIDENCE * 2):
         chosen.append(docs[0])
     out: List[Tuple[str, str]] = []
     total = 0
@@ -339,6 +351,9 @@ class KBSearch(Action):
         return self.respond(kb, dispatcher, text, tracker.get_slot("region"))
 
 
+#: The national item "参保人员参保信息查询": where the guides say how to check one's own enrollment.
+ENROLLMENT_QUERY_ITEM = "002036002002"
+
 #: Small talk a low-confidence turn may still be (the classifier's best guess decides).
 SMALL_TALK = {
     "greet": "utter_greet",
@@ -419,11 +434,34 @@ class PersonalLookup(Action):
         if not has_pii and awaiting and set(ents) & {"region", "variant", "service_item", "personnel_category", "insurance_type"}:
             return AnswerFromKB(kb).respond(dispatcher, tracker, "inform")
         own_case = has_pii or cues.asks_own_case(text)
-        if not own_case and cued and cued != "ask_eligibility" and (kb.rank_items(text) or tracker.get_slot("service_item")):
-            return AnswerFromKB(kb).respond(dispatcher, tracker, cued)
+        region_key = ents.get("region") or tracker.get_slot("region")
+        known_topic = kb.rank_items(text) or tracker.get_slot("service_item") or region_key
+        if not own_case and cues.cued_aspects(text) and cued != "ask_eligibility" and known_topic:
+            # "钱是咋个给到我手上的", "手机上查得到不": a question about the guide, not a case lookup
+            return AnswerFromKB(kb).respond(dispatcher, tracker, cued or cues.cued_aspects(text)[0])
         verdict = lookups.store().guard.check(lookups.sender_hash(tracker), [], datetime.now())
         if not verdict.allowed:  # locked or rate-limited: say so before asking for any personal data
             dispatcher.utter_message(text=lookups.refusal_reply(tracker, verdict))
             return lookups.clear_lookup()
+        if region_key and not has_pii:
+            self._official_way(kb, dispatcher, text, region_key, intent)
         form = "enrollment_form" if intent == "enrollment_lookup" else "status_form"
         return [SlotSet("aspect", None), FollowupAction(form)]
+
+    @staticmethod
+    def _official_way(kb: KnowledgeGateway, dispatcher: CollectingDispatcher, text: str, region_key: str, intent: Optional[str]) -> None:
+        """Next to the in-chat lookup, the guide's own way to check (查询方式 / channels of the item)."""
+        region = kb.region(region_key)
+        if region is None:
+            return
+        ranked = kb.rank_items(text)
+        item = ranked[0][0] if ranked and kb.has_item(region.key, ranked[0][0]) else None
+        if item is None:
+            evidence = kb.evidence_items(text, region.key)
+            item = evidence[0][0] if _decisive(evidence) else None
+        if item is None and intent == "enrollment_lookup":
+            item = ENROLLMENT_QUERY_ITEM
+        records = kb.records(region.key, item) if item else []
+        reply = answers.official_check(records[0], region) if records else None
+        if reply:
+            dispatcher.utter_message(text=reply)

@@ -52,8 +52,10 @@ def _field(record: Dict[str, Any], key: str) -> Optional[Dict[str, str]]:
 
 def heading(record: Dict[str, Any]) -> str:
     name = record["name"] + (f" · {record['variant']}" if record.get("variant") else "")
+    # what the guide's own title adds to the name, e.g. 咸安 乡镇 "18.住院费用报销（初审）": the town only pre-checks
+    added = [m for m in re.findall(r"（[^（）]+）", record.get("title") or "") if not re.fullmatch(r"（[\dA-Z]+）", m) and m not in name]
     level = f"（{record['level']}窗口）" if record.get("level") else ""
-    return f"【{record['region']} · {name}{level}】"
+    return f"【{record['region']} · {name}{''.join(added)}{level}】"
 
 
 def _missing(record: Dict[str, Any], label: str, region: RegionInfo) -> str:
@@ -307,6 +309,20 @@ EMPTY = "您好像没有输入内容。请直接说您要办的医保业务，�
 
 def region_noted(region: RegionInfo) -> str:
     return f"好的，按{region.name}的办事指南为您解答。请问想了解哪项医保业务？比如参保登记、异地就医备案、生育津贴、门诊慢特病、报销等。"
+
+
+def official_check(record: Dict[str, Any], region: RegionInfo) -> Optional[str]:
+    """The guide's own way to check (查询方式, else the item's channels), said before an in-chat lookup."""
+    f = _field(record, "query")
+    label = "查询方式"
+    if not f:
+        f, label = _field(record, "channels"), "办理（查询）渠道"
+    if not f:
+        return None
+    return (
+        f"{heading(record)}按指南，可通过以下方式自行查询：\n{label}：{f['text']}\n{source_line(record, [f['source']])}\n"
+        "也可以在这里直接查询，需要先核验身份。"
+    )
 
 
 def choose_evidence_prompt(region: RegionInfo) -> str:
