@@ -99,7 +99,7 @@ class AnswerFromKB(Action):
             aspect = intent
         else:
             aspect = cues.cued_aspect(question) or previous_aspect or "overview"
-        region_key = ents.get("region") or tracker.get_slot("region")
+        region_key = insured_region(kb, text) or ents.get("region") or tracker.get_slot("region")
         level = ents.get("level") or tracker.get_slot("level")
         events: List[EventType] = [SlotSet("aspect", aspect), SlotSet("pending_question", None)]
 
@@ -110,14 +110,24 @@ class AnswerFromKB(Action):
         # (a life situation instead of the item's name), or name one the region's guide lacks.
         # A phrase-list item the evidence clearly contradicts ("转去外地大医院" is 转诊, not 关系转入)
         # gives way to the evidence's item.
+        # Out-of-scope words ("户口", "看病") decline only when the KB has no clear answer either.
         oos = OutOfScope.topic(text)
         evidence_ranked: List[Any] = []
-        if region is not None and not payload and not group and not follow_up and not (oos and not item):
+        if region is not None and not payload and not follow_up:
             evidence_ranked = kb.evidence_items(question, region.key)
-            if _decisive(evidence_ranked) and evidence_ranked[0][0] != item:
-                phrase_score = next((sc for k, sc, _ in evidence_ranked if k == item), 0.0)
-                if not item or not kb.has_item(region.key, item) or evidence_ranked[0][1] >= OVERRULE * phrase_score:
-                    item = evidence_ranked[0][0]
+            if oos and not item and not (_decisive(evidence_ranked) and evidence_ranked[0][1] >= OOS_OVERRULE):
+                evidence_ranked = []
+            elif _decisive(evidence_ranked) and evidence_ranked[0][0] != item:
+                top, top_score = evidence_ranked[0][0], evidence_ranked[0][1]
+                if group:  # a family word: its member the evidence points to, or a clearly better item
+                    members = [(k, sc) for k, sc, _ in evidence_ranked if k in kb.groups.get(group, [])]
+                    best_member = members[0] if members else (None, 0.0)
+                    if top in kb.groups.get(group, []) or top_score >= OVERRULE * best_member[1]:
+                        item, group, oos = top, None, None
+                else:
+                    phrase_score = next((sc for k, sc, _ in evidence_ranked if k == item), 0.0)
+                    if not item or not kb.has_item(region.key, item) or top_score >= OVERRULE * phrase_score:
+                        item, oos = top, None
         variant = ents.get("variant") or (tracker.get_slot("variant") if not item or item == previous_item else None)
         item = item or previous_item
 
@@ -204,11 +214,35 @@ class AnswerFromKB(Action):
 DECISIVE_LEAD = 1.3
 #: How far the evidence's item must lead a phrase-list item to overrule it.
 OVERRULE = 2.0
+#: Evidence that outweighs an out-of-scope word ("户口都迁过去了，要办什么备案").
+OOS_OVERRULE = 12.0
 #: Evidence below this is no reason to offer an item at all.
 WEAK_EVIDENCE = 4.0
 #: At most this many of the guide's other sentences go with an answer, and so many characters.
 EVIDENCE_PASSAGES = 3
 EVIDENCE_CHARS = 360
+
+
+#: A place followed by these words is where the asker is insured ("咸安的医保", "在昆明参保")…
+_INSURED_AFTER = re.compile(r"^(?:的医保|医保|参保|的社保|交的|户口|户籍|那边的医保|这边的医保)")
+#: …and preceded by these, where they go ("派到长沙", "转去贵阳").
+_DESTINATION_BEFORE = re.compile(r"(?:去|到|转到|转去|派到|派往|调到|住到|搬到|迁到|往)$")
+
+
+def insured_region(kb: KnowledgeGateway, text: str) -> Optional[str]:
+    """When a message names places of different regions, the one the asker is insured in."""
+    hits = [h for h in kb.indexes["region"].hits(text) if h.end > h.start]
+    if len({h.value for h in hits}) < 2:
+        return None
+    score: Dict[str, float] = {}
+    for h in hits:
+        s = h.score
+        if _INSURED_AFTER.match(text[h.end : h.end + 6]):
+            s += 100.0
+        if _DESTINATION_BEFORE.search(text[max(0, h.start - 2) : h.start]):
+            s -= 100.0
+        score[h.value] = max(score.get(h.value, float("-inf")), s)
+    return max(score, key=lambda k: score[k])
 
 
 def _decisive(ranked: List[Any]) -> bool:
@@ -405,6 +439,11 @@ class OutOfScope(Action):
         if self.topic(text) is None and kb.rank_items(text) and cues.cued_aspect(text):
             # The classifier said out of scope, but the words name a KB item and an aspect.
             return AnswerFromKB(kb).respond(dispatcher, tracker, cues.cued_aspect(text) or "inform")
+        region = kb.region(insured_region(kb, text) or _entities(tracker).get("region") or tracker.get_slot("region"))
+        if region is not None:
+            ranked = kb.evidence_items(text, region.key)
+            if _decisive(ranked) and ranked[0][1] >= OOS_OVERRULE:  # the region's guide clearly answers it
+                return AnswerFromKB(kb).respond(dispatcher, tracker, cues.cued_aspect(text) or "inform")
         return lookups.leave_form(tracker) + self.decline(dispatcher, text)
 
 
@@ -435,8 +474,7 @@ class PersonalLookup(Action):
             return AnswerFromKB(kb).respond(dispatcher, tracker, "inform")
         own_case = has_pii or cues.asks_own_case(text)
         region_key = ents.get("region") or tracker.get_slot("region")
-        known_topic = kb.rank_items(text) or tracker.get_slot("service_item") or region_key
-        if not own_case and cues.cued_aspects(text) and cued != "ask_eligibility" and known_topic:
+        if not own_case and cues.cued_aspects(text) and cued != "ask_eligibility":
             # "钱是咋个给到我手上的", "手机上查得到不": a question about the guide, not a case lookup
             return AnswerFromKB(kb).respond(dispatcher, tracker, cued or cues.cued_aspects(text)[0])
         verdict = lookups.store().guard.check(lookups.sender_hash(tracker), [], datetime.now())

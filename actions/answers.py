@@ -147,6 +147,7 @@ def _section(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seq
         add_field("unit", "受理单位")
     elif aspect == "ask_contact":
         found = [add_field(k, t) for k, t in (("contact", None), ("consult", "咨询方式"), ("supervision", "监督电话"))]
+        add_field("evaluation", "评价渠道")
         if not any(found):
             return None
         if not record["phones"]:
