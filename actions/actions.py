@@ -64,6 +64,20 @@ class AnswerFromKB(Action):
         # a guide question in the middle of a lookup form switches topic: leave the form first
         return lookups.leave_form(tracker) + self.respond(dispatcher, tracker, intent)
 
+    @staticmethod
+    def _keeps_topic(
+        kb: KnowledgeGateway, ranked: List[Any], item: Optional[str], previous_item: Optional[str], text: str, region_key: str
+    ) -> bool:
+        """A message that names no item ("到哪里去办这个") stays with the item under discussion unless
+        its own words clearly point elsewhere."""
+        if item or not previous_item:
+            return False
+        own = kb.evidence_items(text, region_key)
+        if not _decisive(own) or own[0][1] < TOPIC_SWITCH_MIN:
+            return True
+        previous_score = next((sc for k, sc, _ in own if k == previous_item), 0.0)
+        return own[0][0] == previous_item or own[0][1] < TOPIC_SWITCH * previous_score
+
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> List[EventType]:
         """The answer for ``intent`` (the classifier's, or the best guess after a low-confidence turn)."""
         kb = self.kb
@@ -78,9 +92,11 @@ class AnswerFromKB(Action):
         question = f"{pending} {text}".strip() if pending and not payload else text
 
         item = ents.get("service_item") if kb.knows_item(ents.get("service_item")) else None
-        if not item and not payload:
-            ranked = kb.rank_items(question)
-            item = ranked[0][0] if ranked else None
+        phrase_ranked = kb.rank_items(question) if not payload else []
+        if not item and phrase_ranked:
+            item = phrase_ranked[0][0]
+        # how strongly the phrase lists name it: a long official or colloquial name, or one short word
+        phrase_strength = next((sc for k, sc in phrase_ranked if k == item), 0.0)
         # "异地就医备案" names five items and no single one: ask which rather than guess.
         group = kb.group(question) if not item and not payload else None
         group = group or (tracker.get_slot("item_group") if not item else None)
@@ -117,7 +133,9 @@ class AnswerFromKB(Action):
             evidence_ranked = kb.evidence_items(question, region.key)
             if oos and not item and not (_decisive(evidence_ranked) and evidence_ranked[0][1] >= OOS_OVERRULE):
                 evidence_ranked = []
-            elif _decisive(evidence_ranked) and evidence_ranked[0][0] != item:
+            elif _decisive(evidence_ranked) and evidence_ranked[0][0] != item and not self._keeps_topic(
+                kb, evidence_ranked, item, previous_item, text, region.key
+            ):
                 top, top_score = evidence_ranked[0][0], evidence_ranked[0][1]
                 if group:  # a family word: its member the evidence points to, or a clearly better item
                     members = [(k, sc) for k, sc, _ in evidence_ranked if k in kb.groups.get(group, [])]
@@ -126,7 +144,9 @@ class AnswerFromKB(Action):
                         item, group, oos = top, None, None
                 else:
                     phrase_score = next((sc for k, sc, _ in evidence_ranked if k == item), 0.0)
-                    if not item or not kb.has_item(region.key, item) or top_score >= OVERRULE * phrase_score:
+                    # the evidence ranks the phrase item far lower, or cannot see it and the phrase was one short word
+                    weak_phrase = top_score >= OVERRULE * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE)
+                    if not item or not kb.has_item(region.key, item) or weak_phrase:
                         item, oos = top, None
         variant = ents.get("variant") or (tracker.get_slot("variant") if not item or item == previous_item else None)
         item = item or previous_item
@@ -156,6 +176,10 @@ class AnswerFromKB(Action):
                 return events
             if oos:
                 return events + OutOfScope.decline(dispatcher, text)
+            document = _document_answer(kb, question, region, evidence_ranked) if region is not None else None
+            if document:  # the guide answers it outside any item (duties of service points, notices)
+                dispatcher.utter_message(text=document)
+                return events + [SlotSet("region", region.key)]
             if region is not None and evidence_ranked and evidence_ranked[0][1] >= WEAK_EVIDENCE:
                 # never a dead end once the region is known: the three best items as buttons
                 dispatcher.utter_message(
@@ -210,6 +234,13 @@ class AnswerFromKB(Action):
         return events + [SlotSet("variant", selection.label(record)), SlotSet("awaiting", None)]
 
 
+#: How far the evidence must lead the item under discussion for a follow-up to change the topic,
+#: and how strong it must be at all.
+TOPIC_SWITCH = 2.0
+TOPIC_SWITCH_MIN = 12.0
+#: A phrase-list hit at least this strong (a 4-character colloquial phrase, an official name) is
+#: not overruled by the evidence.
+STRONG_PHRASE = 8.0
 #: How far the best item's evidence must lead the next one for the KB text alone to pick it.
 DECISIVE_LEAD = 1.3
 #: How far the evidence's item must lead a phrase-list item to overrule it.
@@ -250,6 +281,19 @@ def _decisive(ranked: List[Any]) -> bool:
     if not ranked or ranked[0][1] < WEAK_EVIDENCE:
         return False
     return len(ranked) == 1 or ranked[0][1] >= DECISIVE_LEAD * ranked[1][1]
+
+
+def _document_answer(kb: KnowledgeGateway, question: str, region: Any, ranked_items: List[Any]) -> Optional[str]:
+    """An answer from the guide's text outside the items, when it matches better than any item."""
+    docs = [
+        h for h in kb.evidence(question, region.key, None, k=15)
+        if h.passage.item is None and h.passage.kind in ("duties", "preface", "faq", "notice", "cover_letter")
+    ]
+    if not docs or docs[0].score < max(WEAK_EVIDENCE * 2, ranked_items[0][1] if ranked_items else 0.0):
+        return None
+    title = docs[0].passage.title
+    same = [h for h in docs if h.passage.title == title and h.score >= 0.5 * docs[0].score][:4]
+    return answers.document_answer(region, title or "", [(h.passage.text, h.passage.source) for h in same])
 
 
 def _asked_aspects(aspect: str, question: str) -> List[str]:
@@ -473,10 +517,11 @@ class PersonalLookup(Action):
         if not has_pii and awaiting and set(ents) & {"region", "variant", "service_item", "personnel_category", "insurance_type"}:
             return AnswerFromKB(kb).respond(dispatcher, tracker, "inform")
         own_case = has_pii or cues.asks_own_case(text)
-        region_key = ents.get("region") or tracker.get_slot("region")
-        if not own_case and cues.cued_aspects(text) and cued != "ask_eligibility":
+        region_key = insured_region(kb, text) or ents.get("region") or tracker.get_slot("region")
+        strong_kb = region_key and not own_case and _decisive(kb.evidence_items(text, region_key))
+        if not own_case and (cues.cued_aspects(text) and cued != "ask_eligibility" or strong_kb):
             # "钱是咋个给到我手上的", "手机上查得到不": a question about the guide, not a case lookup
-            return AnswerFromKB(kb).respond(dispatcher, tracker, cued or cues.cued_aspects(text)[0])
+            return AnswerFromKB(kb).respond(dispatcher, tracker, cued or (cues.cued_aspects(text) or ["inform"])[0])
         verdict = lookups.store().guard.check(lookups.sender_hash(tracker), [], datetime.now())
         if not verdict.allowed:  # locked or rate-limited: say so before asking for any personal data
             dispatcher.utter_message(text=lookups.refusal_reply(tracker, verdict))

@@ -312,6 +312,14 @@ def region_noted(region: RegionInfo) -> str:
     return f"好的，按{region.name}的办事指南为您解答。请问想了解哪项医保业务？比如参保登记、异地就医备案、生育津贴、门诊慢特病、报销等。"
 
 
+def document_answer(region: RegionInfo, title: str, passages: Sequence[Tuple[str, str]]) -> str:
+    """Sentences from the guide's text outside the items (e.g. what a village service point does)."""
+    guide = region.guide_titles[0] if region.guide_titles else region.name
+    lines = [f"【{region.name} · {title}】按指南原文："] + [f"· {t}（{_line_ref(src)}）" for t, src in passages]
+    refs = "、".join(dict.fromkeys(_line_ref(src) for _, src in passages))
+    return "\n".join(lines) + f"\n来源：《{guide}》{refs}"
+
+
 def official_check(record: Dict[str, Any], region: RegionInfo) -> Optional[str]:
     """The guide's own way to check (查询方式, else the item's channels), said before an in-chat lookup."""
     f = _field(record, "query")

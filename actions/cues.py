@@ -40,7 +40,7 @@ def cued_aspects(text: str) -> List[str]:
 
 
 #: Words of someone asking about THEIR OWN case (进度, 办好了没): a personal lookup, not a guide question.
-_OWN_CASE = re.compile(r"我的.{0,12}(?:办|备案|申请|报销)|办好了没|办好没|到哪了|到哪一步|进度|审核通过了吗|批下来了吗|批了没|我.{0,8}提交的")
+_OWN_CASE = re.compile(r"(?:我|本人|我家|我妈|我爸|我老[公婆]).{0,24}(?:通过|批|办好|办完|受理|审核|结果).{0,3}(?:了没|没有|没|吗|呢|\?|？)|我的.{0,12}(?:办|备案|申请|报销)|我的(?:医保|社保).{0,6}(?:交|断|停)|办好了没|办好没|到哪了|到哪一步|进度|审核通过了吗|批下来了吗|批了没|我.{0,8}提交的")
 
 
 def asks_own_case(text: str) -> bool:

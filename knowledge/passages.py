@@ -59,6 +59,7 @@ class Passage:
     label: Optional[str] = None  # the variant label (业务办理项 or item name)
     level: Optional[str] = None  # 咸安: 区级 / 乡镇 / 村
     title: Optional[str] = None  # the form's or document's title
+    name: Optional[str] = None  # the item's name (label is the variant's, when it has one)
 
     @property
     def weight(self) -> float:
@@ -89,7 +90,7 @@ def split_paragraphs(text: str) -> List[str]:
 def _record_passages(record: Dict) -> Iterator[Passage]:
     key = item_key(record.get("code"), record["name"])
     label = record.get("variant") or record["name"]
-    common = dict(region_key=record["region_key"], item=key, label=label, level=record.get("level"))
+    common = dict(region_key=record["region_key"], item=key, label=label, level=record.get("level"), name=record["name"])
     head = " ".join(x for x in (record.get("name"), record.get("variant"), record.get("title")) if x)
     yield Passage(kind="title", text=head, source=record["source"], **common)
     structured = record.get("structured") or {}

@@ -39,6 +39,8 @@ STOPWORDS = frozenset(
 )
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+#: Characters of an item name that say nothing about it (punctuation, numbering).
+_NAME_NOISE = re.compile(r"[^\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -131,9 +133,15 @@ class SearchEngine:
         for h in hits:
             if h.passage.item:
                 per_item.setdefault(h.passage.item, []).append(h)
-        ranked = [
-            (item, hs[0].score + 0.3 * sum(x.score for x in hs[1:3]), hs[0].passage) for item, hs in per_item.items()
-        ]
+        asked = set(text)
+        ranked = []
+        for item, hs in per_item.items():
+            score = hs[0].score + 0.3 * sum(x.score for x in hs[1:3])
+            # an item whose own name the question spells out, even split up ("单位去医保那边登记参保"
+            # for 单位参保登记), leads items that merely share its words
+            names = {_NAME_NOISE.sub("", n or "") for n in (hs[0].passage.name, hs[0].passage.label)} - {""}
+            coverage = max((len(set(n) & asked) / len(set(n)) for n in names), default=0.0)
+            ranked.append((item, score * (1.0 + coverage), hs[0].passage))
         ranked.sort(key=lambda r: -r[1])
         return ranked[:k]
 
