@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers, cues, lookups, selection
 from actions.kb_gateway import KnowledgeGateway, gateway
+from casework import tokens
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +129,8 @@ class AnswerFromKB(Action):
         # gives way to the evidence's item.
         # Out-of-scope words ("户口", "看病") decline only when the KB has no clear answer either.
         oos = OutOfScope.topic(text)
+        if oos and tracker.get_slot("awaiting") == "region" and (insured_region(kb, text) or ents.get("region")):
+            oos = None  # "我户口在嘉禾县" answers our question about the region
         evidence_ranked: List[Any] = []
         if region is not None and not payload and not follow_up:
             evidence_ranked = kb.evidence_items(question, region.key)
@@ -209,8 +212,11 @@ class AnswerFromKB(Action):
         if not records:
             dispatcher.utter_message(text=answers.no_item_in_region(kb.item_name(item), region))
             return events + [SlotSet("variant", None)]
-        hints = [ents[k] for k in ("personnel_category", "insurance_type", "applicant_type") if ents.get(k)]
+        # who is asking (人员类别, 险种, 申请人) stays known for the conversation until they say otherwise
+        hints = [ents.get(k) or tracker.get_slot(k) for k in HINT_SLOTS]
+        hints = [h for h in hints if h]
         chosen = selection.choose(records, question, variant, hints, kb.variant_words)
+        decided_by = hints if hints and len(chosen) < len(selection.choose(records, question, variant, [], kb.variant_words)) else []
         aspects = [aspect] if follow_up else _asked_aspects(aspect, question)
         if len(chosen) > 1 and not variant:
             chosen = _by_evidence(kb, chosen, question, region.key, item)
@@ -230,9 +236,12 @@ class AnswerFromKB(Action):
         record = chosen[0]
         focus = list(hints) + [h.replace("人员", "") for h in hints]
         extra = [] if follow_up or payload and not pending else _evidence(kb, record, question, region.key, item, aspects)
-        dispatcher.utter_message(text=answers.answer_many(record, aspects, region, focus, extra))
+        events += say_in_parts(dispatcher, answers.answer_many(record, aspects, region, focus, extra, decided_by))
         return events + [SlotSet("variant", selection.label(record)), SlotSet("awaiting", None)]
 
+
+#: Slots that say who is asking; they choose variants and persist across turns.
+HINT_SLOTS = ("personnel_category", "insurance_type", "applicant_type")
 
 #: How far the evidence must lead the item under discussion for a follow-up to change the topic,
 #: and how strong it must be at all.
@@ -281,6 +290,30 @@ def _decisive(ranked: List[Any]) -> bool:
     if not ranked or ranked[0][1] < WEAK_EVIDENCE:
         return False
     return len(ranked) == 1 or ranked[0][1] >= DECISIVE_LEAD * ranked[1][1]
+
+
+MORE_BUTTON = {"title": "更多", "payload": "/more"}
+
+
+def say_in_parts(dispatcher: CollectingDispatcher, text: str) -> List[EventType]:
+    """Send a reply chat-sized: the first part now, the rest kept for "更多"."""
+    first, rest = answers.split_long(text)
+    dispatcher.utter_message(text=first, buttons=[MORE_BUTTON] if rest else None)
+    return [SlotSet("more_text", rest)]
+
+
+class ShowMore(Action):
+    """"更多": the next part of a long answer, or that there is nothing more."""
+
+    def name(self) -> Text:
+        return "action_more"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        rest = tracker.get_slot("more_text")
+        if not rest:
+            dispatcher.utter_message(text=answers.NO_MORE)
+            return []
+        return say_in_parts(dispatcher, rest)
 
 
 def _document_answer(kb: KnowledgeGateway, question: str, region: Any, ranked_items: List[Any]) -> Optional[str]:
@@ -483,7 +516,10 @@ class OutOfScope(Action):
         if self.topic(text) is None and kb.rank_items(text) and cues.cued_aspect(text):
             # The classifier said out of scope, but the words name a KB item and an aspect.
             return AnswerFromKB(kb).respond(dispatcher, tracker, cues.cued_aspect(text) or "inform")
-        region = kb.region(insured_region(kb, text) or _entities(tracker).get("region") or tracker.get_slot("region"))
+        named = insured_region(kb, text) or _entities(tracker).get("region")
+        if named and tracker.get_slot("awaiting") == "region":  # "我户口在嘉禾县" answers our region question
+            return AnswerFromKB(kb).respond(dispatcher, tracker, "inform")
+        region = kb.region(named or tracker.get_slot("region"))
         if region is not None:
             ranked = kb.evidence_items(text, region.key)
             if _decisive(ranked) and ranked[0][1] >= OOS_OVERRULE:  # the region's guide clearly answers it
@@ -513,7 +549,7 @@ class PersonalLookup(Action):
         ents = _entities(tracker)
         awaiting = tracker.get_slot("awaiting")
         cued = cues.cued_aspect(text)
-        has_pii = "〔" in text
+        has_pii = tokens.has_token(text)
         if not has_pii and awaiting and set(ents) & {"region", "variant", "service_item", "personnel_category", "insurance_type"}:
             return AnswerFromKB(kb).respond(dispatcher, tracker, "inform")
         own_case = has_pii or cues.asks_own_case(text)

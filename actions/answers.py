@@ -206,6 +206,7 @@ def answer_many(
     region: RegionInfo,
     focus: Sequence[str] = (),
     evidence: Sequence[Tuple[str, str]] = (),
+    decided_by: Sequence[str] = (),
 ) -> str:
     """Every asked aspect of one record in one reply, then the guide's other sentences that match.
 
@@ -213,6 +214,7 @@ def answer_many(
         aspects: the aspects asked, in the order the answer gives them (materials *and* time limit).
         evidence: (verbatim text, "file:a-b" source) passages from the item, its forms or notices
             that match the question and that the sections do not already say.
+        decided_by: what the asker said about themselves (退休人员, 职工医保) when it chose the variant.
     """
     sections: List[Section] = []
     silent: List[str] = []
@@ -238,7 +240,8 @@ def answer_many(
         consult = region.consult.replace("\n", " ")
         parts.append(f"《{record['guide_title']}》没有写明{'、'.join(silent)}，可咨询当地医保经办机构：{consult}")
         sources.append(region.consult_source)
-    text = heading(record) + ("\n" if len(sections) != 1 or not parts[0].startswith(sections[0][0]) else "") + "\n".join(parts)
+    head = heading(record) + (f"（按您说的“{'、'.join(decided_by)}”）" if decided_by else "")
+    text = head + ("\n" if len(sections) != 1 or not parts[0].startswith(sections[0][0]) else "") + "\n".join(parts)
     notes = _notes(record, region, "\n".join(parts))
     return text + ("\n" + notes if notes else "") + "\n" + source_line(record, sources)
 
@@ -259,6 +262,7 @@ _ASPECT_FIELDS = {
     "ask_eligibility": ("target",),
     "ask_contact": ("contact", "consult", "supervision"),
     "ask_legal_basis": ("legal_basis",),
+    "ask_forms": ("forms",),
 }
 
 
@@ -271,6 +275,8 @@ def same_answer(records: Sequence[Dict[str, Any]], aspect: str) -> bool:
     def body(r: Dict[str, Any]) -> str:
         if aspect == "ask_legal_basis":
             return r.get("legal_basis") or ""
+        if aspect == "ask_forms":
+            return "|".join(f["title"] for f in r.get("forms") or [])
         return "|".join(re.sub(r"\s+", "", (r["fields"].get(k) or {}).get("text", "")) for k in keys)
 
     first = body(records[0])
@@ -310,6 +316,33 @@ EMPTY = "您好像没有输入内容。请直接说您要办的医保业务，�
 
 def region_noted(region: RegionInfo) -> str:
     return f"好的，按{region.name}的办事指南为您解答。请问想了解哪项医保业务？比如参保登记、异地就医备案、生育津贴、门诊慢特病、报销等。"
+
+
+#: A reply longer than this is given in parts: the asked part first, the rest on "更多".
+MAX_REPLY_CHARS = 1200
+MORE_NOTE = "（内容较长，以上是前一部分。回复“更多”查看其余内容。）"
+NO_MORE = "这条答复已经全部发完了。您可以继续问其他医保业务。"
+
+
+def split_long(text: str, limit: int = MAX_REPLY_CHARS) -> Tuple[str, Optional[str]]:
+    """A chat-sized first part (cut at a line end, source line kept) and the rest, if any."""
+    if len(text) <= limit:
+        return text, None
+    lines = text.split("\n")
+    source = lines[-1] if lines[-1].startswith("来源：") else ""
+    body = lines[:-1] if source else lines
+    head: List[str] = []
+    size = 0
+    for i, line in enumerate(body):
+        if head and size + len(line) + 1 > limit - len(source) - len(MORE_NOTE):
+            rest = body[i:]
+            break
+        head.append(line)
+        size += len(line) + 1
+    else:
+        return text, None
+    first = "\n".join(head + [MORE_NOTE] + ([source] if source else []))
+    return first, "\n".join(rest + ([source] if source else []))
 
 
 def document_answer(region: RegionInfo, title: str, passages: Sequence[Tuple[str, str]]) -> str:

@@ -20,15 +20,13 @@ from rasa_sdk.types import DomainDict
 
 from actions import answers
 from actions.kb_gateway import gateway
+from casework import tokens
 from casework.lookup_guard import Verdict
 from casework.privacy import hmac_of
 from casework.store import CaseworkStore
 
-ID_TOKEN = re.compile(r"〔身份证号:(?P<masked>[0-9X*]+):h=(?P<h>[0-9a-f]+)〕")
-BAD_ID_TOKEN = re.compile(r"〔身份证号无效:(?P<reason>[^:〕]+):(?P<masked>[^〕]*)〕")
-NAME_TOKEN = re.compile(r"〔姓名:(?P<masked>[^:〕]+):h=(?P<h>[0-9a-f]+)〕")
-PHONE_TOKEN = re.compile(r"〔手机后四位:h=(?P<h>[0-9a-f]+)〕")
-BAD_PHONE_TOKEN = re.compile(r"〔手机后四位无效〕")
+ID_TOKEN, BAD_ID_TOKEN, NAME_TOKEN = tokens.ID_TOKEN, tokens.BAD_ID_TOKEN, tokens.NAME_TOKEN
+PHONE_TOKEN, BAD_PHONE_TOKEN = tokens.TAIL_TOKEN, tokens.BAD_TAIL_TOKEN
 APPLICATION_NO = re.compile(r"(?<![A-Za-z0-9])(YB[A-Z]{2,4}\d{8,14})(?![0-9])", re.IGNORECASE)
 
 #: Words that end a lookup whatever the classifier made of them ("算了不查了" contains 查).

@@ -5,6 +5,8 @@ Pure functions over export-shaped records, so the dialogue logic is unit-testabl
 
 from __future__ import annotations
 
+import re
+
 from typing import Any, Dict, List, Optional, Sequence
 
 from knowledge.matching import fold
@@ -62,7 +64,22 @@ def choose(
         kept = [r for r in records if label(r) == variant]
         if kept:
             return kept[:1]
-    return winners if best > 0 else list(records)
+    candidates = winners if best > 0 else list(records)
+    return joining(candidates, text)
+
+
+#: A variant that ends or reduces something (减少登记, 注销登记, 暂停参保) …
+_LEAVING = re.compile(r"减少|注销|暂停|终止|停保|退出|中断")
+#: … is not what a question means that says nothing about leaving.
+_ASKS_LEAVING = re.compile(r"减少|注销|暂停|终止|停保|停交|不交|不想交|断交|转出|转走|退出|退保|取消|破产|关门|倒闭|去世|过世|死亡|离职|辞职|出国|移民|中断|减员|转到|转去")
+
+
+def joining(records: Sequence[Record], text: str) -> List[Record]:
+    """Without a word about leaving, a question about an item means joining or doing it, not ending it."""
+    if len(records) < 2 or _ASKS_LEAVING.search(text):
+        return list(records)
+    kept = [r for r in records if not _LEAVING.search(label(r))]
+    return kept if kept else list(records)
 
 
 def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str]) -> List[int]:

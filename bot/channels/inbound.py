@@ -39,6 +39,8 @@ _METADATA_VALUE = re.compile(r"^[A-Za-z0-9_.:/@-]*$")
 #: The only intent our buttons carry, and the entities they may set.
 BUTTON_INTENTS = {"inform"}
 BUTTON_ENTITIES = {"region", "service_item", "variant"}
+#: Buttons without values ("更多").
+BARE_BUTTON_INTENTS = {"more"}
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][A-Za-z0-9_]*)(?:@[0-9.]+)?(?P<entities>\{.*\})?$", re.DOTALL)
 
 CUT_NOTE = "您的消息较长，我只读了前{n}个字。如果问题在后面，请分开发送。"
@@ -214,6 +216,8 @@ class InboundGuard:
         if parsed is None:
             return None
         intent, entities = parsed
+        if intent in BARE_BUTTON_INTENTS and not entities:
+            return "/" + intent
         if intent not in BUTTON_INTENTS or not entities or not set(entities) <= BUTTON_ENTITIES:
             return None
         for name, value in entities.items():

@@ -31,14 +31,14 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
+from casework import tokens
 from casework.privacy import hmac_of, mask_id, mask_name, mask_phone, validate_id
 
 #: How long a "the next message is a name" expectation lasts.
 EXPECT_SECONDS = 600
 
-#: Everything the guard emits starts with one of these kinds; only the guard writes 〔 and 〕.
-TOKEN_KINDS = ("身份证号无效", "身份证号", "手机号", "手机后四位无效", "手机后四位", "姓名")
-TOKEN_RE = re.compile(r"〔(?:%s)(?::[^〔〕]*)?〕" % "|".join(TOKEN_KINDS))
+#: Everything the guard emits is a token of casework/tokens.py; only the guard writes 〔 and 〕.
+TOKEN_RE = tokens.ANY_TOKEN
 
 Span = Tuple[int, int, str]  # (start, end) in the view, and the token that replaces it
 
@@ -99,20 +99,20 @@ _TAIL_WORDS = re.compile(r"(?:尾号|后四位|后4位|手机|号码|是|为|:|[
 def _id_token(raw: str) -> str:
     check = validate_id(raw)
     if check.valid:
-        return f"〔身份证号:{mask_id(check.normalized)}:h={hmac_of(check.normalized)}〕"
-    return f"〔身份证号无效:{check.reason}:{mask_id(raw)}〕"
+        return tokens.id_token(mask_id(check.normalized), hmac_of(check.normalized))
+    return tokens.bad_id_token(check.reason or "格式不对", mask_id(raw))
 
 
 def _phone_token(mobile: str) -> str:
-    return f"〔手机号:{mask_phone(mobile)}:h={hmac_of(mobile)}〕"
+    return tokens.mobile_token(mask_phone(mobile), hmac_of(mobile))
 
 
 def _tail_token(last4: str) -> str:
-    return f"〔手机后四位:h={hmac_of(last4)}〕"
+    return tokens.tail_token(hmac_of(last4))
 
 
 def _name_token(name: str) -> str:
-    return f"〔姓名:{mask_name(name)}:h={hmac_of(name)}〕"
+    return tokens.name_token(mask_name(name), hmac_of(name))
 
 
 # -- names -----------------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def neutralise_brackets(text: str) -> str:
     out = []
     for ch in text:
         n = unicodedata.normalize("NFKC", ch)
-        out.append("[" if "〔" in n else "]" if "〕" in n else ch)
+        out.append("[" if tokens.OPEN in n else "]" if tokens.CLOSE in n else ch)
     return "".join(out)
 
 
@@ -280,7 +280,7 @@ def _expected_spans(kind: str, v: str, vocabulary: FrozenSet[str]) -> List[Span]
         if len(fours) == 1 and len(digits) == 4:  # "5678", "尾号是5678", "5678 谢谢"
             return [(fours[0].start(), fours[0].end(), _tail_token(digits))]
         if 0 < len(digits) <= 11 and _TAIL_WORDS.fullmatch(words):
-            return [(0, len(v), "〔手机后四位无效〕")]
+            return [(0, len(v), tokens.BAD_TAIL_TEXT)]
     return []
 
 
@@ -314,9 +314,9 @@ def cut(text: str, limit: int) -> Tuple[str, bool]:
     if len(text) <= limit:
         return text, False
     head = text[:limit]
-    opened = head.rfind("〔")
-    if opened > head.rfind("〕"):
-        closing = text.find("〕", opened)
+    opened = head.rfind(tokens.OPEN)
+    if opened > head.rfind(tokens.CLOSE):
+        closing = text.find(tokens.CLOSE, opened)
         head = text[: closing + 1] if closing >= 0 else text[:opened]
     return head, True
 

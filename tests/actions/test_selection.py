@@ -36,3 +36,12 @@ def test_undecided_returns_all():
 def test_hints_use_the_records_tags():
     rs = [rec("慢特病", "职工医保参保人员认定", insurance=["职工医保"]), rec("慢特病", "居民医保参保人员认定", insurance=["城乡居民医保"])]
     assert selection.choose(rs, "要什么材料", hints=["城乡居民医保"])[0]["variant"].startswith("居民")
+
+
+def test_a_question_without_a_word_about_leaving_means_joining():
+    records = [
+        {"name": "职工参保登记", "variant": "灵活就业人员增加登记", "personnel_categories": [], "insurance_types": []},
+        {"name": "职工参保登记", "variant": "灵活就业人员减少登记", "personnel_categories": [], "insurance_types": []},
+    ]
+    assert [r["variant"] for r in selection.choose(records, "冇单位，想自己交职工医保要带什么")] == ["灵活就业人员增加登记"]
+    assert len(selection.choose(records, "不想交了，职工医保怎么停")) == 2

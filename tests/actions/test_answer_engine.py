@@ -1,0 +1,108 @@
+"""Answers that answer the question: the KB's own text picks items, every asked aspect, the guide's
+matching sentences quoted, lookups with the official way to check, long replies in parts."""
+
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answers, cues
+from actions.actions import AnswerFromKB, PersonalLookup, ShowMore, insured_region
+from tests.actions.conftest import buttons_of, make_tracker, slots_of, texts_of
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, {})
+    return dispatcher, events
+
+
+def test_a_life_situation_in_a_named_region_is_answered_not_a_dead_end(gateway):
+    d, _ = run(AnswerFromKB(gateway), make_tracker("都匀出车祸住院了，回来报销要带啥", "ask_materials", entities={"region": "guizhou"}))
+    text = texts_of(d)
+    assert "【贵州省(黔南州都匀市) · 住院费用报销】" in text and "来源：" in text
+    assert "请问想了解哪项医保业务" not in text
+
+
+def test_weak_evidence_offers_three_items_instead_of_a_dead_end(gateway):
+    d, events = run(AnswerFromKB(gateway), make_tracker("咸安医保窗口能办哪些事", "inform", entities={"region": "xianan"}))
+    assert texts_of(d).startswith("按咸安区的办事指南，您问的可能是下面几项业务") and len(buttons_of(d)) == 3
+    assert all(b["payload"].startswith('/inform{"service_item"') for b in buttons_of(d))
+    assert slots_of(events)["pending_question"] == "咸安医保窗口能办哪些事"  # read again with the choice
+
+
+def test_two_aspects_in_one_question_get_both(gateway):
+    d, _ = run(
+        AnswerFromKB(gateway),
+        make_tracker("郴州异地安置退休人员备案要带什么材料，多久能办好", "ask_materials", entities={"region": "chenzhou"}),
+    )
+    text = texts_of(d)
+    assert "办理材料（一次性告知）" in text and "办理时限" in text and "线上不超过2个工作日" in text
+
+
+def test_how_the_money_arrives_quotes_the_guides_payment_sentences(gateway):
+    d, _ = run(
+        AnswerFromKB(gateway),
+        make_tracker("都匀生育津贴批下来钱是打到卡上还是发现金，要多久", "ask_time_limit", entities={"region": "guizhou"}),
+    )
+    text = texts_of(d)
+    assert "待遇支付方式" in text and "办理时限" in text
+
+
+def test_an_item_a_region_lacks_is_not_guessed_from_a_weak_phrase(gateway):
+    d, _ = run(AnswerFromKB(gateway), make_tracker("昆明生育津贴要什么材料", "ask_materials", entities={"region": "yunnan"}))
+    assert "【云南省 · 生育津贴支付】" in texts_of(d)
+
+
+def test_the_insured_place_wins_over_a_destination(gateway):
+    assert insured_region(gateway, "公司把我派到长沙长期驻点，咸安的医保要做异地备案") == "xianan"
+    assert insured_region(gateway, "从昆明派到贵阳常驻，医保还在昆明交") == "yunnan"
+    assert insured_region(gateway, "郴州生育津贴") is None  # one place: nothing to decide
+
+
+def test_a_question_about_checking_is_answered_with_the_official_way(gateway):
+    d, events = run(
+        PersonalLookup(gateway), make_tracker("查一下我的参保状态", "enrollment_lookup", slots={"region": "xianan"})
+    )
+    text = texts_of(d)
+    assert "按指南，可通过以下方式自行查询" in text and "鄂汇办APP" in text
+    assert any(e.get("name") == "enrollment_form" for e in events)
+
+
+def test_a_payment_question_misread_as_a_lookup_goes_to_the_guide(gateway):
+    d, events = run(
+        PersonalLookup(gateway),
+        make_tracker("黔南都匀医保个人账户一次性支取批了以后，钱是咋个给到我手上的", "status_lookup", entities={"region": "guizhou"}),
+    )
+    assert "来源：" in texts_of(d) and not any(e.get("name") == "status_form" for e in events)
+
+
+def test_own_case_wording():
+    assert cues.asks_own_case("我上周交的慢特病认定，审核通过了没有")
+    assert cues.asks_own_case("我的医保还在交吗")
+    assert not cues.asks_own_case("生育津贴批下来是发给单位还是本人")
+    assert cues.cued_aspects("要带啥？办好要等好久？") == ["ask_materials", "ask_time_limit"]
+    assert cues.cued_aspect("能打电话办么") == "ask_channel"
+
+
+def test_long_replies_come_in_parts_with_their_source():
+    text = "【地区 · 事项】办理材料：\n" + "\n".join(f"{i}. 材料{'很长' * 30}" for i in range(40)) + "\n来源：《指南》第1–9行"
+    first, rest = answers.split_long(text)
+    assert len(first) <= answers.MAX_REPLY_CHARS and first.endswith("来源：《指南》第1–9行") and answers.MORE_NOTE in first
+    assert rest and rest.endswith("来源：《指南》第1–9行")
+    assert answers.split_long("短") == ("短", None)
+
+
+def test_more_gives_the_rest_then_says_it_is_done(gateway):
+    d, events = run(ShowMore(), make_tracker("更多", "more", slots={"more_text": "剩下的内容\n来源：《指南》第1行"}))
+    assert "剩下的内容" in texts_of(d) and slots_of(events)["more_text"] is None
+    d, _ = run(ShowMore(), make_tracker("更多", "more"))
+    assert texts_of(d) == answers.NO_MORE
+
+
+def test_who_is_asking_persists_and_shows_in_the_header(gateway):
+    tracker = make_tracker(
+        "湖南职工参保登记要什么材料", "ask_materials", entities={"region": "hunan"}, slots={"personnel_category": "灵活就业人员"}
+    )
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    text = texts_of(d)
+    assert "灵活就业人员增加登记" in text and "按您说的“灵活就业人员”" in text
