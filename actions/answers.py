@@ -300,6 +300,49 @@ def _notes(record: Dict[str, Any], region: RegionInfo, body: str) -> str:
     return "\n".join(notes)
 
 
+#: Where to go instead, per out-of-scope topic (who handles it, never a made-up phone number).
+OUT_OF_SCOPE_WHERE = {
+    "housing_fund": "住房公积金的缴存、提取和贷款由当地住房公积金管理中心办理",
+    "pension": "养老保险和退休金的计算、发放由当地人力资源和社会保障部门（社保局）办理",
+    "unemployment": "失业保险、工伤保险由当地人力资源和社会保障部门办理",
+    "traffic": "驾驶证、车辆和交通违法由公安交通管理部门办理",
+    "police": "户口和证件由公安机关办理",
+    "vaccine": "疫苗接种请咨询当地社区卫生服务中心或疾控部门",
+    "study": "学习和写作类问题不在我的服务范围",
+    "township": "请咨询当地乡镇（街道）或相关主管部门",
+    "tax": "税务问题请咨询当地税务部门",
+    "commercial": "商业保险的理赔请联系您投保的保险公司",
+    "medical": "看病和用药请咨询医院或医生",
+    "weather": "天气请查看天气预报",
+}
+
+
+def decline(topic: Optional[str]) -> str:
+    where = OUT_OF_SCOPE_WHERE.get(topic or "")
+    return (
+        "这个问题不在医保经办服务范围内，我答不了。" + (f"{where}。" if where else "")
+        + "我可以帮您查医保参保登记、异地就医备案、门诊慢特病、报销、生育保险、医疗救助、定点申请等办事指南。"
+    )
+
+
+_PHONE_RE = re.compile(r"0\d{2,3}-\d{7,8}|\b12333\b")
+HANDOFF_ASK_REGION = "好的，为您转人工咨询。请问您在哪个地区？"
+WHICH_ITEM = "您想了解的是下面哪项业务？"
+LOOKUP_CANCELLED = "好的，已取消查询，您填写的信息没有保存。"
+
+
+def handoff(region: RegionInfo) -> str:
+    """The region's consult and supervision phones (people, not a bot, answer there)."""
+    consult = region.consult.replace("\n", " ")
+    lines = [f"{region.name}人工咨询渠道（以当地指南为准）：{consult}"]
+    if not _PHONE_RE.findall(region.consult):
+        lines.append("指南中没有列出具体电话号码，请到当地医保经办机构窗口咨询。")
+    if region.caveat:
+        lines.append(f"提示：{region.caveat}")
+    lines.append(f"来源：{region.consult_source}")
+    return "\n".join(lines)
+
+
 def choose_variant_prompt(item_name: str, names: Sequence[str]) -> str:
     return f"“{item_name}”在当地分为几种情况，请问您要办的是哪一种？"
 

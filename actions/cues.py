@@ -45,3 +45,36 @@ _OWN_CASE = re.compile(r"(?:我|本人|我家|我妈|我爸|我老[公婆]).{0,2
 
 def asks_own_case(text: str) -> bool:
     return bool(_OWN_CASE.search(text))
+
+
+#: Words that end a lookup or a topic whatever the classifier made of them ("算了不查了" contains 查).
+CANCEL = re.compile(r"算了|不查了|不用查|取消|不用了|退出|不办了|别查了")
+
+#: Topics outside 医保经办, by the words that name them (answers.OUT_OF_SCOPE_WHERE says where to go).
+OUT_OF_SCOPE_TOPICS = (
+    ("housing_fund", ("公积金",)),
+    ("pension", ("养老金", "养老保险", "退休金", "退休工资")),
+    ("unemployment", ("失业金", "失业保险", "工伤")),
+    ("traffic", ("驾照", "驾驶证", "违章", "车辆", "上牌", "电动车")),
+    ("police", ("户口", "身份证办理", "护照")),
+    ("vaccine", ("疫苗",)),
+    ("study", ("作文", "作业", "翻译", "志愿", "高考")),
+    ("township", ("修路", "补助怎么申请", "低保怎么申请", "准生证")),
+    ("tax", ("个税", "个人所得税", "发票")),
+    ("commercial", ("商业保险", "理赔", "保险公司")),
+    ("medical", ("挂号", "吃什么药", "看病", "症状", "怎么治")),
+    ("weather", ("天气",)),
+)
+
+
+def out_of_scope_topic(text: str) -> Optional[str]:
+    """The out-of-scope topic the words name, if any."""
+    return next((topic for topic, keys in OUT_OF_SCOPE_TOPICS if any(k in text for k in keys)), None)
+
+
+#: A question about what a service point or office does ("村里的服务点能帮我们做哪些事").
+_DUTIES = re.compile(r"职责|负责(?:哪些|什么|啥)|能(?:帮|给)?(?:我们|大家|群众)?(?:做|办|干)(?:哪些|什么|啥)(?:事|业务)?|做哪些事|干什么的|管(?:哪些|什么)|有哪些服务|提供(?:哪些|什么)服务")
+
+
+def asks_duties(text: str) -> bool:
+    return bool(_DUTIES.search(text))

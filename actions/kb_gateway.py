@@ -117,6 +117,10 @@ class KnowledgeGateway:
         """The region's passages (of one item when given) that best match ``text``."""
         return self.search.search(text, region_key, k=k, item=item_key)
 
+    def document(self, region_key: str, title: str) -> List[Any]:
+        """The passages of one of the region's documents (a duty list, a notice), in guide order."""
+        return self.search.document(region_key, title)
+
     def item_name(self, key: str) -> str:
         self._ensure()
         return self._names.get(key, key)

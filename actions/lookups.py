@@ -18,7 +18,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import answers
+from actions import answers, cues
 from actions.kb_gateway import gateway
 from casework import tokens
 from casework.lookup_guard import Verdict
@@ -29,8 +29,7 @@ ID_TOKEN, BAD_ID_TOKEN, NAME_TOKEN = tokens.ID_TOKEN, tokens.BAD_ID_TOKEN, token
 PHONE_TOKEN, BAD_PHONE_TOKEN = tokens.TAIL_TOKEN, tokens.BAD_TAIL_TOKEN
 APPLICATION_NO = re.compile(r"(?<![A-Za-z0-9])(YB[A-Z]{2,4}\d{8,14})(?![0-9])", re.IGNORECASE)
 
-#: Words that end a lookup whatever the classifier made of them ("算了不查了" contains 查).
-CANCEL = re.compile(r"算了|不查了|不用查|取消|不用了|退出|不办了|别查了")
+CANCEL = cues.CANCEL
 
 #: Slots that hold (tokens of) personal data: cleared after every lookup, cancel or topic switch.
 PII_SLOTS = ("lookup_key", "phone_last4", "id_token", "person_name")
@@ -183,7 +182,7 @@ class CancelLookup(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         in_form = (tracker.active_loop or {}).get("name") in FORMS
-        dispatcher.utter_message(text="好的，已取消查询，您填写的信息没有保存。" if in_form else answers.DENY_ACK)
+        dispatcher.utter_message(text=answers.LOOKUP_CANCELLED if in_form else answers.DENY_ACK)
         return leave_form(tracker)
 
 

@@ -106,6 +106,11 @@ class SearchEngine:
     def passage_count(self) -> int:
         return sum(len(i.passages) for i in self._indexes.values())
 
+    def document(self, region: str, title: str) -> List[Passage]:
+        """Every passage of one document (notice, duty list …) of ``region``, in guide order."""
+        index = self._indexes.get(region)
+        return [p for p in index.passages if p.item is None and p.title == title] if index else []
+
     def expand(self, text: str) -> str:
         """The text plus the guide's words for the colloquial words it contains."""
         return text + " " + " ".join(v for k, v in self.expansions.items() if k in text)

@@ -1,0 +1,471 @@
+"""Routing as data: one turn in, one decision out — no Rasa, no wording, testable on its own.
+
+A :class:`Turn` is what the message and the conversation say (text, intent, entities, slots); a
+:class:`Decision` says what to do (answer these aspects of this record, ask the region, offer these
+items, decline, start a lookup …) and which slots change. ``actions/actions.py`` only carries
+decisions out and ``actions/answers.py`` words them.
+
+How an item is found, in order of trust: a button or entity naming it; the phrase lists
+(``colloquial.yml`` and KB names); with the region known, the KB's own text (BM25 evidence over
+every passage, ``knowledge/search.py``) when the phrase lists find nothing, name an item the region
+lacks, or are clearly contradicted. A family word (异地就医备案) is resolved by the evidence or asked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from actions import cues, selection
+from actions.kb_gateway import KnowledgeGateway
+
+ASPECTS = (
+    "ask_materials", "ask_process", "ask_time_limit", "ask_channel", "ask_eligibility",
+    "ask_contact", "ask_legal_basis", "ask_forms", "ask_fees",
+)
+#: Below this classifier confidence, unambiguous aspect words (多久 / 材料 / 电话 …) decide.
+CUE_OVERRIDES_BELOW = 0.99
+#: Slots that say who is asking; they choose variants and persist across turns.
+HINT_SLOTS = ("personnel_category", "insurance_type", "applicant_type")
+#: How far the evidence must lead the item under discussion for a follow-up to change the topic,
+#: and how strong it must be at all.
+TOPIC_SWITCH = 2.0
+TOPIC_SWITCH_MIN = 12.0
+#: A phrase-list hit at least this strong (a 4-character colloquial phrase, an official name) is
+#: not overruled by the evidence unless the evidence ranks it far lower.
+STRONG_PHRASE = 8.0
+#: How far the best item's evidence must lead the next one for the KB text alone to pick it.
+DECISIVE_LEAD = 1.3
+#: How far the evidence's item must lead a phrase-list item to overrule it.
+OVERRULE = 2.0
+#: Evidence that outweighs an out-of-scope word ("户口都迁过去了，要办什么备案").
+OOS_OVERRULE = 12.0
+#: Evidence below this is no reason to offer an item at all.
+WEAK_EVIDENCE = 4.0
+#: At most this many of the guide's other sentences go with an answer, and so many characters.
+EVIDENCE_PASSAGES = 3
+EVIDENCE_CHARS = 360
+#: The national item "参保人员参保信息查询": where the guides say how to check one's own enrollment.
+ENROLLMENT_QUERY_ITEM = "002036002002"
+#: Small talk a low-confidence turn may still be (the classifier's best guess decides).
+SMALL_TALK = {
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thanks": "utter_thanks",
+    "bot_challenge": "utter_bot_challenge",
+    "affirm": "utter_affirm_ack",
+}
+#: Kinds of passages outside any item that can answer a question on their own.
+DOCUMENT_KINDS = ("duties", "preface", "faq", "notice", "cover_letter")
+
+Record = Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What routing reads: the message, what NLU made of it, and the conversation's slots."""
+
+    text: str
+    intent: str = ""
+    confidence: float = 0.0
+    entities: Dict[str, str] = field(default_factory=dict)
+    slots: Dict[str, Any] = field(default_factory=dict)
+    ranking: Tuple[str, ...] = ()
+    form: Optional[str] = None
+    has_personal_data: bool = False
+
+    @property
+    def payload(self) -> bool:
+        return self.text.startswith("/")
+
+    def slot(self, name: str) -> Any:
+        return self.slots.get(name)
+
+
+@dataclass
+class Decision:
+    """What to do with a turn. ``kind`` names it; the other fields are what that kind needs.
+
+    Kinds: answer · answer_alike · ask_region · choose_family · choose_variant · choose_items ·
+    no_item_in_region · document · decline · deny_ack · region_noted · which_item · rephrase ·
+    handoff · cancel_lookup · start_lookup · stay_in_form · small_talk · empty.
+    """
+
+    kind: str
+    region: Optional[str] = None
+    item: Optional[str] = None
+    group: Optional[str] = None
+    aspects: List[str] = field(default_factory=list)
+    records: List[Record] = field(default_factory=list)
+    candidates: List[str] = field(default_factory=list)
+    evidence: List[Tuple[str, str]] = field(default_factory=list)
+    decided_by: List[str] = field(default_factory=list)
+    focus: List[str] = field(default_factory=list)
+    document: Optional[Tuple[str, List[Tuple[str, str]]]] = None
+    form: Optional[str] = None
+    official: Optional[Record] = None
+    response: Optional[str] = None
+    topic: Optional[str] = None
+    leave_form: bool = False
+    slots: Dict[str, Any] = field(default_factory=dict)
+
+
+# -- places, items and their evidence ----------------------------------------------------------
+
+#: A place followed by these words is where the asker is insured ("咸安的医保", "在昆明参保")…
+_INSURED_AFTER = re.compile(r"^(?:的医保|医保|参保|的社保|交的|户口|户籍|那边的医保|这边的医保)")
+#: …and preceded by these, where they go ("派到长沙", "转去贵阳").
+_DESTINATION_BEFORE = re.compile(r"(?:去|到|转到|转去|派到|派往|调到|住到|搬到|迁到|往)$")
+
+
+def insured_region(kb: KnowledgeGateway, text: str) -> Optional[str]:
+    """When a message names places of different regions, the one the asker is insured in."""
+    hits = [h for h in kb.indexes["region"].hits(text) if h.end > h.start]
+    if len({h.value for h in hits}) < 2:
+        return None
+    score: Dict[str, float] = {}
+    for h in hits:
+        s = h.score
+        if _INSURED_AFTER.match(text[h.end : h.end + 6]):
+            s += 100.0
+        if _DESTINATION_BEFORE.search(text[max(0, h.start - 2) : h.start]):
+            s -= 100.0
+        score[h.value] = max(score.get(h.value, float("-inf")), s)
+    return max(score, key=lambda k: score[k])
+
+
+def decisive(ranked: Sequence[Any]) -> bool:
+    """Whether the best item's evidence clearly leads (so the KB text alone may pick it)."""
+    if not ranked or ranked[0][1] < WEAK_EVIDENCE:
+        return False
+    return len(ranked) == 1 or ranked[0][1] >= DECISIVE_LEAD * ranked[1][1]
+
+
+def asked_aspects(aspect: str, question: str) -> List[str]:
+    """The main aspect and every other one the question asks ("要带啥，多久能好" → materials + time)."""
+    others = [a for a in cues.cued_aspects(question) if a != aspect and a in ASPECTS]
+    if aspect == "overview" and others:
+        return others
+    return [aspect] + others
+
+
+def _keeps_topic(kb: KnowledgeGateway, item: Optional[str], previous_item: Optional[str], text: str, region: str) -> bool:
+    """A message that names no item ("到哪里去办这个") stays with the item under discussion unless
+    its own words clearly point elsewhere."""
+    if item or not previous_item:
+        return False
+    own = kb.evidence_items(text, region)
+    if not decisive(own) or own[0][1] < TOPIC_SWITCH_MIN:
+        return True
+    previous_score = next((sc for k, sc, _ in own if k == previous_item), 0.0)
+    return own[0][0] == previous_item or own[0][1] < TOPIC_SWITCH * previous_score
+
+
+def variant_by_evidence(kb: KnowledgeGateway, records: List[Record], question: str, region: str, item: str) -> List[Record]:
+    """The variant whose own text matches the question clearly better than its siblings', if any."""
+    labels = [selection.label(r) for r in records]
+    score = {label: 0.0 for label in labels}
+    for hit in kb.evidence(question, region, item, k=20):
+        if hit.passage.label in score and hit.passage.kind != "title":
+            score[hit.passage.label] += hit.score
+    ranked = sorted(labels, key=lambda lb: -score[lb])
+    if score[ranked[0]] > 0 and score[ranked[0]] >= 1.5 * score[ranked[1]]:
+        return [r for r in records if selection.label(r) == ranked[0]]
+    return records
+
+
+def supporting_evidence(
+    kb: KnowledgeGateway, record: Record, question: str, region: str, item: str, aspects: Sequence[str]
+) -> List[Tuple[str, str]]:
+    """The guide's sentences from elsewhere in the item, its forms or notices that match the question."""
+    label = selection.label(record)
+    hits = [h for h in kb.evidence(question, region, item, k=12) if h.passage.label == label and h.passage.kind != "title"]
+    docs = [
+        h for h in kb.evidence(question, region, None, k=20)
+        if h.passage.item is None and h.passage.kind in ("form", *DOCUMENT_KINDS)
+    ]
+    best = max([h.score for h in hits] or [0.0])
+    chosen = [h for h in hits if h.score >= 0.6 * best][:EVIDENCE_PASSAGES]
+    own_forms = {f["title"] for f in record.get("forms") or []}
+    if "ask_forms" in aspects and own_forms:  # how to fill a form in: its own instructions first
+        chosen = [h for h in docs if h.passage.title in own_forms][:2] + chosen
+    elif docs and docs[0].score >= max(best, WEAK_EVIDENCE * 2):
+        chosen.append(docs[0])
+    out: List[Tuple[str, str]] = []
+    total = 0
+    for h in chosen:
+        if total + len(h.passage.text) > EVIDENCE_CHARS:
+            break
+        out.append((h.passage.text, h.passage.source))
+        total += len(h.passage.text)
+    return out
+
+
+def document_passages(kb: KnowledgeGateway, question: str, region: str, ranked_items: Sequence[Any]) -> Optional[Tuple[str, List[Tuple[str, str]]]]:
+    """(title, passages) of the guide's text outside the items, when it matches better than any item."""
+    docs = [h for h in kb.evidence(question, region, None, k=15) if h.passage.item is None and h.passage.kind in DOCUMENT_KINDS]
+    if not docs or docs[0].score < max(WEAK_EVIDENCE * 2, ranked_items[0][1] if ranked_items else 0.0):
+        return None
+    title = docs[0].passage.title or ""
+    same = [h for h in docs if h.passage.title == docs[0].passage.title and h.score >= 0.5 * docs[0].score][:4]
+    return title, [(h.passage.text, h.passage.source) for h in same]
+
+
+def duty_list(kb: KnowledgeGateway, question: str, region: str) -> Optional[Tuple[str, List[Tuple[str, str]]]]:
+    """(title, every passage) of the region's duty list that the question points to, if it has any."""
+    score: Dict[str, float] = {}
+    for h in kb.evidence(question, region, None, k=40):
+        if h.passage.item is None and h.passage.kind == "duties" and h.passage.title:
+            score[h.passage.title] = max(score.get(h.passage.title, 0.0), h.score)
+    if not score:
+        return None
+    asked = {question[i : i + 2] for i in range(len(question) - 1)}
+    for title in score:  # the title names the service point: 村（社区）, 乡镇（办）, 服务中心
+        score[title] += 10.0 * len({title[i : i + 2] for i in range(len(title) - 1)} & asked)
+    title = max(score, key=lambda t: score[t])
+    return title, [(p.text, p.source) for p in kb.document(region, title)]
+
+
+# -- the entry points ------------------------------------------------------------------------
+
+
+def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> Decision:
+    """A guide question: find region, item, variant and aspects, or say what is missing."""
+    intent = intent or turn.intent
+    text = turn.text
+    ents = turn.entities
+    previous_aspect = turn.slot("aspect")
+    previous_item = turn.slot("service_item") if kb.knows_item(turn.slot("service_item")) else None
+    # A question asked before the region (item, variant) was known is read again with its reply.
+    pending = turn.slot("pending_question") or ""
+    question = f"{pending} {text}".strip() if pending and not turn.payload else text
+
+    item = ents.get("service_item") if kb.knows_item(ents.get("service_item")) else None
+    phrase_ranked = kb.rank_items(question) if not turn.payload else []
+    if not item and phrase_ranked:
+        item = phrase_ranked[0][0]
+    # how strongly the phrase lists name it: a long official or colloquial name, or one short word
+    phrase_strength = next((sc for k, sc in phrase_ranked if k == item), 0.0)
+    # "异地就医备案" names five items and no single one: resolve it by evidence or ask which.
+    group = kb.group(question) if not item and not turn.payload else None
+    group = group or (turn.slot("item_group") if not item else None)
+    cued = cues.cued_aspect(question)
+    if intent in ASPECTS and cued and cued != intent and turn.confidence < CUE_OVERRIDES_BELOW:
+        intent = cued  # the classifier hesitates and the words are unambiguous
+    # A follow-up without aspect words ("是新员工入职的", "那灵活就业的呢？", "郴州呢？") keeps the
+    # earlier aspect; a new aspect word or a fresh question changes it.
+    follow_up = bool(previous_aspect and previous_item and not cues.has_aspect_cue(question))
+    if intent == "human_handoff":
+        aspect = "human_handoff"
+    elif follow_up and (intent == "inform" or intent in ASPECTS or not item or item == previous_item):
+        aspect = previous_aspect
+    elif intent in ASPECTS:
+        aspect = intent
+    else:
+        aspect = cues.cued_aspect(question) or previous_aspect or "overview"
+    region = insured_region(kb, text) or ents.get("region") or turn.slot("region")
+    region = region if kb.region(region) else None
+    level = ents.get("level") or turn.slot("level")
+    slots: Dict[str, Any] = {"aspect": aspect, "pending_question": None}
+
+    if aspect == "human_handoff":
+        return Decision("handoff", region=region, slots={"aspect": None})
+    # Out-of-scope words ("户口", "看病") decline only when the KB has no clear answer either, and
+    # never when the message answers our question about the region ("我户口在嘉禾县").
+    oos = cues.out_of_scope_topic(text)
+    if oos and turn.slot("awaiting") == "region" and (insured_region(kb, text) or ents.get("region")):
+        oos = None
+    evidence: List[Any] = []
+    if region and not turn.payload and not follow_up:
+        evidence = kb.evidence_items(question, region)
+        if oos and not item and not (decisive(evidence) and evidence[0][1] >= OOS_OVERRULE):
+            evidence = []
+        elif decisive(evidence) and evidence[0][0] != item and not _keeps_topic(kb, item, previous_item, text, region):
+            top, top_score = evidence[0][0], evidence[0][1]
+            if group:  # a family word: the member the evidence points to, or a clearly better item
+                members = [(k, sc) for k, sc, _ in evidence if k in kb.groups.get(group, [])]
+                best_member = members[0][1] if members else 0.0
+                if top in kb.groups.get(group, []) or top_score >= OVERRULE * best_member:
+                    item, group, oos = top, None, None
+            else:
+                # the evidence ranks the phrase item far lower, or cannot see it and the phrase was one short word
+                phrase_score = next((sc for k, sc, _ in evidence if k == item), 0.0)
+                weak_phrase = top_score >= OVERRULE * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE)
+                if not item or not kb.has_item(region, item) or weak_phrase:
+                    item, oos = top, None
+    variant = ents.get("variant") or (turn.slot("variant") if not item or item == previous_item else None)
+    if region and not phrase_ranked and not ents.get("service_item") and cues.asks_duties(question):
+        duties = duty_list(kb, question, region)
+        if duties:  # "村里的服务点能做哪些事": the guide's duty list of that service point
+            return Decision("document", region=region, document=duties, slots={**slots, "region": region})
+    item = item or previous_item
+
+    if not item and group:
+        if region is None:
+            return Decision("ask_region", slots={**slots, "item_group": group, "awaiting": "region", "pending_question": question})
+        present = [k for k in kb.groups[group] if kb.has_item(region, k)]
+        family = [r for k in present for r in kb.records(region, k)]
+        family = selection.by_level(family, level if region == "xianan" else None)
+        done = {**slots, "region": region, "item_group": None}
+        if family and all(_same(family, a) for a in [aspect]):  # e.g. one phone for all 备案 items: just say it
+            return Decision("answer_alike", region=region, aspects=[aspect], records=family, slots={**done, "awaiting": None})
+        return Decision(
+            "choose_family", region=region, group=group, candidates=present,
+            slots={**done, "awaiting": "item", "pending_question": question},
+        )
+    if not item:
+        if cues.CANCEL.search(text):  # "那算了" without a question: acknowledge, no rephrase request
+            return Decision("deny_ack", slots=slots)
+        if oos:
+            return Decision("decline", topic=oos, slots=slots)
+        document = document_passages(kb, question, region, evidence) if region else None
+        if document:  # the guide answers it outside any item (duties of service points, notices)
+            return Decision("document", region=region, document=document, slots={**slots, "region": region})
+        if region and evidence and evidence[0][1] >= WEAK_EVIDENCE:
+            # never a dead end once the region is known: the three best items as buttons
+            return Decision(
+                "choose_items", region=region, candidates=[k for k, _, _ in evidence[:3]],
+                slots={**slots, "region": region, "awaiting": "item", "pending_question": question},
+            )
+        if region and ents.get("region"):
+            return Decision("region_noted", region=region, slots={**slots, "region": region})
+        if region is None and not turn.payload and len(question) >= 4:
+            # the region decides everything: ask it first and keep the question for its reply
+            return Decision("ask_region", slots={**slots, "awaiting": "region", "pending_question": question})
+        return which_item(turn, kb, slots)
+    slots["service_item"] = item
+    if region is None:
+        return Decision("ask_region", item=item, slots={**slots, "awaiting": "region", "pending_question": None if turn.payload else question})
+    slots.update(region=region, item_group=None)
+
+    records = kb.records(region, item) or kb.related_records(region, item)
+    records = selection.by_level(records, level if region == "xianan" else None)
+    if not records:
+        return Decision("no_item_in_region", region=region, item=item, slots={**slots, "variant": None})
+    # who is asking (人员类别, 险种, 申请人) stays known for the conversation until they say otherwise
+    hints = [h for h in (ents.get(k) or turn.slot(k) for k in HINT_SLOTS) if h]
+    chosen = selection.choose(records, question, variant, hints, kb.variant_words)
+    unhinted = selection.choose(records, question, variant, [], kb.variant_words)
+    decided_by = hints if hints and len(chosen) < len(unhinted) else []
+    aspects = [aspect] if follow_up else asked_aspects(aspect, question)
+    if len(chosen) > 1 and not variant:
+        chosen = variant_by_evidence(kb, chosen, question, region, item)
+    if len(chosen) > 1 and all(_same(chosen, a) for a in aspects):
+        return Decision("answer_alike", region=region, item=item, aspects=aspects, records=chosen,
+                        slots={**slots, "variant": None, "awaiting": None})
+    if len(chosen) > 1:
+        return Decision("choose_variant", region=region, item=item, records=chosen,
+                        slots={**slots, "variant": None, "awaiting": "variant", "pending_question": question})
+    record = chosen[0]
+    focus = list(hints) + [h.replace("人员", "") for h in hints]
+    extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, question, region, item, aspects)
+    return Decision(
+        "answer", region=region, item=item, aspects=aspects, records=[record], evidence=extra,
+        decided_by=decided_by, focus=focus, slots={**slots, "variant": selection.label(record), "awaiting": None},
+    )
+
+
+def _same(records: Sequence[Record], aspect: str) -> bool:
+    from actions.answers import same_answer  # what "the same answer" means is a matter of wording
+
+    return same_answer(records, aspect)
+
+
+def which_item(turn: Turn, kb: KnowledgeGateway, slots: Optional[Dict[str, Any]] = None) -> Decision:
+    """Items the words name, as buttons; else ask to rephrase."""
+    ranked = kb.rank_items(turn.text)[:4]
+    if ranked:
+        return Decision("which_item", candidates=[k for k, _ in ranked], slots=slots or {})
+    return Decision("rephrase", slots=slots or {})
+
+
+def in_form(turn: Turn, kb: KnowledgeGateway) -> Decision:
+    """A message while a lookup form runs: a place stays in the form, a guide question leaves it."""
+    if not turn.entities.get("service_item") and not cues.has_aspect_cue(turn.text):
+        # "德宏州参保的" while a lookup asks for the ID: note the place, stay in the lookup
+        region = turn.entities.get("region")
+        return Decision("stay_in_form", form=turn.form, slots={"region": region} if region else {})
+    return replace(answer(turn, kb), leave_form=True)
+
+
+def fallback(turn: Turn, kb: KnowledgeGateway) -> Decision:
+    """A low-confidence turn: the KB's own evidence first, small talk next, then items or rephrase."""
+    text = turn.text
+    guess = next((i for i in turn.ranking if i and i != "nlu_fallback"), None)
+    if not text.strip():
+        return Decision("empty")
+    if _answers_region_question(turn, kb):  # "我户口在嘉禾县" after "请问您在哪个地区"
+        return answer(turn, kb, "inform")
+    if cues.CANCEL.search(text) and not kb.rank_items(text):
+        return Decision("cancel_lookup")
+    if cues.out_of_scope_topic(text) and not kb.rank_items(text):
+        return Decision("decline", topic=cues.out_of_scope_topic(text))
+    continues = turn.slot("service_item") and (guess in (*ASPECTS, "inform") or cues.cued_aspect(text))
+    if kb.rank_items(text) or kb.group(text) or turn.entities.get("region") or continues:
+        intent = guess if guess in (*ASPECTS, "inform") else (cues.cued_aspect(text) or "inform")
+        return answer(turn, kb, intent)
+    if guess in SMALL_TALK and cues.cued_aspect(text) is None:
+        return Decision("small_talk", response=SMALL_TALK[guess])
+    return which_item(turn, kb)
+
+
+def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
+    """The classifier says out of scope: decline, unless the KB clearly answers it after all."""
+    text = turn.text
+    if cues.out_of_scope_topic(text) is None and kb.rank_items(text) and cues.cued_aspect(text):
+        return answer(turn, kb, cues.cued_aspect(text))  # the words name a KB item and an aspect
+    if _answers_region_question(turn, kb):  # "我户口在嘉禾县" answers our region question
+        return answer(turn, kb, "inform")
+    region = insured_region(kb, text) or turn.entities.get("region") or turn.slot("region")
+    if kb.region(region):
+        ranked = kb.evidence_items(text, region)
+        if decisive(ranked) and ranked[0][1] >= OOS_OVERRULE:  # the region's guide clearly answers it
+            return answer(turn, kb, cues.cued_aspect(text) or "inform")
+    return Decision("decline", topic=cues.out_of_scope_topic(text), leave_form=True)
+
+
+def _answers_region_question(turn: Turn, kb: KnowledgeGateway) -> bool:
+    """The bot asked for the region and this message names one."""
+    return turn.slot("awaiting") == "region" and bool(insured_region(kb, turn.text) or turn.entities.get("region"))
+
+
+def handoff(turn: Turn, kb: KnowledgeGateway) -> Decision:
+    region = turn.entities.get("region") or turn.slot("region")
+    return Decision("handoff", region=region if kb.region(region) else None, leave_form=True, slots={"aspect": None})
+
+
+def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
+    """A status / enrollment question: one's own case starts an identity-checked lookup (with the
+    guide's own way to check); a question about the guide ("钱是咋个给到我手上的") is answered."""
+    text = turn.text
+    if cues.CANCEL.search(text):
+        return Decision("cancel_lookup")
+    ents = turn.entities
+    cued = cues.cued_aspect(text)
+    if not turn.has_personal_data and turn.slot("awaiting") and set(ents) & {
+        "region", "variant", "service_item", "personnel_category", "insurance_type"
+    }:
+        return answer(turn, kb, "inform")  # a reply to our question, misread as a lookup
+    own_case = turn.has_personal_data or cues.asks_own_case(text)
+    region = insured_region(kb, text) or ents.get("region") or turn.slot("region")
+    region = region if kb.region(region) else None
+    strong_kb = bool(region) and not own_case and decisive(kb.evidence_items(text, region))
+    if not own_case and (cues.cued_aspects(text) and cued != "ask_eligibility" or strong_kb):
+        return answer(turn, kb, cued or (cues.cued_aspects(text) or ["inform"])[0])
+    form = "enrollment_form" if turn.intent == "enrollment_lookup" else "status_form"
+    official = _official_record(kb, text, region, turn.intent) if region and not turn.has_personal_data else None
+    return Decision("start_lookup", region=region, form=form, official=official, slots={"aspect": None})
+
+
+def _official_record(kb: KnowledgeGateway, text: str, region: str, intent: str) -> Optional[Record]:
+    """The record whose 查询方式 says how to check this case oneself."""
+    ranked = kb.rank_items(text)
+    item = ranked[0][0] if ranked and kb.has_item(region, ranked[0][0]) else None
+    if item is None:
+        evidence = kb.evidence_items(text, region)
+        item = evidence[0][0] if decisive(evidence) else None
+    if item is None and intent == "enrollment_lookup":
+        item = ENROLLMENT_QUERY_ITEM
+    records = kb.records(region, item) if item else []
+    return records[0] if records else None

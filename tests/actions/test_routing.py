@@ -1,0 +1,67 @@
+"""Routing as data: a Turn in, a Decision out — no Rasa, no dispatcher."""
+
+from __future__ import annotations
+
+from actions import routing
+from actions.routing import Turn
+
+
+def test_unknown_region_asks_it_and_keeps_the_question(gateway):
+    d = routing.answer(Turn("退休了去外地跟儿子住，看病怎么报", "ask_process", 0.9), gateway)
+    assert d.kind == "ask_region" and d.slots["service_item"] == "002036004001"
+    assert d.slots["pending_question"] == "退休了去外地跟儿子住，看病怎么报"
+
+
+def test_the_region_reply_answers_the_kept_question(gateway):
+    turn = Turn(
+        '/inform{"region": "yunnan"}', "inform", 1.0, {"region": "yunnan"},
+        {"service_item": "002036004001", "aspect": "ask_process", "pending_question": "退休了去外地跟儿子住，看病怎么报"},
+    )
+    d = routing.answer(turn, gateway)
+    assert d.kind == "answer" and d.region == "yunnan" and d.records[0]["name"] == "异地安置退休人员备案"
+    assert d.slots["pending_question"] is None
+
+
+def test_a_named_variant_is_answered_not_asked_back(gateway):
+    d = routing.answer(Turn("湖南医保关系转出要多久", "ask_time_limit", 0.9, {"region": "hunan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["variant"] == "基本医疗保险关系转出"
+
+
+def test_a_family_word_alone_is_asked_as_a_family(gateway):
+    d = routing.answer(Turn("云南异地就医备案怎么办理", "ask_process", 0.9, {"region": "yunnan"}), gateway)
+    assert d.kind == "choose_family" and len(d.candidates) >= 4
+
+
+def test_out_of_scope_words_decline_unless_the_kb_clearly_answers(gateway):
+    assert routing.answer(Turn("郴州公积金怎么提取", "ask_process", 0.9, {"region": "chenzhou"}), gateway).kind == "decline"
+    d = routing.answer(
+        Turn("退休了户口都迁到海南了，咸安的医保要办什么备案，要哪些材料", "ask_materials", 0.9, {"region": "xianan"}), gateway
+    )
+    assert d.kind in ("answer", "choose_family") and d.kind != "decline"
+
+
+def test_the_guides_text_outside_items_answers_service_point_questions(gateway):
+    d = routing.answer(Turn("咸安村里的医保服务点能帮我们做哪些事", "inform", 0.6, {"region": "xianan"}), gateway)
+    assert d.kind == "document" and d.document[0] == "咸安区村（社区）医疗保障服务窗口工作职责"
+    assert len(d.document[1]) >= 5 and all(src.startswith("003_") for _, src in d.document[1])
+    d = routing.answer(Turn("咸安乡镇医保窗口负责哪些工作", "inform", 0.6, {"region": "xianan"}), gateway)
+    assert d.document[0] == "咸安区乡镇（办）医疗保障服务窗口工作职责"
+
+
+def test_own_case_starts_a_lookup_with_the_official_way(gateway):
+    d = routing.lookup(Turn("查一下我的参保状态", "enrollment_lookup", 0.9, {}, {"region": "guizhou"}), gateway)
+    assert d.kind == "start_lookup" and d.form == "enrollment_form" and d.official is not None
+    d = routing.lookup(Turn("查一下我的备案办到哪了", "status_lookup", 0.9), gateway)
+    assert d.kind == "start_lookup" and d.form == "status_form" and d.official is None
+
+
+def test_a_place_during_a_lookup_form_stays_in_it(gateway):
+    d = routing.in_form(Turn("德宏州参保的", "inform", 0.9, {"region": "yunnan"}, form="status_form"), gateway)
+    assert d.kind == "stay_in_form" and d.slots == {"region": "yunnan"}
+    d = routing.in_form(Turn("昆明生育津贴要什么材料", "ask_materials", 0.9, {"region": "yunnan"}, form="status_form"), gateway)
+    assert d.kind == "answer" and d.leave_form
+
+
+def test_fallback_small_talk_and_rephrase(gateway):
+    assert routing.fallback(Turn("   ", "nlu_fallback"), gateway).kind == "empty"
+    assert routing.fallback(Turn("嗯嗯好的呀", "nlu_fallback", 0.2, ranking=("nlu_fallback", "affirm")), gateway).kind == "small_talk"
