@@ -8,6 +8,7 @@ the region's consult channel instead of guessing.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from actions.kb_gateway import RegionInfo
@@ -428,3 +429,101 @@ def no_item_in_region(item_name: str, region: RegionInfo) -> str:
         f"{region.name}的办事指南中没有“{item_name}”这项业务。"
         f"建议咨询当地医保经办机构：{consult}\n来源：{region.consult_source}"
     )
+
+
+# -- identity-checked lookups (masked values only) ---------------------------------------------
+
+LOOKUP_FAILED = "信息核验未通过，无法查询。"
+ASK_PHONE_TAIL_AGAIN = "请输入预留手机号码的后四位数字（4位）。"
+
+
+def bad_lookup_key(masked: str, reason: str) -> str:
+    shown = f"（{masked}）" if masked else ""
+    return f"您输入的号码{shown}{reason}。请重新输入申请编号（如 YBCZ…）或18位身份证号码。"
+
+
+def bad_id_number(masked: str, reason: str) -> str:
+    shown = f"（{masked}）" if masked else ""
+    return f"身份证号码{shown}{reason}，请重新输入18位身份证号码。"
+
+
+def lookup_failed(remaining: Optional[int]) -> str:
+    """The same words whatever failed (never which factor, never whether the case exists)."""
+    return f"{LOOKUP_FAILED}请核对后重新发起查询（还可尝试{remaining}次）。如有疑问请联系参保地医保经办机构。"
+
+
+def lookup_refusal(reason: Optional[str], until: Optional[Any], region: Optional[RegionInfo]) -> str:
+    """Why no lookup now (the lock's kind and end), and whom to call instead."""
+    when = until.strftime("%m月%d日 %H:%M") if until else ""
+    if reason == "global_busy":
+        head = f"查询服务暂时繁忙，请在{when}之后再试"
+    elif reason == "sender_rate":
+        head = f"您的查询次数已达上限，请在{when}之后再试"
+    else:
+        head = f"身份核验失败次数过多，该查询已暂时锁定，请在{when}之后再试"
+    consult = (
+        f"{region.name}医保经办机构：{region.consult}".replace("\n", " ")
+        if region
+        else "参保地医保经办机构窗口（告诉我您所在的地区，我可以给出当地的咨询电话）"
+    )
+    return f"{head}，或直接联系{consult}。"
+
+
+def _d(value: Optional[Any]) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def application_status(app: Any, hand_in: str = "") -> str:
+    """One application's status: step, dates, expected completion, overdue, missing materials."""
+    lines = [
+        f"申请编号 {app.number}：{app.item_name}" + (f" · {app.variant}" if app.variant else ""),
+        f"当前状态：{app.status}（{app.region_name}，{app.channel}提交于 {_d(app.submitted_at)}）",
+    ]
+    if app.status == "不予受理" and app.reason:
+        lines.append(f"不予受理原因：{app.reason}")
+    if app.status not in ("办结", "不予受理"):
+        if app.expected_completion:
+            estimate = "（预计，节假日安排未发布，按周末推算）" if app.completion_is_estimate else ""
+            lines.append(f"预计办结：{_d(app.expected_completion)}{estimate}；时限依据：{app.time_limit_text}")
+            if app.overdue:
+                lines.append("提示：已超过承诺办结时限，建议联系经办机构催办或拨打监督电话。")
+        elif app.time_limit_text:
+            lines.append(f"办理时限：{app.time_limit_text}")
+    if app.status == "材料不全" and app.missing_materials:
+        lines.append("需补齐的材料（一次性告知）：")
+        lines += [f"{i}. {m}" for i, m in enumerate(app.missing_materials, 1)]
+        if hand_in:
+            lines.append(f"补交方式：{hand_in}")
+    if app.history:
+        lines.append("办理记录：" + "；".join(f"{_d(h.at)} {h.status}" for h in app.history[-4:]))
+    return "\n".join(lines)
+
+
+def more_applications(count: int) -> str:
+    return f"另有{count}件申请，可提供申请编号逐件查询。"
+
+
+def hand_in_line(record: Dict[str, Any], channels: Dict[str, str]) -> str:
+    """Where to hand in missing materials: the item's channels with their source."""
+    return channels["text"].replace("\n", "；") + "（" + source_line(record, [channels["source"]]) + "）"
+
+
+def enrollment_status(masked_name: str, masked_id: str, enrollments: Sequence[Any]) -> str:
+    head = f"参保人 {masked_name}（身份证号 {masked_id}）的参保情况："
+    if not enrollments:
+        return head + "\n系统中没有参保记录。如有疑问请联系参保地医保经办机构。"
+    lines = [head]
+    for e in enrollments:
+        parts = [f"{e.region_name} {e.insurance_type}（{e.personnel_category}）：{e.status}", f"自 {_d(e.since)} 起"]
+        if e.unit:
+            parts.append(f"参保单位：{e.unit}")
+        if e.last_paid_month:
+            parts.append(f"最近缴费月份：{e.last_paid_month}")
+        lines.append("，".join(parts))
+    return "\n".join(lines)

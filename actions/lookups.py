@@ -10,7 +10,7 @@ whether the application / person exists. casework/lookup_guard.py counts failure
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -63,23 +63,9 @@ def leave_form(tracker: Tracker) -> List[EventType]:
     return []
 
 
-def _consult(tracker: Tracker) -> str:
-    region = gateway().region(tracker.get_slot("region"))
-    if region:
-        return f"{region.name}医保经办机构：{region.consult}".replace("\n", " ")
-    return "参保地医保经办机构窗口（告诉我您所在的地区，我可以给出当地的咨询电话）"
-
-
 def refusal_reply(tracker: Tracker, verdict: Verdict) -> str:
     """Why no lookup now (the lock's kind and end, never whose or which factor), and whom to call."""
-    until = verdict.until.strftime("%m月%d日 %H:%M") if verdict.until else ""
-    if verdict.reason == "global_busy":
-        head = f"查询服务暂时繁忙，请在{until}之后再试"
-    elif verdict.reason == "sender_rate":
-        head = f"您的查询次数已达上限，请在{until}之后再试"
-    else:
-        head = f"身份核验失败次数过多，该查询已暂时锁定，请在{until}之后再试"
-    return f"{head}，或直接联系{_consult(tracker)}。"
+    return answers.lookup_refusal(verdict.reason, verdict.until, gateway().region(tracker.get_slot("region")))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,8 +95,7 @@ class ValidateStatusForm(FormValidationAction):
     def validate_lookup_key(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if isinstance(value, str) and value.startswith("BAD|"):
             _, reason, masked = (value.split("|") + ["", ""])[:3]
-            shown = f"（{masked}）" if masked else ""
-            dispatcher.utter_message(text=f"您输入的号码{shown}{reason}。请重新输入申请编号（如 YBCZ…）或18位身份证号码。")
+            dispatcher.utter_message(text=answers.bad_lookup_key(masked, reason))
             return {"lookup_key": None}
         return {"lookup_key": value}
 
@@ -128,7 +113,7 @@ class ValidateStatusForm(FormValidationAction):
 
     def validate_phone_last4(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if value == "BAD":
-            dispatcher.utter_message(text="请输入预留手机号码的后四位数字（4位）。", json_message={"pii_expect": "phone_last4"})
+            dispatcher.utter_message(text=answers.ASK_PHONE_TAIL_AGAIN, json_message={"pii_expect": "phone_last4"})
             return {"phone_last4": None}
         return {"phone_last4": value}
 
@@ -154,8 +139,7 @@ class ValidateEnrollmentForm(FormValidationAction):
     def validate_id_token(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if isinstance(value, str) and value.startswith("BAD|"):
             _, reason, masked = (value.split("|") + ["", ""])[:3]
-            shown = f"（{masked}）" if masked else ""
-            dispatcher.utter_message(text=f"身份证号码{shown}{reason}，请重新输入18位身份证号码。")
+            dispatcher.utter_message(text=answers.bad_id_number(masked, reason))
             return {"id_token": None}
         return {"id_token": value}
 
@@ -197,11 +181,9 @@ def _checked(dispatcher: CollectingDispatcher, tracker: Tracker, targets: List[s
     if ok:
         return True
     if not verdict.allowed:  # this failure set off a lock: say both
-        dispatcher.utter_message(text="信息核验未通过，无法查询。" + refusal_reply(tracker, verdict))
+        dispatcher.utter_message(text=answers.LOOKUP_FAILED + refusal_reply(tracker, verdict))
     else:
-        dispatcher.utter_message(
-            text=f"信息核验未通过，无法查询。请核对后重新发起查询（还可尝试{verdict.remaining}次）。如有疑问请联系参保地医保经办机构。"
-        )
+        dispatcher.utter_message(text=answers.lookup_failed(verdict.remaining))
     return False
 
 
@@ -234,9 +216,9 @@ class StatusLookup(Action):
         if not _checked(dispatcher, tracker, targets, ok):
             return clear_lookup()
         for app in apps[:5]:
-            dispatcher.utter_message(text=status_text(app))
+            dispatcher.utter_message(text=answers.application_status(app, hand_in_channels(app)))
         if len(apps) > 5:
-            dispatcher.utter_message(text=f"另有{len(apps) - 5}件申请，可提供申请编号逐件查询。")
+            dispatcher.utter_message(text=answers.more_applications(len(apps) - 5))
         return clear_lookup()
 
 
@@ -260,55 +242,8 @@ class EnrollmentLookup(Action):
         ok = person is not None and len(name_key) == 2 and s.check_name(person.id, name_key[1])
         if not _checked(dispatcher, tracker, targets, ok) or person is None:
             return clear_lookup()
-        enrollments = s.enrollments_of(person.id)
-        head = f"参保人 {name_key[0]}（身份证号 {id_key[1]}）的参保情况："
-        if not enrollments:
-            dispatcher.utter_message(text=head + "\n系统中没有参保记录。如有疑问请联系参保地医保经办机构。")
-        else:
-            lines = [head] + [enrollment_text(e) for e in enrollments]
-            dispatcher.utter_message(text="\n".join(lines))
+        dispatcher.utter_message(text=answers.enrollment_status(name_key[0], id_key[1], s.enrollments_of(person.id)))
         return clear_lookup()
-
-
-# ---------------------------------------------------------------------------------------------
-# Wording (masked values only)
-
-
-def _d(value: Optional[Any]) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
-
-
-def status_text(app: Any) -> str:
-    """One application's status: step, dates, expected completion, overdue, missing materials."""
-    lines = [
-        f"申请编号 {app.number}：{app.item_name}" + (f" · {app.variant}" if app.variant else ""),
-        f"当前状态：{app.status}（{app.region_name}，{app.channel}提交于 {_d(app.submitted_at)}）",
-    ]
-    if app.status == "不予受理" and app.reason:
-        lines.append(f"不予受理原因：{app.reason}")
-    if app.status not in ("办结", "不予受理"):
-        if app.expected_completion:
-            estimate = "（预计，节假日安排未发布，按周末推算）" if app.completion_is_estimate else ""
-            lines.append(f"预计办结：{_d(app.expected_completion)}{estimate}；时限依据：{app.time_limit_text}")
-            if app.overdue:
-                lines.append("提示：已超过承诺办结时限，建议联系经办机构催办或拨打监督电话。")
-        elif app.time_limit_text:
-            lines.append(f"办理时限：{app.time_limit_text}")
-    if app.status == "材料不全" and app.missing_materials:
-        lines.append("需补齐的材料（一次性告知）：")
-        lines += [f"{i}. {m}" for i, m in enumerate(app.missing_materials, 1)]
-        how = hand_in_channels(app)
-        if how:
-            lines.append(f"补交方式：{how}")
-    if app.history:
-        lines.append("办理记录：" + "；".join(f"{_d(h.at)} {h.status}" for h in app.history[-4:]))
-    return "\n".join(lines)
 
 
 def hand_in_channels(app: Any) -> str:
@@ -321,13 +256,4 @@ def hand_in_channels(app: Any) -> str:
     f = rec["fields"].get("channels")
     if not f:
         return ""
-    return f["text"].replace("\n", "；") + "（" + answers.source_line(rec, [f["source"]]) + "）"
-
-
-def enrollment_text(e: Any) -> str:
-    parts = [f"{e.region_name} {e.insurance_type}（{e.personnel_category}）：{e.status}", f"自 {_d(e.since)} 起"]
-    if e.unit:
-        parts.append(f"参保单位：{e.unit}")
-    if e.last_paid_month:
-        parts.append(f"最近缴费月份：{e.last_paid_month}")
-    return "，".join(parts)
+    return answers.hand_in_line(rec, f)

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from bot.channels.inbound import InboundGuard
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
