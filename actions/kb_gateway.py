@@ -52,6 +52,7 @@ class KnowledgeGateway:
         self.variant_words: Dict[str, str] = {}
         self.groups: Dict[str, List[str]] = {}
         self._search: Optional[SearchEngine] = None
+        self._domain: frozenset = frozenset()
 
     # -- start-up -------------------------------------------------------------------------------
     def _ensure(self) -> None:
@@ -67,6 +68,7 @@ class KnowledgeGateway:
                 self.variant_words = {str(k): str(v) for k, v in (colloquial.get("variant_words") or {}).items()}
                 self.groups = {str(k): [str(x) for x in v] for k, v in (colloquial.get("groups") or {}).items()}
                 self._all_names = item_names(session)
+                self._domain = _domain_lexicon(n for names in self._all_names.values() for n in names)
                 self._names = {k: v[0] for k, v in self._all_names.items()}
                 for region in session.scalars(select(Region).order_by(Region.id)):
                     self._regions[region.key] = RegionInfo(
@@ -120,6 +122,15 @@ class KnowledgeGateway:
     def document(self, region_key: str, title: str) -> List[Any]:
         """The passages of one of the region's documents (a duty list, a notice), in guide order."""
         return self.search.document(region_key, title)
+
+    def in_domain(self, text: str) -> bool:
+        """Whether the words are about 医保 at all (an item name's word, or a core 医保 word).
+
+        The KB's own text may pick an item only for such a message: "明天会不会下雨" shares
+        characters with some passage of every guide, but no word of any item.
+        """
+        self._ensure()
+        return any(text[i : i + 2] in self._domain for i in range(len(text) - 1))
 
     def item_name(self, key: str) -> str:
         self._ensure()
@@ -237,3 +248,25 @@ def gateway() -> KnowledgeGateway:
     if _default is None:
         _default = KnowledgeGateway()
     return _default
+
+
+#: Two-character words of item names that say nothing about 医保 (they occur in any office's work).
+_GENERIC = frozenset(
+    "人员 登记 查询 管理 信息 申请 支付 单位 变更 享受 认定 宣传 培训 基本 关系 减少 增加 办理 服务 工作 相关 其他 "
+    "符合 条件 对象 个人 一次 次性 业务 政策 手续 出具 协助 指导 推进 互联 联网 政务 乡镇 窗口 机构 申办 加载 金融 "
+    "功能 辖区 社区 资助 补贴 恢复 暂停 终止 新增 拆分 合并 分立 注销 转入 转出 内村 卫生 生室 经办 中心 转移 接续 "
+    "人民 政府 手工 零星 临时 外出 常驻 工作 长期 居住 安置 急诊 药品 双通 通道".split()
+)
+#: Words that are about 医保 wherever they stand.
+_CORE = frozenset(
+    "医保 社保 参保 报销 备案 就医 生育 门诊 住院 缴费 断缴 补缴 停保 慢病 特病 药店 救助 津贴 账户 转诊 异地 结算 "
+    "待遇 医疗 农合 产检 医药 定点 续保 交保 保费 怀孕 产假 流产 出生 生娃 孩子 病历 药费".split()
+)
+
+
+def _domain_lexicon(names) -> frozenset:
+    """The two-character words of item and variant names, less generic ones, plus core 医保 words."""
+    words = set(_CORE)
+    for name in names:
+        words |= {name[i : i + 2] for i in range(len(name) - 1) if re.fullmatch(r"[\u4e00-\u9fff]{2}", name[i : i + 2])}
+    return frozenset(words - _GENERIC)

@@ -277,9 +277,13 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if oos and turn.slot("awaiting") == "region" and (insured_region(kb, text) or ents.get("region")):
         oos = None
     evidence: List[Any] = []
+    # Without a 医保 word the KB's text may pick an item only when it clearly matches
+    # ("郴州孩子刚出生要办啥"), never by chance ("郴州去长沙的高铁几点").
+    domain = kb.in_domain(question)
     if region and not turn.payload and not follow_up:
         evidence = kb.evidence_items(question, region)
-        if oos and not item and not (decisive(evidence) and evidence[0][1] >= OOS_OVERRULE):
+        strong = decisive(evidence) and evidence[0][1] >= OOS_OVERRULE
+        if (oos or not domain) and not item and not strong:
             evidence = []
         elif decisive(evidence) and evidence[0][0] != item and not _keeps_topic(kb, item, previous_item, text, region):
             top, top_score = evidence[0][0], evidence[0][1]
@@ -317,7 +321,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if not item:
         if cues.CANCEL.search(text):  # "那算了" without a question: acknowledge, no rephrase request
             return Decision("deny_ack", slots=slots)
-        if oos:
+        if oos or (not domain and not group and _substantive(kb, text) and not _clearly_in_kb(kb, question, region)):
+            # out-of-scope words, or a message about something else that no guide answers
             return Decision("decline", topic=oos, slots=slots)
         document = document_passages(kb, question, region, evidence) if region else None
         if document:  # the guide answers it outside any item (duties of service points, notices)
@@ -418,11 +423,28 @@ def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
     if _answers_region_question(turn, kb):  # "我户口在嘉禾县" answers our region question
         return answer(turn, kb, "inform")
     region = insured_region(kb, text) or turn.entities.get("region") or turn.slot("region")
-    if kb.region(region):
+    if kb.region(region) and kb.in_domain(text):
         ranked = kb.evidence_items(text, region)
         if decisive(ranked) and ranked[0][1] >= OOS_OVERRULE:  # the region's guide clearly answers it
             return answer(turn, kb, cues.cued_aspect(text) or "inform")
     return Decision("decline", topic=cues.out_of_scope_topic(text), leave_form=True)
+
+
+_FILLER = re.compile(r"[我你您他她们咱在是的呢啊吧了呀哈嘛哦喔这那边里儿住人家，,。.！!？?\s~～、]")
+
+
+def _substantive(kb: KnowledgeGateway, text: str) -> bool:
+    """Whether the message says something besides naming a place ("我在郴州" says nothing more)."""
+    for h in sorted(kb.indexes["region"].hits(text), key=lambda h: -h.start):
+        if h.end > h.start:
+            text = text[: h.start] + text[h.end :]
+    return len(_FILLER.sub("", text)) >= 3
+
+
+def _clearly_in_kb(kb: KnowledgeGateway, question: str, region: Optional[str]) -> bool:
+    """Whether some guide (the region's, or any when it is unknown) clearly answers the words."""
+    regions = [region] if region else [r.key for r in kb.regions()]
+    return any(decisive(ranked) and ranked[0][1] >= OOS_OVERRULE for ranked in (kb.evidence_items(question, r) for r in regions))
 
 
 def _answers_region_question(turn: Turn, kb: KnowledgeGateway) -> bool:

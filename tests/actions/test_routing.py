@@ -65,3 +65,10 @@ def test_a_place_during_a_lookup_form_stays_in_it(gateway):
 def test_fallback_small_talk_and_rephrase(gateway):
     assert routing.fallback(Turn("   ", "nlu_fallback"), gateway).kind == "empty"
     assert routing.fallback(Turn("嗯嗯好的呀", "nlu_fallback", 0.2, ranking=("nlu_fallback", "affirm")), gateway).kind == "small_talk"
+
+
+def test_a_message_about_something_else_is_declined_even_with_a_region(gateway):
+    for text, region in (("郴州去长沙的高铁几点", "chenzhou"), ("我家路灯坏了找谁修", None), ("昆明滇池门票多少钱", "yunnan")):
+        assert routing.answer(Turn(text, "inform", 0.5, {"region": region} if region else {}), gateway).kind == "decline"
+    assert routing.answer(Turn("我们这边是黔南", "inform", 0.9, {"region": "guizhou"}), gateway).kind == "region_noted"
+    assert routing.answer(Turn("孩子刚出生要办啥", "inform", 0.5), gateway).kind == "ask_region"
