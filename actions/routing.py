@@ -282,8 +282,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     domain = kb.in_domain(question)
     if region and not turn.payload and not follow_up:
         evidence = kb.evidence_items(question, region)
-        strong = decisive(evidence) and evidence[0][1] >= OOS_OVERRULE
-        if (oos or not domain) and not item and not strong:
+        if (oos or not domain) and not item and not _clearly_in_kb(kb, question, region):
             evidence = []
         elif decisive(evidence) and evidence[0][0] != item and not _keeps_topic(kb, item, previous_item, text, region):
             top, top_score = evidence[0][0], evidence[0][1]
@@ -423,10 +422,8 @@ def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
     if _answers_region_question(turn, kb):  # "我户口在嘉禾县" answers our region question
         return answer(turn, kb, "inform")
     region = insured_region(kb, text) or turn.entities.get("region") or turn.slot("region")
-    if kb.region(region) and kb.in_domain(text):
-        ranked = kb.evidence_items(text, region)
-        if decisive(ranked) and ranked[0][1] >= OOS_OVERRULE:  # the region's guide clearly answers it
-            return answer(turn, kb, cues.cued_aspect(text) or "inform")
+    if kb.region(region) and kb.in_domain(text) and _clearly_in_kb(kb, text, region):
+        return answer(turn, kb, cues.cued_aspect(text) or "inform")  # the region's guide clearly answers it
     return Decision("decline", topic=cues.out_of_scope_topic(text), leave_form=True)
 
 
@@ -444,7 +441,9 @@ def _substantive(kb: KnowledgeGateway, text: str) -> bool:
 def _clearly_in_kb(kb: KnowledgeGateway, question: str, region: Optional[str]) -> bool:
     """Whether some guide (the region's, or any when it is unknown) clearly answers the words."""
     regions = [region] if region else [r.key for r in kb.regions()]
-    return any(decisive(ranked) and ranked[0][1] >= OOS_OVERRULE for ranked in (kb.evidence_items(question, r) for r in regions))
+    # the words as typed: synonyms ("钱" → 费用) would make anything look like a 医保 question
+    ranked_per_region = (kb.evidence_items(question, r, expand=False) for r in regions)
+    return any(decisive(ranked) and ranked[0][1] >= OOS_OVERRULE for ranked in ranked_per_region)
 
 
 def _answers_region_question(turn: Turn, kb: KnowledgeGateway) -> bool:
@@ -472,8 +471,8 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
     own_case = turn.has_personal_data or cues.asks_own_case(text)
     region = insured_region(kb, text) or ents.get("region") or turn.slot("region")
     region = region if kb.region(region) else None
-    strong_kb = bool(region) and not own_case and decisive(kb.evidence_items(text, region))
-    if not own_case and (cues.cued_aspects(text) and cued != "ask_eligibility" or strong_kb):
+    if not own_case and (region or cues.cued_aspects(text) and cued != "ask_eligibility" or cues.asks_duties(text)):
+        # not one's own case: a question about the guide, misread as a lookup
         return answer(turn, kb, cued or (cues.cued_aspects(text) or ["inform"])[0])
     form = "enrollment_form" if turn.intent == "enrollment_lookup" else "status_form"
     official = _official_record(kb, text, region, turn.intent) if region and not turn.has_personal_data else None

@@ -3,8 +3,8 @@
 Text is tokenised with jieba plus the KB-generated user dictionary (``make nlu``), and every run of
 Chinese characters also gives its characters and character bigrams, so a colloquial word that jieba splits
 differently from the guide ("生娃" / "生育", "报账" / "报销") still shares evidence with it. A query
-is expanded with the guide's own words for what people say (``colloquial.yml``'s ``variant_words``
-and its insurance-type, personnel-category, applicant-type and level tables). One ``bm25s`` index per region keeps a query's work to its own region's passages.
+is expanded with the guide's own words for what people say (``colloquial.yml``'s ``search_synonyms``
+and ``variant_words``, and its insurance-type, personnel-category, applicant-type and level tables). One ``bm25s`` index per region keeps a query's work to its own region's passages.
 
     engine = SearchEngine.from_database()          # start-up: build passages and indexes (≈1–2 s)
     engine.search("退休了去外地住看病咋报", "yunnan")  # per message: ranked passages (≈1 ms)
@@ -80,9 +80,18 @@ class _RegionIndex:
 class SearchEngine:
     """Ranked passages and items for a message in a region. Build once; query many times."""
 
-    def __init__(self, passages: Sequence[Passage], tokenizer: Optional[Tokenizer] = None, expansions: Optional[Dict[str, str]] = None) -> None:
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        tokenizer: Optional[Tokenizer] = None,
+        expansions: Optional[Dict[str, str]] = None,
+        place_names: Sequence[str] = (),
+    ) -> None:
         self.tokenize = tokenizer or Tokenizer()
         self.expansions = expansions if expansions is not None else _expansions()
+        # A query is searched in its region's passages only, so the place it names is no evidence
+        # (郴州 would favour every passage that prints "郴州医保"): names are dropped, longest first.
+        self._places = sorted({p for p in place_names if len(p) >= 2}, key=len, reverse=True)
         by_region: Dict[str, List[Passage]] = {}
         for p in passages:
             by_region.setdefault(p.region_key, []).append(p)
@@ -95,8 +104,14 @@ class SearchEngine:
     def from_database(cls, engine: Optional[Engine] = None) -> "SearchEngine":
         from knowledge.schema import make_engine
 
+        from sqlalchemy import select
+
+        from knowledge.schema import Region, RegionAlias
+
         with Session(engine or make_engine(), future=True) as session:
-            return cls(build_passages(session))
+            places = [a for (a,) in session.execute(select(RegionAlias.alias))]
+            places += [n for (n,) in session.execute(select(Region.name))]
+            return cls(build_passages(session), place_names=places)
 
     @property
     def regions(self) -> List[str]:
@@ -115,12 +130,17 @@ class SearchEngine:
         """The text plus the guide's words for the colloquial words it contains."""
         return text + " " + " ".join(v for k, v in self.expansions.items() if k in text)
 
-    def search(self, text: str, region: str, k: int = 10, item: Optional[str] = None) -> List[Hit]:
-        """The ``k`` best passages of ``region`` for ``text`` (only ``item``'s when given)."""
+    def search(self, text: str, region: str, k: int = 10, item: Optional[str] = None, expand: bool = True) -> List[Hit]:
+        """The ``k`` best passages of ``region`` for ``text`` (only ``item``'s when given).
+
+        ``expand=False`` searches the words as typed, without the guide's synonyms.
+        """
         index = self._indexes.get(region)
         if index is None:
             return []
-        tokens = [t for t in self.tokenize(self.expand(text)) if t in index.vocab]
+        for place in self._places:
+            text = text.replace(place, " ")
+        tokens = [t for t in self.tokenize(self.expand(text) if expand else text) if t in index.vocab]
         if not tokens:
             return []
         with self._lock:
@@ -131,9 +151,11 @@ class SearchEngine:
         top = np.argsort(-scores)[:k]
         return [Hit(index.passages[i], float(scores[i])) for i in top if scores[i] > 0]
 
-    def rank_items(self, text: str, region: str, k: int = 5, depth: int = 40) -> List[Tuple[str, float, Passage]]:
+    def rank_items(
+        self, text: str, region: str, k: int = 5, depth: int = 40, expand: bool = True
+    ) -> List[Tuple[str, float, Passage]]:
         """Items by the evidence of their passages: best passage plus a share of the next ones."""
-        hits = self.search(text, region, k=depth)
+        hits = self.search(text, region, k=depth, expand=expand)
         per_item: Dict[str, List[Hit]] = {}
         for h in hits:
             if h.passage.item:
@@ -152,9 +174,11 @@ class SearchEngine:
 
 
 def _expansions() -> Dict[str, str]:
-    """Colloquial word → the guide's word: ``variant_words`` and the label tables of colloquial.yml."""
+    """Colloquial word → the guide's words: ``search_synonyms``, ``variant_words`` and the label tables."""
     colloquial = load_colloquial()
     out: Dict[str, str] = {str(k): str(v) for k, v in (colloquial.get("variant_words") or {}).items()}
+    for word, guide_words in (colloquial.get("search_synonyms") or {}).items():
+        out[str(word)] = f"{out[str(word)]} {guide_words}" if str(word) in out else str(guide_words)
     for table in ("insurance_types", "personnel_categories", "applicant_types", "levels"):
         for label, words in (colloquial.get(table) or {}).items():
             for word in words or []:
