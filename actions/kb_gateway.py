@@ -261,7 +261,7 @@ _GENERIC = frozenset(
 #: Words that are about 医保 wherever they stand.
 _CORE = frozenset(
     "医保 社保 参保 报销 备案 就医 生育 门诊 住院 缴费 断缴 补缴 停保 慢病 特病 药店 救助 津贴 账户 转诊 异地 结算 "
-    "待遇 医疗 农合 产检 医药 定点 续保 交保 保费 怀孕 产假 流产 出生 生娃 孩子 病历 药费".split()
+    "待遇 医疗 农合 产检 医药 定点 续保 交保 保费 怀孕 产假 流产 出生 生娃 孩子 病历 药费 看病".split()
 )
 
 

@@ -145,8 +145,8 @@ def decisive(ranked: Sequence[Any]) -> bool:
 def asked_aspects(aspect: str, question: str) -> List[str]:
     """The main aspect and every other one the question asks ("要带啥，多久能好" → materials + time)."""
     others = [a for a in cues.cued_aspects(question) if a != aspect and a in ASPECTS]
-    if aspect == "overview" and others:
-        return others
+    if aspect == "overview" and [a for a in others if a != "ask_fees"]:
+        return others  # "钱多久能到" alone is no reason to drop the overview
     return [aspect] + others
 
 
@@ -166,9 +166,9 @@ def variant_by_evidence(kb: KnowledgeGateway, records: List[Record], question: s
     """The variant whose own text matches the question clearly better than its siblings', if any."""
     labels = [selection.label(r) for r in records]
     score = {label: 0.0 for label in labels}
-    for hit in kb.evidence(question, region, item, k=20):
-        if hit.passage.label in score and hit.passage.kind != "title":
-            score[hit.passage.label] += hit.score
+    for hit in kb.evidence(question, region, item, k=20):  # each variant's best passage (a longer text is no evidence)
+        if hit.passage.label in score and hit.passage.kind not in _NOT_EVIDENCE:
+            score[hit.passage.label] = max(score[hit.passage.label], hit.score)
     ranked = sorted(labels, key=lambda lb: -score[lb])
     if score[ranked[0]] > 0 and score[ranked[0]] >= 1.5 * score[ranked[1]]:
         return [r for r in records if selection.label(r) == ranked[0]]
@@ -180,7 +180,7 @@ def supporting_evidence(
 ) -> List[Tuple[str, str]]:
     """The guide's sentences from elsewhere in the item, its forms or notices that match the question."""
     label = selection.label(record)
-    hits = [h for h in kb.evidence(question, region, item, k=12) if h.passage.label == label and h.passage.kind != "title"]
+    hits = [h for h in kb.evidence(question, region, item, k=12) if h.passage.label == label and h.passage.kind not in _NOT_EVIDENCE]
     docs = [
         h for h in kb.evidence(question, region, None, k=20)
         if h.passage.item is None and h.passage.kind in ("form", *DOCUMENT_KINDS)
@@ -200,6 +200,10 @@ def supporting_evidence(
         out.append((h.passage.text, h.passage.source))
         total += len(h.passage.text)
     return out
+
+
+#: Passages that only name or label the item (its title, 事项名称, 服务对象, 受理单位 …): no evidence.
+_NOT_EVIDENCE = ("title", "name", "target", "unit", "evaluation", "supervision")
 
 
 def document_passages(kb: KnowledgeGateway, question: str, region: str, ranked_items: Sequence[Any]) -> Optional[Tuple[str, List[Tuple[str, str]]]]:

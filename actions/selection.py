@@ -55,7 +55,7 @@ def choose(
     named = [r for r in records if fold(label(r)) in fold(text)]
     if len(named) == 1:  # the question (or a button payload) names one variant outright
         return named
-    scores = _scores(records, expand(text, variant_words or {}), hints)
+    scores = _scores(records, expand(text, variant_words or {}), hints, text)
     best = max(scores)
     winners = [r for r, s in zip(records, scores) if s == best]
     if best > 0 and len(winners) == 1:
@@ -82,7 +82,7 @@ def joining(records: Sequence[Record], text: str) -> List[Record]:
     return kept if kept else list(records)
 
 
-def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str]) -> List[int]:
+def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str], typed: Optional[str] = None) -> List[int]:
     """How strongly the asked text points at each record, by what sets the records apart.
 
     Only words that differ between siblings count: bigrams/characters shared by every label, or
@@ -98,10 +98,13 @@ def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str]) ->
     chars = [set(fold(lb)) for lb in labels]
     common_chars = set.intersection(*chars) | own_chars
     asked = fold(asked_text) + "".join(fold(h) for h in hints)
+    # single characters count only as typed: the guide words added for colloquial ones ("职工医保" →
+    # 职工医保参保人员) would otherwise favour whichever label shares their characters
+    typed_chars = fold(typed if typed is not None else asked_text) + "".join(fold(h) for h in hints)
     scores = []
     for r, g, c in zip(records, grams, chars):
         score = sum(2 for b in g - common if b in asked)
-        score += sum(1 for ch in c - common_chars if ch in asked)
+        score += sum(1 for ch in c - common_chars if ch in typed_chars)
         tags = set(r.get("personnel_categories") or []) | set(r.get("insurance_types") or [])
         score += sum(3 for h in hints if h in tags)
         scores.append(score)

@@ -34,6 +34,7 @@ FIELD_WEIGHTS: Dict[str, float] = {
     "evaluation": 0.4,
     "legal_basis": 0.9,
     "unit": 0.6,
+    "name": 0.3,
     "note": 1.0,
     "form": 0.7,
     "notice": 0.8,
