@@ -249,6 +249,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     phrase_ranked = kb.rank_items(question) if not turn.payload else []
     if not item and phrase_ranked:
         item = phrase_ranked[0][0]
+        tied = [k for k, sc in phrase_ranked if sc == phrase_ranked[0][1]]
+        region_now = insured_region(kb, text) or ents.get("region") or turn.slot("region")
+        if len(tied) > 1 and kb.region(region_now):  # the phrase lists cannot tell: the KB's text decides
+            order = [k for k, _, _ in kb.evidence_items(question, region_now, k=20)]
+            item = min(tied, key=lambda k: order.index(k) if k in order else len(order))
     # how strongly the phrase lists name it: a long official or colloquial name, or one short word
     phrase_strength = next((sc for k, sc in phrase_ranked if k == item), 0.0)
     # "异地就医备案" names five items and no single one: resolve it by evidence or ask which.
