@@ -111,10 +111,12 @@ class KnowledgeGateway:
         assert self._search is not None
         return self._search
 
-    def evidence_items(self, text: str, region_key: str, expand: bool = True, k: int = 5) -> List[Tuple[str, float, Any]]:
+    def evidence_items(
+        self, text: str, region_key: str, expand: bool = True, k: int = 5, level: Optional[str] = None
+    ) -> List[Tuple[str, float, Any]]:
         """The region's ``k`` best items by the evidence of their passages for ``text`` (``expand``:
-        with the guide's synonyms for everyday words)."""
-        return self.search.rank_items(text, region_key, k=k, expand=expand)
+        with the guide's synonyms for everyday words; ``level``: 咸安's window level only)."""
+        return self.search.rank_items(text, region_key, k=k, expand=expand, level=level)
 
     def evidence(self, text: str, region_key: str, item_key: Optional[str] = None, k: int = 10) -> List[Hit]:
         """The region's passages (of one item when given) that best match ``text``."""

@@ -291,6 +291,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     domain = kb.in_domain(question)
     if region and not turn.payload and not follow_up:
         evidence = kb.evidence_items(question, region)
+        if region == "xianan" and ents.get("level"):  # "村里能办不": that window's own items first
+            at_level = kb.evidence_items(question, region, level=ents["level"])
+            if at_level and at_level[0][1] >= WEAK_EVIDENCE:
+                evidence = at_level
         if (oos or not domain) and not item and not _clearly_in_kb(kb, question, region):
             evidence = []
         elif decisive(evidence) and evidence[0][0] != item and not _keeps_topic(kb, item, previous_item, text, region):

@@ -130,7 +130,9 @@ class SearchEngine:
         """The text plus the guide's words for the colloquial words it contains."""
         return text + " " + " ".join(v for k, v in self.expansions.items() if k in text)
 
-    def search(self, text: str, region: str, k: int = 10, item: Optional[str] = None, expand: bool = True) -> List[Hit]:
+    def search(
+        self, text: str, region: str, k: int = 10, item: Optional[str] = None, expand: bool = True, level: Optional[str] = None
+    ) -> List[Hit]:
         """The ``k`` best passages of ``region`` for ``text`` (only ``item``'s when given).
 
         ``expand=False`` searches the words as typed, without the guide's synonyms.
@@ -148,14 +150,17 @@ class SearchEngine:
         if item is not None:
             mask = np.array([p.item == item for p in index.passages])
             scores = np.where(mask, scores, 0.0)
+        if level is not None:  # 咸安's 区级 / 乡镇 / 村 windows: only the asked level's items
+            mask = np.array([p.level == level for p in index.passages])
+            scores = np.where(mask, scores, 0.0)
         top = np.argsort(-scores)[:k]
         return [Hit(index.passages[i], float(scores[i])) for i in top if scores[i] > 0]
 
     def rank_items(
-        self, text: str, region: str, k: int = 5, depth: int = 40, expand: bool = True
+        self, text: str, region: str, k: int = 5, depth: int = 40, expand: bool = True, level: Optional[str] = None
     ) -> List[Tuple[str, float, Passage]]:
         """Items by the evidence of their passages: best passage plus a share of the next ones."""
-        hits = self.search(text, region, k=depth, expand=expand)
+        hits = self.search(text, region, k=depth, expand=expand, level=level)
         per_item: Dict[str, List[Hit]] = {}
         for h in hits:
             if h.passage.item:
