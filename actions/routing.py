@@ -37,6 +37,8 @@ TOPIC_SWITCH_MIN = 12.0
 STRONG_PHRASE = 8.0
 #: How far the best item's evidence must lead the next one for the KB text alone to pick it.
 DECISIVE_LEAD = 1.3
+#: Among the members of a family word (异地就医备案), how far the best must lead the next.
+FAMILY_LEAD = 1.2
 #: How far the evidence's item must lead a phrase-list item to overrule it.
 OVERRULE = 2.0
 #: Evidence that outweighs an out-of-scope word ("户口都迁过去了，要办什么备案").
@@ -310,6 +312,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                 weak_phrase = top_score >= OVERRULE * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE)
                 if not item or not kb.has_item(region, item) or weak_phrase:
                     item, oos = top, None
+    if group and not item and region and evidence:
+        # the family word narrows the choice; among its members a smaller lead decides
+        members = [(k, sc) for k, sc, _ in kb.evidence_items(question, region, k=20) if k in kb.groups.get(group, [])]
+        if members and members[0][1] >= WEAK_EVIDENCE and (len(members) == 1 or members[0][1] >= FAMILY_LEAD * members[1][1]):
+            item, group = members[0][0], None
     variant = ents.get("variant") or (turn.slot("variant") if not item or item == previous_item else None)
     if region and not phrase_ranked and not ents.get("service_item") and cues.asks_duties(question):
         duties = duty_list(kb, question, region)
