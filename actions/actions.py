@@ -86,7 +86,8 @@ def carry_out(decision: Decision, kb: KnowledgeGateway, dispatcher: CollectingDi
         )
     elif kind == "answer_alike":
         labels = [selection.label(r) for r in decision.records]
-        say(text=answers.answer_many(decision.records[0], decision.aspects, region) + "\n" + answers.alike_note(labels))
+        text = answers.answer_many(decision.records[0], decision.aspects, region, evidence=decision.evidence)
+        say(text=text + "\n" + answers.alike_note(labels))
     elif kind == "ask_region":
         say(text=answers.region_prompt(), buttons=region_buttons(kb))
     elif kind == "choose_family":

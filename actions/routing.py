@@ -190,8 +190,11 @@ def supporting_evidence(
     best = max([h.score for h in hits] or [0.0])
     chosen = [h for h in hits if h.score >= 0.6 * best][:EVIDENCE_PASSAGES]
     own_forms = {f["title"] for f in record.get("forms") or []}
-    if "ask_forms" in aspects and own_forms:  # how to fill a form in: its own instructions first
-        chosen = [h for h in docs if h.passage.title in own_forms][:2] + chosen
+    if "ask_forms" in aspects:  # how to fill a form in: the lines of the form that answer it
+        forms = [h for h in docs if h.passage.kind in ("form", "form_title")]
+        linked = [h for h in forms if h.passage.title in own_forms] or [h for h in forms if h.score >= WEAK_EVIDENCE * 2]
+        if linked:
+            chosen = _form_lines(kb, region, linked[0].passage.title or "", question) + chosen
     elif docs and docs[0].score >= max(best, WEAK_EVIDENCE * 2):
         chosen.append(docs[0])
     out: List[Tuple[str, str]] = []
@@ -202,6 +205,26 @@ def supporting_evidence(
         out.append((h.passage.text, h.passage.source))
         total += len(h.passage.text)
     return out
+
+
+def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str) -> List[Any]:
+    """The lines of one form that share words with the question beyond the form's own title
+    ("这个表要填一式几份" → "本表一式二份，…"), best first."""
+    def grams(t: str) -> set:
+        return {t[i : i + 2] for i in range(len(t) - 1) if re.fullmatch(r"[\u4e00-\u9fff]{2}", t[i : i + 2])}
+
+    asked = grams(question) - grams(title)
+    lines = [p for p in kb.document(region, title) if p.kind == "form" and not grams(p.text) <= grams(title)]
+    scored = sorted(((len(grams(p.text) & asked), p) for p in lines), key=lambda sp: -sp[0])
+    return [_Line(p) for n, p in scored[:2] if n > 0]
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A passage chosen without a retrieval score (same shape as a search hit)."""
+
+    passage: Any
+    score: float = 0.0
 
 
 #: Passages that only name or label the item (its title, 事项名称, 服务对象, 受理单位 …): no evidence.
@@ -376,7 +399,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if len(chosen) > 1 and not variant:
         chosen = variant_by_evidence(kb, chosen, question, region, item)
     if len(chosen) > 1 and all(_same(chosen, a) for a in aspects):
-        return Decision("answer_alike", region=region, item=item, aspects=aspects, records=chosen,
+        extra = [] if follow_up else supporting_evidence(kb, chosen[0], question, region, item, aspects)
+        return Decision("answer_alike", region=region, item=item, aspects=aspects, records=chosen, evidence=extra,
                         slots={**slots, "variant": None, "awaiting": None})
     if len(chosen) > 1:
         return Decision("choose_variant", region=region, item=item, records=chosen,

@@ -37,6 +37,7 @@ FIELD_WEIGHTS: Dict[str, float] = {
     "name": 0.3,
     "note": 1.0,
     "form": 0.7,
+    "form_title": 0.7,
     "notice": 0.8,
     "preface": 0.8,
     "duties": 0.8,
@@ -117,7 +118,7 @@ def build_passages(session: Session) -> List[Passage]:
             passages.extend(_record_passages(query.variant_record(variant, region)))
         for form in session.scalars(select(Form).where(Form.guide_id == guide.id)):
             body = f"{form.title} " + " ".join((form.fields or "").split("|"))
-            passages.append(Passage(region.key, "form", body.strip(), form.source, title=form.title))
+            passages.append(Passage(region.key, "form_title", body.strip(), form.source, title=form.title))
             for para in split_paragraphs(form.text):
                 if len(re.sub(r"[\s\d|]", "", para)) >= 6:  # skip empty cells and row numbers
                     passages.append(Passage(region.key, "form", para, form.source, title=form.title))
