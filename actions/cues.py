@@ -78,3 +78,11 @@ _DUTIES = re.compile(r"职责|负责(?:哪些|什么|啥)|能(?:帮|给)?(?:我�
 
 def asks_duties(text: str) -> bool:
     return bool(_DUTIES.search(text))
+
+
+#: Someone who cannot produce a document ("冇得居住证", "结婚证网上查不到", "没有交警认定书").
+_CANNOT_PRODUCE = re.compile(r"没有|没办|冇得|冇有|没得|无法提供|提供不了|丢了|找不到|查不到|拿不出|开不出|办不了")
+
+
+def cannot_produce(text: str) -> bool:
+    return bool(_CANNOT_PRODUCE.search(text))

@@ -189,6 +189,17 @@ def supporting_evidence(
     ]
     best = max([h.score for h in hits] or [0.0])
     chosen = [h for h in hits if h.score >= 0.6 * best][:EVIDENCE_PASSAGES]
+    if cues.cannot_produce(question):
+        # what the guide allows instead (个人承诺书, 告知承诺): the item's and its notices' own words
+        instead = f"{question} 承诺 无法提供"
+        pool = kb.evidence(instead, region, item, k=20) + kb.evidence(instead, region, None, k=20)
+        have = {h.passage.text for h in chosen}
+        rules = [
+            h for h in sorted(pool, key=lambda h: -h.score)
+            if _INSTEAD.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE + ("form_title",)
+            and h.passage.text not in have
+        ]
+        chosen = rules[:1] + chosen
     own_forms = {f["title"] for f in record.get("forms") or []}
     if "ask_forms" in aspects:  # how to fill a form in: the lines of the form that answer it
         forms = [h for h in docs if h.passage.kind in ("form", "form_title")]
@@ -199,7 +210,11 @@ def supporting_evidence(
         chosen.append(docs[0])
     out: List[Tuple[str, str]] = []
     total = 0
+    seen = set()
     for h in chosen:
+        if h.passage.text in seen:
+            continue
+        seen.add(h.passage.text)
         if total + len(h.passage.text) > EVIDENCE_CHARS:
             break
         out.append((h.passage.text, h.passage.source))
@@ -226,6 +241,9 @@ class _Line:
     passage: Any
     score: float = 0.0
 
+
+#: Sentences that say what to do when a document cannot be produced.
+_INSTEAD = re.compile(r"承诺|无法提供|不能提供|无法获得|无法通过")
 
 #: Passages that only name or label the item (its title, 事项名称, 服务对象, 受理单位 …): no evidence.
 _NOT_EVIDENCE = ("title", "name", "target", "unit", "evaluation", "supervision")
@@ -289,7 +307,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         intent = cued  # the classifier hesitates and the words are unambiguous
     # A follow-up without aspect words ("是新员工入职的", "那灵活就业的呢？", "郴州呢？") keeps the
     # earlier aspect; a new aspect word or a fresh question changes it.
-    follow_up = bool(previous_aspect and previous_item and not cues.has_aspect_cue(question))
+    # (A reply that completes a pending question is that question's first answer, not a follow-up.)
+    follow_up = bool(previous_aspect and previous_item and not pending and not cues.has_aspect_cue(question))
     if intent == "human_handoff":
         aspect = "human_handoff"
     elif follow_up and (intent == "inform" or intent in ASPECTS or not item or item == previous_item):

@@ -68,6 +68,26 @@ class Passage:
         return FIELD_WEIGHTS.get(self.kind, 0.8)
 
 
+_ENDS_SENTENCE = re.compile(r"[。；;：:！!？?）)]$")
+_STARTS_ITEM = re.compile(r"^(?:\d+[.、．]|[（(]\d+[)）]|[一二三四五六七八九十]+、|□|■|[①-⑳])")
+
+
+def rejoin(text: str) -> str:
+    """Hard-wrapped lines of a form or notice joined back into their sentences."""
+    lines: List[str] = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            lines.append("")
+            continue
+        heading = len(lines[-1]) <= 20 and not re.search(r"[，,。；;：:]", lines[-1]) if lines else False
+        if lines and lines[-1] and not heading and not _ENDS_SENTENCE.search(lines[-1]) and not _STARTS_ITEM.match(line) and "\t" not in line:
+            lines[-1] += line
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def split_paragraphs(text: str) -> List[str]:
     """Lines of ``text``; long lines cut after sentence ends (never inside a sentence)."""
     out: List[str] = []
@@ -119,10 +139,10 @@ def build_passages(session: Session) -> List[Passage]:
         for form in session.scalars(select(Form).where(Form.guide_id == guide.id)):
             body = f"{form.title} " + " ".join((form.fields or "").split("|"))
             passages.append(Passage(region.key, "form_title", body.strip(), form.source, title=form.title))
-            for para in split_paragraphs(form.text):
+            for para in split_paragraphs(rejoin(form.text)):
                 if len(re.sub(r"[\s\d|]", "", para)) >= 6:  # skip empty cells and row numbers
                     passages.append(Passage(region.key, "form", para, form.source, title=form.title))
         for doc in session.scalars(select(Document).where(Document.guide_id == guide.id, Document.kind != "heading")):
-            for para in split_paragraphs(doc.text):
+            for para in split_paragraphs(rejoin(doc.text)):
                 passages.append(Passage(region.key, doc.kind, para, doc.source, title=doc.title))
     return passages
