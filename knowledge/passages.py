@@ -38,6 +38,7 @@ FIELD_WEIGHTS: Dict[str, float] = {
     "note": 1.0,
     "form": 0.7,
     "form_title": 0.7,
+    "flowchart": 0.6,
     "notice": 0.8,
     "preface": 0.8,
     "duties": 0.8,
@@ -121,6 +122,12 @@ def _record_passages(record: Dict) -> Iterator[Passage]:
         yield Passage(kind="note" if m.get("kind") == "note" else "materials", text=text, source=m["source"], **common)
     for s in structured.get("steps") or []:
         yield Passage(kind="process", text=f"{s['title']}。{s['text']}" if s.get("title") else s["text"], source=s["source"], **common)
+    # The flowchart text: often a flattened diagram, but some guides (云南) spell out there what the
+    # fields leave out (外伤 needs a 承诺书, a bank card for 灵活就业). Lines that say something only.
+    for chart in record.get("flowcharts") or []:
+        for para in split_paragraphs(rejoin(chart["text"])):
+            if len(re.findall(r"[\u4e00-\u9fff]", para)) >= 8 and "流程图" not in para:
+                yield Passage(kind="flowchart", text=para, source=chart["source"], **common)
     for field, f in (record.get("fields") or {}).items():
         if field in ("materials", "process") and (structured.get(field if field == "materials" else "steps")):
             continue  # already passage by passage above

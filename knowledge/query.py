@@ -238,6 +238,7 @@ def variant_record(variant: Variant, region: Region) -> Dict[str, Any]:
             if f.key not in ("flowchart", "extra")
         },
         "flowchart": field_text(variant, "flowchart"),
+        "flowcharts": [{"text": f.text, "source": f.source} for f in variant.fields if f.key == "flowchart"],
     }
     return record
 

@@ -23,7 +23,7 @@ def engine(passages) -> SearchEngine:
 
 def test_passages_cover_fields_materials_forms_and_notices(passages):
     kinds = {p.kind for p in passages}
-    assert {"title", "materials", "process", "time_limit", "channels", "form", "notice", "preface"} <= kinds
+    assert {"title", "materials", "process", "time_limit", "channels", "form", "notice", "preface", "flowchart"} <= kinds
     assert {p.region_key for p in passages} == {"chenzhou", "hunan", "yunnan", "xianan", "guizhou"}
     assert all(p.source and ":" in p.source and p.text.strip() for p in passages)
     assert all(p.item for p in passages if p.kind in ("title", "materials", "time_limit"))
