@@ -27,7 +27,7 @@ ASPECT_LABELS: Dict[str, str] = {
 }
 
 #: Sentences that say how money is paid out (拨付至银行账户 …), for "钱怎么给".
-_PAYMENT = re.compile(r"拨付|支付至|发放|汇入|转账|银行账户|银行卡|社会保障卡账户|打入|划入|账户资料|银行账号")
+_PAYMENT = re.compile(r"拨付|支付至|发放|汇入|转账|银行账户|银行卡|社会保障卡账户|打入|划入|账户资料|银行账号|储蓄卡|存折|资金支付")
 
 _SOURCE_RE = re.compile(r"^(?P<file>[^:]+):(?P<start>\d+)-(?P<end>\d+)$")
 
@@ -155,12 +155,26 @@ def _section(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seq
             body.append(f"指南未列出具体电话号码。当地咨询渠道：{region.consult}".replace("\n", " "))
             sources.append(region.consult_source)
     elif aspect == "ask_fees":  # how the money arrives: the guide's own sentences about paying out
-        for part in [*record["structured"]["steps"], *record["structured"]["materials"]]:
-            if _PAYMENT.search(part["text"]):
+        parts = [*record["structured"]["steps"], *record["structured"]["materials"]]
+        for key in ("time_limit", "channels"):
+            f = _field(record, key)
+            if f:
+                parts += [{"text": line.strip(), "source": f["source"]} for line in f["text"].splitlines() if line.strip()]
+        parts += [
+            {"text": line.strip(), "source": chart["source"]}
+            for chart in record.get("flowcharts") or []
+            for line in chart["text"].splitlines()
+            if len(line.strip()) >= 8
+        ]
+        seen = set()
+        for part in parts:
+            if _PAYMENT.search(part["text"]) and part["text"] not in seen:
+                seen.add(part["text"])
                 body.append(part["text"])
                 sources.append(part["source"])
         if not body:
             return None
+        del body[6:], sources[6:]
     elif aspect == "ask_legal_basis":
         lb = record["structured"]["legal_basis"]
         if not lb:
