@@ -86,3 +86,15 @@ _CANNOT_PRODUCE = re.compile(r"没有|没办|冇得|冇有|没得|无法提供|�
 
 def cannot_produce(text: str) -> bool:
     return bool(_CANNOT_PRODUCE.search(text))
+
+
+#: 咸安's window levels as people name them ("村医保窗口", "镇上的政务大厅").
+_LEVELS = (
+    ("村", re.compile(r"村(?:里|委|医保|窗口|服务|卫生室|（社区）|干部|协理)|社区(?:窗口|医保|服务)")),
+    ("乡镇", re.compile(r"乡镇|镇上|乡里|街道|[镇乡](?:窗口|政务|服务|医保|大厅)")),
+)
+
+
+def level_named(text: str) -> Optional[str]:
+    """The window level a message names, if any (村 before 乡镇: "镇上村里" asks about the village)."""
+    return next((level for level, pattern in _LEVELS if pattern.search(text)), None)

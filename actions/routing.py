@@ -319,7 +319,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         aspect = cues.cued_aspect(question) or previous_aspect or "overview"
     region = insured_region(kb, text) or ents.get("region") or turn.slot("region")
     region = region if kb.region(region) else None
-    level = ents.get("level") or turn.slot("level")
+    level = ents.get("level") or cues.level_named(text) or turn.slot("level")
+    named_level = ents.get("level") or cues.level_named(question)
     slots: Dict[str, Any] = {"aspect": aspect, "pending_question": None}
 
     if aspect == "human_handoff":
@@ -335,8 +336,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     domain = kb.in_domain(question)
     if region and not turn.payload and not follow_up:
         evidence = kb.evidence_items(question, region)
-        if region == "xianan" and ents.get("level"):  # "村里能办不": that window's own items first
-            at_level = kb.evidence_items(question, region, level=ents["level"])
+        if region == "xianan" and named_level:  # "村里能办不": that window's own items first
+            at_level = kb.evidence_items(question, region, level=named_level)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
                 evidence = at_level
         if (oos or not domain) and not item and not _clearly_in_kb(kb, question, region):
