@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from actions.kb_gateway import RegionInfo
+from knowledge.passages import FLOWCHART_GUIDES
 
 ASPECT_LABELS: Dict[str, str] = {
     "ask_materials": "办理材料（一次性告知）",
@@ -160,12 +161,13 @@ def _section(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seq
             f = _field(record, key)
             if f:
                 parts += [{"text": line.strip(), "source": f["source"]} for line in f["text"].splitlines() if line.strip()]
-        parts += [
-            {"text": line.strip(), "source": chart["source"]}
-            for chart in record.get("flowcharts") or []
-            for line in chart["text"].splitlines()
-            if len(line.strip()) >= 8
-        ]
+        if record.get("guide") in FLOWCHART_GUIDES:  # a secondary source, said to be one
+            parts += [
+                {"text": f"（流程图）{line.strip()}", "source": chart["source"]}
+                for chart in record.get("flowcharts") or []
+                for line in chart["text"].splitlines()
+                if len(line.strip()) >= 8
+            ]
         seen = set()
         for part in parts:
             if _PAYMENT.search(part["text"]) and part["text"] not in seen:

@@ -217,7 +217,8 @@ def supporting_evidence(
         seen.add(h.passage.text)
         if total + len(h.passage.text) > EVIDENCE_CHARS:
             break
-        out.append((h.passage.text, h.passage.source))
+        text = f"（流程图）{h.passage.text}" if h.passage.kind == "flowchart" else h.passage.text
+        out.append((text, h.passage.source))
         total += len(h.passage.text)
     return out
 

@@ -45,6 +45,8 @@ FIELD_WEIGHTS: Dict[str, float] = {
     "faq": 0.8,
     "cover_letter": 0.5,
 }
+#: Guides whose flowchart text adds details to the fields (INVENTORY §4.5: 002's narrative boxes).
+FLOWCHART_GUIDES = frozenset({"002"})
 #: Paragraphs longer than this are split at sentence ends, so one passage says one thing.
 MAX_PASSAGE_CHARS = 160
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
@@ -122,9 +124,10 @@ def _record_passages(record: Dict) -> Iterator[Passage]:
         yield Passage(kind="note" if m.get("kind") == "note" else "materials", text=text, source=m["source"], **common)
     for s in structured.get("steps") or []:
         yield Passage(kind="process", text=f"{s['title']}。{s['text']}" if s.get("title") else s["text"], source=s["source"], **common)
-    # The flowchart text: often a flattened diagram, but some guides (云南) spell out there what the
-    # fields leave out (外伤 needs a 承诺书, a bank card for 灵活就业). Lines that say something only.
-    for chart in record.get("flowcharts") or []:
+    # The flowchart text is residue everywhere (INVENTORY §4.5) except 云南's long narrative boxes,
+    # which add what the fields leave out (外伤 needs a 承诺书, a bank card for 灵活就业): a secondary
+    # source, indexed for that guide only, and quoted as coming from the flowchart.
+    for chart in record.get("flowcharts") or [] if record.get("guide") in FLOWCHART_GUIDES else []:
         for para in split_paragraphs(rejoin(chart["text"])):
             if len(re.findall(r"[\u4e00-\u9fff]", para)) >= 8 and "流程图" not in para:
                 yield Passage(kind="flowchart", text=para, source=chart["source"], **common)
