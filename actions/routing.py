@@ -341,7 +341,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             at_level = kb.evidence_items(question, region, level=named_level)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
                 evidence = at_level
-        if (oos or not domain) and not item and not _clearly_in_kb(kb, question, region):
+        if oos and item and not turn.payload and not _clearly_in_kb(kb, question, region, strict=True):
+            # "养老保险交满15年能领多少", "新生儿怎么上户口": a phrase-list word is no reason to answer
+            # what another office handles
+            item, evidence = None, []
+        if (oos or not domain) and not item and not _clearly_in_kb(kb, question, region, strict=bool(oos)):
             evidence = []
         elif decisive(evidence) and evidence[0][0] != item and not _keeps_topic(kb, item, previous_item, text, region):
             top, top_score = evidence[0][0], evidence[0][1]
@@ -354,7 +358,13 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                 # the evidence ranks the phrase item far lower, or cannot see it and the phrase was one short word
                 phrase_score = next((sc for k, sc, _ in evidence if k == item), 0.0)
                 weak_phrase = top_score >= OVERRULE * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE)
-                if not item or not kb.has_item(region, item) or weak_phrase:
+                # the guide's synonyms may widen the search, not decide it alone: the words as typed agree
+                as_typed = kb.evidence_items(question, region, expand=False)
+                agrees = bool(as_typed) and as_typed[0][0] == top and as_typed[0][1] >= WEAK_EVIDENCE
+                in_region = bool(item) and kb.has_item(region, item)
+                # an item named outright that the region's guide lacks is said to be missing, not swapped
+                named_elsewhere = bool(item) and not in_region and phrase_strength >= STRONG_PHRASE
+                if (in_region and weak_phrase) or (not in_region and agrees and not named_elsewhere):
                     item, oos = top, None
     if group and not item and region and evidence:
         # the family word narrows the choice; among its members a smaller lead decides
@@ -503,12 +513,17 @@ def _substantive(kb: KnowledgeGateway, text: str) -> bool:
     return len(_FILLER.sub("", text)) >= 3
 
 
-def _clearly_in_kb(kb: KnowledgeGateway, question: str, region: Optional[str]) -> bool:
-    """Whether some guide (the region's, or any when it is unknown) clearly answers the words."""
+def _clearly_in_kb(kb: KnowledgeGateway, question: str, region: Optional[str], strict: bool = False) -> bool:
+    """Whether some guide (the region's, or any when it is unknown) clearly answers the words;
+    ``strict`` (an out-of-scope word is present): by a wide margin."""
     regions = [region] if region else [r.key for r in kb.regions()]
+    lead, floor = (2.0, 2 * OOS_OVERRULE) if strict else (DECISIVE_LEAD, OOS_OVERRULE)
     # the words as typed: synonyms ("钱" → 费用) would make anything look like a 医保 question
-    ranked_per_region = (kb.evidence_items(question, r, expand=False) for r in regions)
-    return any(decisive(ranked) and ranked[0][1] >= OOS_OVERRULE for ranked in ranked_per_region)
+    for r in regions:
+        ranked = kb.evidence_items(question, r, expand=False)
+        if ranked and ranked[0][1] >= floor and (len(ranked) == 1 or ranked[0][1] >= lead * ranked[1][1]):
+            return True
+    return False
 
 
 def _answers_region_question(turn: Turn, kb: KnowledgeGateway) -> bool:

@@ -72,3 +72,15 @@ def test_a_message_about_something_else_is_declined_even_with_a_region(gateway):
         assert routing.answer(Turn(text, "inform", 0.5, {"region": region} if region else {}), gateway).kind == "decline"
     assert routing.answer(Turn("我们这边是黔南", "inform", 0.9, {"region": "guizhou"}), gateway).kind == "region_noted"
     assert routing.answer(Turn("孩子刚出生要办啥", "inform", 0.5), gateway).kind == "ask_region"
+
+
+def test_another_offices_business_is_declined_even_when_a_phrase_matches(gateway):
+    for text, region in (("长沙养老保险交满15年每个月能领多少", "hunan"), ("长沙新生儿怎么上户口要什么材料", "hunan")):
+        assert routing.answer(Turn(text, "ask_materials", 0.9, {"region": region}), gateway).kind == "decline"
+    d = routing.answer(Turn("退休了户口都迁到海南了，咸安的医保要办什么备案，要哪些材料", "ask_materials", 0.9, {"region": "xianan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "异地安置退休人员备案"
+
+
+def test_an_item_named_outright_that_the_region_lacks_is_said_to_be_missing(gateway):
+    d = routing.answer(Turn("贵州社保卡丢了去哪个银行补", "ask_channel", 0.9, {"region": "guizhou"}), gateway)
+    assert d.kind == "no_item_in_region"
