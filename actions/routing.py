@@ -358,13 +358,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                 # the evidence ranks the phrase item far lower, or cannot see it and the phrase was one short word
                 phrase_score = next((sc for k, sc, _ in evidence if k == item), 0.0)
                 weak_phrase = top_score >= OVERRULE * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE)
-                # the guide's synonyms may widen the search, not decide it alone: the words as typed agree
-                as_typed = kb.evidence_items(question, region, expand=False)
-                agrees = bool(as_typed) and as_typed[0][0] == top and as_typed[0][1] >= WEAK_EVIDENCE
                 in_region = bool(item) and kb.has_item(region, item)
                 # an item named outright that the region's guide lacks is said to be missing, not swapped
                 named_elsewhere = bool(item) and not in_region and phrase_strength >= STRONG_PHRASE
-                if (in_region and weak_phrase) or (not in_region and agrees and not named_elsewhere):
+                if (in_region and weak_phrase) or (not in_region and not named_elsewhere):
                     item, oos = top, None
     if group and not item and region and evidence:
         # the family word narrows the choice; among its members a smaller lead decides
