@@ -172,7 +172,6 @@ class AnswerFromKB(RoutedAction):
     def name(self) -> Text:
         return "action_answer"
 
-
     def decide(self, turn: Turn) -> Decision:
         if turn.form in lookups.FORMS:
             return routing.in_form(turn, self.kb)
@@ -182,37 +181,37 @@ class AnswerFromKB(RoutedAction):
 class HumanHandoff(RoutedAction):
     """转人工: the region's consult and supervision phones."""
 
+    route = staticmethod(routing.handoff)
+
     def name(self) -> Text:
         return "action_human_handoff"
-
-    route = staticmethod(routing.handoff)
 
 
 class KBSearch(RoutedAction):
     """A low-confidence turn: the KB's evidence first, then small talk, items or rephrase."""
 
+    route = staticmethod(routing.fallback)
+
     def name(self) -> Text:
         return "action_kb_search"
-
-    route = staticmethod(routing.fallback)
 
 
 class OutOfScope(RoutedAction):
     """Decline politely and say where to go instead (unless the KB clearly answers it)."""
 
+    route = staticmethod(routing.out_of_scope)
+
     def name(self) -> Text:
         return "action_out_of_scope"
-
-    route = staticmethod(routing.out_of_scope)
 
 
 class PersonalLookup(RoutedAction):
     """Status / enrollment questions: one's own case starts an identity-checked lookup form."""
 
+    route = staticmethod(routing.lookup)
+
     def name(self) -> Text:
         return "action_personal_lookup"
-
-    route = staticmethod(routing.lookup)
 
 
 class ShowMore(Action):
@@ -227,6 +226,3 @@ class ShowMore(Action):
             dispatcher.utter_message(text=answers.NO_MORE)
             return []
         return say_in_parts(dispatcher, rest)
-
-
-insured_region = routing.insured_region  # kept importable from here for callers and tests

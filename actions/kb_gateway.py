@@ -255,7 +255,7 @@ def gateway() -> KnowledgeGateway:
 
 #: Two-character words of item names that say nothing about 医保 (they occur in any office's work).
 _GENERIC = frozenset(
-    "人员 登记 查询 管理 信息 申请 支付 单位 变更 享受 认定 宣传 培训 基本 关系 减少 增加 办理 服务 工作 相关 其他 "
+    "人员 登记 查询 管理 信息 申请 支付 单位 变更 享受 认定 宣传 培训 基本 关系 减少 增加 办理 服务 相关 其他 "
     "符合 条件 对象 个人 一次 次性 业务 政策 手续 出具 协助 指导 推进 互联 联网 政务 乡镇 窗口 机构 申办 加载 金融 "
     "功能 辖区 社区 资助 补贴 恢复 暂停 终止 新增 拆分 合并 分立 注销 转入 转出 内村 卫生 生室 经办 中心 转移 接续 "
     "人民 政府 手工 零星 临时 外出 常驻 工作 长期 居住 安置 急诊 药品 双通 通道".split()

@@ -18,7 +18,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import answers, cues
+from actions import answers
 from actions.kb_gateway import gateway
 from casework import tokens
 from casework.lookup_guard import Verdict
@@ -29,7 +29,6 @@ ID_TOKEN, BAD_ID_TOKEN, NAME_TOKEN = tokens.ID_TOKEN, tokens.BAD_ID_TOKEN, token
 PHONE_TOKEN, BAD_PHONE_TOKEN = tokens.TAIL_TOKEN, tokens.BAD_TAIL_TOKEN
 APPLICATION_NO = re.compile(r"(?<![A-Za-z0-9])(YB[A-Z]{2,4}\d{8,14})(?![0-9])", re.IGNORECASE)
 
-CANCEL = cues.CANCEL
 
 #: Slots that hold (tokens of) personal data: cleared after every lookup, cancel or topic switch.
 PII_SLOTS = ("lookup_key", "phone_last4", "id_token", "person_name")

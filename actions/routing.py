@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from actions import cues, selection
+from actions.answers import same_answer
 from actions.kb_gateway import KnowledgeGateway
 
 ASPECTS = (
@@ -289,14 +290,16 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     pending = turn.slot("pending_question") or ""
     question = f"{pending} {text}".strip() if pending and not turn.payload else text
 
+    place = insured_region(kb, text)  # the insured place when the message names several
+    region = place or ents.get("region") or turn.slot("region")
+    region = region if kb.region(region) else None
     item = ents.get("service_item") if kb.knows_item(ents.get("service_item")) else None
     phrase_ranked = kb.rank_items(question) if not turn.payload else []
     if not item and phrase_ranked:
         item = phrase_ranked[0][0]
         tied = [k for k, sc in phrase_ranked if sc == phrase_ranked[0][1]]
-        region_now = insured_region(kb, text) or ents.get("region") or turn.slot("region")
-        if len(tied) > 1 and kb.region(region_now):  # the phrase lists cannot tell: the KB's text decides
-            order = [k for k, _, _ in kb.evidence_items(question, region_now, k=20)]
+        if len(tied) > 1 and region:  # the phrase lists cannot tell: the KB's text decides
+            order = [k for k, _, _ in kb.evidence_items(question, region, k=20)]
             item = min(tied, key=lambda k: order.index(k) if k in order else len(order))
     # how strongly the phrase lists name it: a long official or colloquial name, or one short word
     phrase_strength = next((sc for k, sc in phrase_ranked if k == item), 0.0)
@@ -318,8 +321,6 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         aspect = intent
     else:
         aspect = cues.cued_aspect(question) or previous_aspect or "overview"
-    region = insured_region(kb, text) or ents.get("region") or turn.slot("region")
-    region = region if kb.region(region) else None
     level = ents.get("level") or cues.level_named(text) or turn.slot("level")
     named_level = ents.get("level") or cues.level_named(question)
     slots: Dict[str, Any] = {"aspect": aspect, "pending_question": None}
@@ -329,7 +330,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     # Out-of-scope words ("户口", "看病") decline only when the KB has no clear answer either, and
     # never when the message answers our question about the region ("我户口在嘉禾县").
     oos = cues.out_of_scope_topic(text)
-    if oos and turn.slot("awaiting") == "region" and (insured_region(kb, text) or ents.get("region")):
+    if oos and turn.slot("awaiting") == "region" and (place or ents.get("region")):
         oos = None
     evidence: List[Any] = []
     # Without a 医保 word the KB's text may pick an item only when it clearly matches
@@ -341,7 +342,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             at_level = kb.evidence_items(question, region, level=named_level)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
                 evidence = at_level
-        if oos and item and not turn.payload and not _clearly_in_kb(kb, question, region, strict=True):
+        if oos and item and not _clearly_in_kb(kb, question, region, strict=True):
             # "养老保险交满15年能领多少", "新生儿怎么上户口": a phrase-list word is no reason to answer
             # what another office handles
             item, evidence = None, []
@@ -382,7 +383,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         family = [r for k in present for r in kb.records(region, k)]
         family = selection.by_level(family, level if region == "xianan" else None)
         done = {**slots, "region": region, "item_group": None}
-        if family and all(_same(family, a) for a in [aspect]):  # e.g. one phone for all 备案 items: just say it
+        if family and same_answer(family, aspect):  # e.g. one phone for all 备案 items: just say it
             return Decision("answer_alike", region=region, aspects=[aspect], records=family, slots={**done, "awaiting": None})
         return Decision(
             "choose_family", region=region, group=group, candidates=present,
@@ -426,7 +427,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     aspects = [aspect] if follow_up else asked_aspects(aspect, question)
     if len(chosen) > 1 and not variant:
         chosen = variant_by_evidence(kb, chosen, question, region, item)
-    if len(chosen) > 1 and all(_same(chosen, a) for a in aspects):
+    if len(chosen) > 1 and all(same_answer(chosen, a) for a in aspects):
         extra = [] if follow_up else supporting_evidence(kb, chosen[0], question, region, item, aspects)
         return Decision("answer_alike", region=region, item=item, aspects=aspects, records=chosen, evidence=extra,
                         slots={**slots, "variant": None, "awaiting": None})
@@ -440,12 +441,6 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         "answer", region=region, item=item, aspects=aspects, records=[record], evidence=extra,
         decided_by=decided_by, focus=focus, slots={**slots, "variant": selection.label(record), "awaiting": None},
     )
-
-
-def _same(records: Sequence[Record], aspect: str) -> bool:
-    from actions.answers import same_answer  # what "the same answer" means is a matter of wording
-
-    return same_answer(records, aspect)
 
 
 def which_item(turn: Turn, kb: KnowledgeGateway, slots: Optional[Dict[str, Any]] = None) -> Decision:

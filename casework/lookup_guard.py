@@ -87,9 +87,9 @@ class Limits:
 
     def guesses_per_target_per_day(self) -> int:
         """The most failed guesses one target can take in 24 hours, whoever sends them."""
-        cycle = max(self.target_window, self.target_lock) if self.target_lock else self.target_window
-        cycles = max(1, int(dt.timedelta(hours=24) / cycle)) if cycle <= dt.timedelta(hours=24) else 1
-        return self.target_failures * cycles
+        # a target takes target_failures guesses, then stays locked; the window forgets them only after it
+        cycle = max(self.target_window, self.target_lock)
+        return self.target_failures * max(1, int(dt.timedelta(hours=24) / cycle))
 
 
 @dataclass(frozen=True)

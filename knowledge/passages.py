@@ -131,8 +131,9 @@ def _record_passages(record: Dict) -> Iterator[Passage]:
         for para in split_paragraphs(rejoin(chart["text"])):
             if len(re.findall(r"[\u4e00-\u9fff]", para)) >= 8 and "流程图" not in para:
                 yield Passage(kind="flowchart", text=para, source=chart["source"], **common)
+    itemised = {"materials": bool(structured.get("materials")), "process": bool(structured.get("steps"))}
     for field, f in (record.get("fields") or {}).items():
-        if field in ("materials", "process") and (structured.get(field if field == "materials" else "steps")):
+        if itemised.get(field):
             continue  # already passage by passage above
         kind = field if field in FIELD_WEIGHTS else "note"
         for para in split_paragraphs(f.get("text") or ""):

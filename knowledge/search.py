@@ -13,6 +13,7 @@ and ``variant_words``, and its insurance-type, personnel-category, applicant-typ
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass
@@ -22,11 +23,13 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import bm25s
 import jieba
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from knowledge.matching import load_colloquial
 from knowledge.passages import Passage, build_passages
+from knowledge.schema import Region, RegionAlias, make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 USER_DICT = ROOT / "data" / "nlu" / "generated" / "jieba" / "userdict.txt"
@@ -75,6 +78,9 @@ class _RegionIndex:
         self.bm25.index(tokens, show_progress=False)
         self.weights = np.array([p.weight for p in passages], dtype=np.float32)
         self.vocab = self.bm25.vocab_dict
+        # per passage, for vectorised item / level filters
+        self.items = np.array([p.item or "" for p in passages], dtype=object)
+        self.levels = np.array([p.level or "" for p in passages], dtype=object)
 
 
 class SearchEngine:
@@ -99,15 +105,12 @@ class SearchEngine:
             region: _RegionIndex(ps, [self.tokenize(p.text) for p in ps]) for region, ps in by_region.items()
         }
         self._lock = threading.Lock()  # bm25s' retrieval is not documented as thread-safe
+        # One message asks the same words several times (item, family, evidence, out-of-scope
+        # checks): the BM25 scores of recent queries are kept.
+        self._scores = functools.lru_cache(maxsize=256)(self._score_passages)
 
     @classmethod
     def from_database(cls, engine: Optional[Engine] = None) -> "SearchEngine":
-        from knowledge.schema import make_engine
-
-        from sqlalchemy import select
-
-        from knowledge.schema import Region, RegionAlias
-
         with Session(engine or make_engine(), future=True) as session:
             places = [a for (a,) in session.execute(select(RegionAlias.alias))]
             places += [n for (n,) in session.execute(select(Region.name))]
@@ -138,23 +141,28 @@ class SearchEngine:
         ``expand=False`` searches the words as typed, without the guide's synonyms.
         """
         index = self._indexes.get(region)
-        if index is None:
+        scores = self._scores(text, region, expand) if index is not None else None
+        if scores is None:
             return []
+        if item is not None:
+            scores = np.where(index.items == item, scores, 0.0)
+        if level is not None:  # 咸安's 区级 / 乡镇 / 村 windows: only the asked level's items
+            scores = np.where(index.levels == level, scores, 0.0)
+        top = np.argsort(-scores)[:k]
+        return [Hit(index.passages[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def _score_passages(self, text: str, region: str, expand: bool) -> Optional[np.ndarray]:
+        """Weighted BM25 scores of every passage of ``region`` (None when no word is indexed)."""
+        index = self._indexes[region]
         for place in self._places:
             text = text.replace(place, " ")
         tokens = [t for t in self.tokenize(self.expand(text) if expand else text) if t in index.vocab]
         if not tokens:
-            return []
+            return None
         with self._lock:
             scores = index.bm25.get_scores(tokens) * index.weights
-        if item is not None:
-            mask = np.array([p.item == item for p in index.passages])
-            scores = np.where(mask, scores, 0.0)
-        if level is not None:  # 咸安's 区级 / 乡镇 / 村 windows: only the asked level's items
-            mask = np.array([p.level == level for p in index.passages])
-            scores = np.where(mask, scores, 0.0)
-        top = np.argsort(-scores)[:k]
-        return [Hit(index.passages[i], float(scores[i])) for i in top if scores[i] > 0]
+        scores.flags.writeable = False  # shared by every caller of the cache
+        return scores
 
     def rank_items(
         self, text: str, region: str, k: int = 5, depth: int = 40, expand: bool = True, level: Optional[str] = None

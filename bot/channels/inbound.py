@@ -128,7 +128,7 @@ class KnownValues:
         data: Dict[str, Any] = json.loads(entities_path.read_text(encoding="utf-8")) if entities_path.exists() else {}
         phrases = ((data.get("entities") or {}).get("region") or {}).get("phrases") or {}
         regions = {key for values in phrases.values() for key, _ in values}
-        words: Set[str] = set(phrases)
+        words: Set[str] = set()
         if dict_path.exists():
             words |= {line.split()[0] for line in dict_path.read_text(encoding="utf-8").splitlines() if line.strip()}
         for index in (data.get("entities") or {}).values():

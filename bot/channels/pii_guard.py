@@ -37,8 +37,6 @@ from casework.privacy import hmac_of, mask_id, mask_name, mask_phone, validate_i
 #: How long a "the next message is a name" expectation lasts.
 EXPECT_SECONDS = 600
 
-#: Everything the guard emits is a token of casework/tokens.py; only the guard writes 〔 and 〕.
-TOKEN_RE = tokens.ANY_TOKEN
 
 Span = Tuple[int, int, str]  # (start, end) in the view, and the token that replaces it
 
@@ -328,7 +326,7 @@ def scrub_reply(text: str) -> str:
         parts = [p for p in m.group()[1:-1].split(":")[1:] if p and not p.startswith("h=")]
         return parts[-1] if parts and re.fullmatch(r"[0-9X*]+|[\u4e00-\u9fff]\*+", parts[-1]) else ""
 
-    return re.sub(r"h=[0-9a-f]{16,}", "", TOKEN_RE.sub(masked, text))
+    return re.sub(r"h=[0-9a-f]{16,}", "", tokens.ANY_TOKEN.sub(masked, text))
 
 
 class Expectations:

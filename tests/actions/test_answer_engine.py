@@ -6,7 +6,8 @@ from __future__ import annotations
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers, cues
-from actions.actions import AnswerFromKB, PersonalLookup, ShowMore, insured_region
+from actions.actions import AnswerFromKB, PersonalLookup, ShowMore
+from actions.routing import insured_region
 from tests.actions.conftest import buttons_of, make_tracker, slots_of, texts_of
 
 

@@ -43,5 +43,5 @@ def test_a_question_without_a_word_about_leaving_means_joining():
         {"name": "职工参保登记", "variant": "灵活就业人员增加登记", "personnel_categories": [], "insurance_types": []},
         {"name": "职工参保登记", "variant": "灵活就业人员减少登记", "personnel_categories": [], "insurance_types": []},
     ]
-    assert [r["variant"] for r in selection.choose(records, "冇单位，想自己交职工医保要带什么")] == ["灵活就业人员增加登记"]
+    assert [r["variant"] for r in selection.choose(records, "没有用人单位，打算以个人身份缴纳职工医保，需要哪些东西")] == ["灵活就业人员增加登记"]
     assert len(selection.choose(records, "不想交了，职工医保怎么停")) == 2
