@@ -78,16 +78,16 @@ def carry_out(decision: Decision, kb: KnowledgeGateway, dispatcher: CollectingDi
     kind = decision.kind
     region = kb.region(decision.region)
     say = dispatcher.utter_message
-    if kind == "answer":
-        record = decision.records[0]
-        events += say_in_parts(
-            dispatcher,
-            answers.answer_many(record, decision.aspects, region, decision.focus, decision.evidence, decision.decided_by),
-        )
-    elif kind == "answer_alike":
-        labels = [selection.label(r) for r in decision.records]
-        text = answers.answer_many(decision.records[0], decision.aspects, region, evidence=decision.evidence)
-        say(text=text + "\n" + answers.alike_note(labels))
+    if kind in ("answer", "answer_alike"):
+        first = decision.records[0]
+        if kind == "answer":
+            text = answers.answer_many(first, decision.aspects, region, decision.focus, decision.evidence, decision.decided_by)
+            events += say_in_parts(dispatcher, text)
+        else:
+            text = answers.answer_many(first, decision.aspects, region, evidence=decision.evidence)
+            say(text=text + "\n" + answers.alike_note([selection.label(r) for r in decision.records]))
+        if decision.candidates:  # the item was the evidence's best guess: the next ones are a tap away
+            say(text=answers.OTHER_ITEMS, buttons=_item_buttons(kb, decision.candidates))
     elif kind == "ask_region":
         say(text=answers.region_prompt(), buttons=region_buttons(kb))
     elif kind == "choose_family":

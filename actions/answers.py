@@ -427,6 +427,9 @@ def official_check(record: Dict[str, Any], region: RegionInfo) -> Optional[str]:
     )
 
 
+OTHER_ITEMS = "以上是按您的描述最接近的一项。如果您问的不是它，可以点选下面的业务："
+
+
 def choose_evidence_prompt(region: RegionInfo) -> str:
     return f"按{region.name}的办事指南，您问的可能是下面几项业务，请选择一项："
 

@@ -17,9 +17,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from actions import cues, selection
+from actions import answers, cues, selection
 from actions.answers import same_answer
 from actions.kb_gateway import KnowledgeGateway
+from knowledge import evidence
 
 ASPECTS = (
     "ask_materials", "ask_process", "ask_time_limit", "ask_channel", "ask_eligibility",
@@ -46,9 +47,15 @@ OVERRULE = 2.0
 OOS_OVERRULE = 12.0
 #: Evidence below this is no reason to offer an item at all.
 WEAK_EVIDENCE = 4.0
-#: At most this many of the guide's other sentences go with an answer, and so many characters.
-EVIDENCE_PASSAGES = 3
-EVIDENCE_CHARS = 360
+#: Evidence this strong answers its best item even when not decisive (the next ones as buttons).
+GUESS_EVIDENCE = 12.0
+#: How much an item counts when its name belongs to the other side of who is asking (a 单位 or
+#: 职工 question and a 城乡居民 item, or the other way round).
+OTHER_SIDE = 0.7
+#: At most so many characters of the guide's other sentences go with an answer.
+EVIDENCE_CHARS = 640
+#: At most so many passages that match the question as a whole (besides those that cover its other words).
+BEST_MATCHES = 2
 #: The national item "参保人员参保信息查询": where the guides say how to check one's own enrollment.
 ENROLLMENT_QUERY_ITEM = "002036002002"
 #: Small talk a low-confidence turn may still be (the classifier's best guess decides).
@@ -145,6 +152,25 @@ def decisive(ranked: Sequence[Any]) -> bool:
     return len(ranked) == 1 or ranked[0][1] >= DECISIVE_LEAD * ranked[1][1]
 
 
+_EMPLOYEE_SIDE = {"职工医保", "单位", "在职职工", "灵活就业人员", "退休人员"}
+_RESIDENT_SIDE = {"城乡居民医保"}
+
+
+def fits_who(kb: KnowledgeGateway, ranked: List[Any], hints: Sequence[str]) -> List[Any]:
+    """Evidence re-ranked by who is asking: an employee's question (职工医保, 单位, 灵活就业) away from
+    城乡居民 items, a resident's (居民医保) away from 职工 and 单位 items."""
+    employee, resident = bool(_EMPLOYEE_SIDE & set(hints)), bool(_RESIDENT_SIDE & set(hints))
+    if employee == resident:
+        return list(ranked)
+
+    def weight(key: str) -> float:
+        name = kb.item_name(key)
+        other = "城乡居民" in name if employee else ("职工" in name or "单位" in name)
+        return OTHER_SIDE if other else 1.0
+
+    return sorted(((k, sc * weight(k), p) for k, sc, p in ranked), key=lambda r: -r[1])
+
+
 def asked_aspects(aspect: str, question: str) -> List[str]:
     """The main aspect and every other one the question asks ("要带啥，多久能好" → materials + time)."""
     others = [a for a in cues.cued_aspects(question) if a != aspect and a in ASPECTS]
@@ -181,15 +207,19 @@ def variant_by_evidence(kb: KnowledgeGateway, records: List[Record], question: s
 def supporting_evidence(
     kb: KnowledgeGateway, record: Record, question: str, region: str, item: str, aspects: Sequence[str]
 ) -> List[Tuple[str, str]]:
-    """The guide's sentences from elsewhere in the item, its forms or notices that match the question."""
+    """The guide's sentences from elsewhere in the item, its forms or notices that say what the
+    question asks beyond the answer's sections (``knowledge/evidence.py``: by coverage)."""
+    info = kb.region(region)
+    covered = answers.answer_many(record, aspects, info) if info else ""
+    own_forms = [f["title"] for f in record.get("forms") or []]
+    found = evidence.supporting(kb.search, question, region, item, selection.label(record), covered, own_forms)
+    chosen: List[Any] = [_Line(s.passage, s.other_variant) for s in found]
+    # then the variant's passages that best match the question as a whole (BM25), not yet said
     label = selection.label(record)
     hits = [h for h in kb.evidence(question, region, item, k=12) if h.passage.label == label and h.passage.kind not in _NOT_EVIDENCE]
-    docs = [
-        h for h in kb.evidence(question, region, None, k=20)
-        if h.passage.item is None and h.passage.kind in ("form", *DOCUMENT_KINDS)
-    ]
     best = max([h.score for h in hits] or [0.0])
-    chosen = [h for h in hits if h.score >= 0.6 * best][:EVIDENCE_PASSAGES]
+    have = {line.passage.text for line in chosen}
+    chosen += [_Line(h.passage) for h in hits if h.score >= 0.6 * best and h.passage.text not in have][:BEST_MATCHES]
     if cues.cannot_produce(question):
         # what the guide allows instead (个人承诺书, 告知承诺): the item's and its notices' own words
         instead = f"{question} 承诺 无法提供"
@@ -198,29 +228,26 @@ def supporting_evidence(
         rules = [
             h for h in sorted(pool, key=lambda h: -h.score)
             if _INSTEAD.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE + ("form_title",)
-            and h.passage.text not in have
+            and h.passage.text not in have and re.sub(r"\s+", "", h.passage.text) not in re.sub(r"\s+", "", covered)
+            and (h.passage.item is None or h.passage.label == selection.label(record))
         ]
-        chosen = rules[:1] + chosen
-    own_forms = {f["title"] for f in record.get("forms") or []}
+        chosen = [_Line(h.passage) for h in rules[:1]] + chosen
     if "ask_forms" in aspects:  # how to fill a form in: the lines of the form that answer it
-        forms = [h for h in docs if h.passage.kind in ("form", "form_title")]
-        linked = [h for h in forms if h.passage.title in own_forms] or [h for h in forms if h.score >= WEAK_EVIDENCE * 2]
+        docs = [h for h in kb.evidence(question, region, None, k=20) if h.passage.item is None and h.passage.kind in ("form", "form_title")]
+        linked = [h for h in docs if h.passage.title in own_forms] or [h for h in docs if h.score >= WEAK_EVIDENCE * 2]
         if linked:
-            chosen = _form_lines(kb, region, linked[0].passage.title or "", question) + chosen
-    elif docs and docs[0].score >= max(best, WEAK_EVIDENCE * 2):
-        chosen.append(docs[0])
+            have = {line.passage.text for line in chosen}
+            chosen = [line for line in _form_lines(kb, region, linked[0].passage.title or "", question) if line.passage.text not in have] + chosen
     out: List[Tuple[str, str]] = []
     total = 0
-    seen = set()
-    for h in chosen:
-        if h.passage.text in seen:
-            continue
-        seen.add(h.passage.text)
-        if total + len(h.passage.text) > EVIDENCE_CHARS:
+    for line in chosen:
+        text = line.passage.text
+        if total + len(text) > EVIDENCE_CHARS:
             break
-        text = f"（流程图）{h.passage.text}" if h.passage.kind == "flowchart" else h.passage.text
-        out.append((text, h.passage.source))
-        total += len(h.passage.text)
+        text = f"（流程图）{text}" if line.passage.kind == "flowchart" else text
+        text = f"（{line.other_variant}）{text}" if line.other_variant else text
+        out.append((text, line.passage.source))
+        total += len(line.passage.text)
     return out
 
 
@@ -238,10 +265,10 @@ def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str) ->
 
 @dataclass(frozen=True)
 class _Line:
-    """A passage chosen without a retrieval score (same shape as a search hit)."""
+    """A passage chosen for an answer (and the sibling variant it belongs to, when not the record's)."""
 
     passage: Any
-    score: float = 0.0
+    other_variant: Optional[str] = None
 
 
 #: Sentences that say what to do when a document cannot be produced.
@@ -336,10 +363,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     # Without a 医保 word the KB's text may pick an item only when it clearly matches
     # ("郴州孩子刚出生要办啥"), never by chance ("郴州去长沙的高铁几点").
     domain = kb.in_domain(question)
+    hints = [h for h in (ents.get(k) or turn.slot(k) for k in HINT_SLOTS) if h]
     if region and not turn.payload and not follow_up:
-        evidence = kb.evidence_items(question, region)
+        evidence = fits_who(kb, kb.evidence_items(question, region, k=8), hints)
         if region == "xianan" and named_level:  # "村里能办不": that window's own items first
-            at_level = kb.evidence_items(question, region, level=named_level)
+            at_level = fits_who(kb, kb.evidence_items(question, region, k=8, level=named_level), hints)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
                 evidence = at_level
         if oos and item and not _clearly_in_kb(kb, question, region, strict=True):
@@ -369,6 +397,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         members = [(k, sc) for k, sc, _ in kb.evidence_items(question, region, k=20) if k in kb.groups.get(group, [])]
         if members and members[0][1] >= WEAK_EVIDENCE and (len(members) == 1 or members[0][1] >= FAMILY_LEAD * members[1][1]):
             item, group = members[0][0], None
+    alternatives: List[str] = []
     variant = ents.get("variant") or (turn.slot("variant") if not item or item == previous_item else None)
     if region and not phrase_ranked and not ents.get("service_item") and cues.asks_duties(question):
         duties = duty_list(kb, question, region)
@@ -398,18 +427,22 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         document = document_passages(kb, question, region, evidence) if region else None
         if document:  # the guide answers it outside any item (duties of service points, notices)
             return Decision("document", region=region, document=document, slots={**slots, "region": region})
-        if region and evidence and evidence[0][1] >= WEAK_EVIDENCE:
+        if region and evidence and evidence[0][1] >= GUESS_EVIDENCE:
+            # the KB's text points somewhere, if not decisively: answer the best, offer the next two
+            item, alternatives = evidence[0][0], [k for k, sc, _ in evidence[1:3] if sc >= WEAK_EVIDENCE]
+        elif region and evidence and evidence[0][1] >= WEAK_EVIDENCE:
             # never a dead end once the region is known: the three best items as buttons
             return Decision(
                 "choose_items", region=region, candidates=[k for k, _, _ in evidence[:3]],
                 slots={**slots, "region": region, "awaiting": "item", "pending_question": question},
             )
-        if region and ents.get("region"):
+        elif region and ents.get("region"):
             return Decision("region_noted", region=region, slots={**slots, "region": region})
-        if region is None and not turn.payload and len(question) >= 4:
+        elif region is None and not turn.payload and len(question) >= 4:
             # the region decides everything: ask it first and keep the question for its reply
             return Decision("ask_region", slots={**slots, "awaiting": "region", "pending_question": question})
-        return which_item(turn, kb, slots)
+        else:
+            return which_item(turn, kb, slots)
     slots["service_item"] = item
     if region is None:
         return Decision("ask_region", item=item, slots={**slots, "awaiting": "region", "pending_question": None if turn.payload else question})
@@ -420,7 +453,6 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if not records:
         return Decision("no_item_in_region", region=region, item=item, slots={**slots, "variant": None})
     # who is asking (人员类别, 险种, 申请人) stays known for the conversation until they say otherwise
-    hints = [h for h in (ents.get(k) or turn.slot(k) for k in HINT_SLOTS) if h]
     chosen = selection.choose(records, question, variant, hints, kb.variant_words)
     unhinted = selection.choose(records, question, variant, [], kb.variant_words)
     decided_by = hints if hints and len(chosen) < len(unhinted) else []
@@ -430,7 +462,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if len(chosen) > 1 and all(same_answer(chosen, a) for a in aspects):
         extra = [] if follow_up else supporting_evidence(kb, chosen[0], question, region, item, aspects)
         return Decision("answer_alike", region=region, item=item, aspects=aspects, records=chosen, evidence=extra,
-                        slots={**slots, "variant": None, "awaiting": None})
+                        candidates=alternatives, slots={**slots, "variant": None, "awaiting": None})
     if len(chosen) > 1:
         return Decision("choose_variant", region=region, item=item, records=chosen,
                         slots={**slots, "variant": None, "awaiting": "variant", "pending_question": question})
@@ -439,7 +471,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, question, region, item, aspects)
     return Decision(
         "answer", region=region, item=item, aspects=aspects, records=[record], evidence=extra,
-        decided_by=decided_by, focus=focus, slots={**slots, "variant": selection.label(record), "awaiting": None},
+        decided_by=decided_by, focus=focus, candidates=alternatives,
+        slots={**slots, "variant": selection.label(record), "awaiting": None},
     )
 
 

@@ -63,8 +63,12 @@ class Tokenizer:
         if user_dict and Path(user_dict).exists():
             self._jieba.load_userdict(str(user_dict))
 
+    def words(self, text: str) -> List[str]:
+        """The jieba words of ``text`` (stopwords and punctuation dropped), in order."""
+        return [w for w in self._jieba.lcut(text or "") if _WORD.search(w) and w not in STOPWORDS]
+
     def __call__(self, text: str) -> List[str]:
-        words = [w for w in self._jieba.lcut(text or "") if _WORD.search(w) and w not in STOPWORDS]
+        words = self.words(text)
         runs = _CJK_RUN.findall(text or "")
         bigrams = [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
         chars = [c for run in runs for c in run if c not in STOPWORDS]
@@ -95,6 +99,9 @@ class SearchEngine:
     ) -> None:
         self.tokenize = tokenizer or Tokenizer()
         self.expansions = expansions if expansions is not None else _expansions()
+        #: Words that say which insurance or applicant a question is about (居民医保, 单位): they choose
+        #: the variant, and nearly every item repeats them, so they are no evidence of a detail.
+        self.chooser_words = _chooser_words() if expansions is None else frozenset()
         # A query is searched in its region's passages only, so the place it names is no evidence
         # (郴州 would favour every passage that prints "郴州医保"): names are dropped, longest first.
         self._places = sorted({p for p in place_names if len(p) >= 2}, key=len, reverse=True)
@@ -108,6 +115,7 @@ class SearchEngine:
         # One message asks the same words several times (item, family, evidence, out-of-scope
         # checks): the BM25 scores of recent queries are kept.
         self._scores = functools.lru_cache(maxsize=256)(self._score_passages)
+        self._shares = functools.lru_cache(maxsize=4096)(self._text_share)
 
     @classmethod
     def from_database(cls, engine: Optional[Engine] = None) -> "SearchEngine":
@@ -123,6 +131,28 @@ class SearchEngine:
     @property
     def passage_count(self) -> int:
         return sum(len(i.passages) for i in self._indexes.values())
+
+    def passages(self, region: str) -> List[Passage]:
+        """Every passage of ``region``, in build order."""
+        index = self._indexes.get(region)
+        return index.passages if index else []
+
+    def text_share(self, region: str, text: str) -> float:
+        """The share of ``region``'s passages whose text contains ``text`` (0 where the guide never
+        prints it); a word in many passages says little about any one."""
+        return self._shares(region, text)
+
+    def _text_share(self, region: str, text: str) -> float:
+        index = self._indexes.get(region)
+        if not index or not index.passages or not text:
+            return 0.0
+        return sum(1 for p in index.passages if text in p.text) / len(index.passages)
+
+    def without_places(self, text: str) -> str:
+        """``text`` with every place name blanked out (a place is no evidence within its region)."""
+        for place in self._places:
+            text = text.replace(place, " ")
+        return text
 
     def document(self, region: str, title: str) -> List[Passage]:
         """Every passage of one document (notice, duty list …) of ``region``, in guide order."""
@@ -154,8 +184,7 @@ class SearchEngine:
     def _score_passages(self, text: str, region: str, expand: bool) -> Optional[np.ndarray]:
         """Weighted BM25 scores of every passage of ``region`` (None when no word is indexed)."""
         index = self._indexes[region]
-        for place in self._places:
-            text = text.replace(place, " ")
+        text = self.without_places(text)
         tokens = [t for t in self.tokenize(self.expand(text) if expand else text) if t in index.vocab]
         if not tokens:
             return None
@@ -198,3 +227,12 @@ def _expansions() -> Dict[str, str]:
                 if str(word) != str(label):
                     out.setdefault(str(word), str(label))
     return out
+
+
+def _chooser_words() -> frozenset:
+    colloquial = load_colloquial()
+    words = set()
+    for table in ("insurance_types", "applicant_types"):
+        for label, spoken in (colloquial.get(table) or {}).items():
+            words |= {str(label), *(str(w) for w in spoken or [])}
+    return frozenset(words)

@@ -1,0 +1,152 @@
+"""What the main answer leaves out: the guide's sentences that cover the rest of the question.
+
+An answer first gives the asked aspects of a record (materials, time limit …). A question usually says
+more than its aspect — "奶奶过世了，要在多少天之内去报停", "搞丢了怎么办", "承诺书里我属于哪一项" — and the
+guide often answers that part elsewhere: in a note, a material's condition, another variant of the
+item, a form's printed text or a notice. This module finds those sentences by *coverage*:
+
+1. the question's words (jieba with the KB dictionary; place names and stopwords dropped), each with
+   the guide's words for it (``colloquial.yml`` ``search_synonyms``: 过世 → 死亡);
+2. those the answer already says, and those too common in the region's guide to point anywhere, are
+   dropped; what is left is what the answer does not yet cover;
+3. passages of the item, its forms and the region's notices are chosen greedily, each for the most
+   uncovered words it adds (rare words count more), until nothing more is covered or the budget is
+   spent.
+
+Pure and Rasa-free: ``actions/routing.py`` calls :func:`supporting` with the text it will send.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+from knowledge.passages import Passage
+from knowledge.search import SearchEngine
+
+#: A word in more than this share of the region's passages (办理, 医保经办机构) points nowhere.
+GENERIC_SHARE = 0.06
+#: Passages that only name or label the item: they never answer anything.
+NOT_EVIDENCE = frozenset({"title", "name", "target", "unit", "evaluation", "supervision"})
+#: Kinds of region text outside any item that may answer a question.
+DOCUMENT_KINDS = frozenset({"duties", "preface", "faq", "notice", "cover_letter"})
+#: How much a passage's coverage counts, by where it sits relative to the record answered.
+PLACE_WEIGHT = {"variant": 1.0, "form": 0.9, "item": 0.75, "document": 0.6}
+#: "多少天之内", "多久内": the question asks a period; the guide states one as "20个工作日内", "3个月内".
+ASKS_PERIOD = re.compile(r"多久|多长时间|多少天|几天|几个月|多少个?工作日|期限|时间内|天内|之内")
+PERIOD = re.compile(r"\d+\s*个?\s*(?:工作日|自然日|日|天|月|年)(?:内|之内|以内)")
+#: A passage must add at least this much weight of uncovered words to be quoted (one rare
+#: two-character word weighs about 0.5–0.9, a rare four-character one twice that).
+MIN_GAIN = 0.8
+
+
+@dataclass(frozen=True)
+class Term:
+    """One uncovered word of the question and the guide's words that say the same."""
+
+    word: str
+    spellings: FrozenSet[str]
+    weight: float
+    pattern: Optional["re.Pattern[str]"] = None
+
+    def found_in(self, text: str) -> bool:
+        return any(s in text for s in self.spellings) or bool(self.pattern and self.pattern.search(text))
+
+
+@dataclass(frozen=True)
+class Support:
+    """A passage quoted because it covers words the answer left out."""
+
+    passage: Passage
+    words: Tuple[str, ...]  # the question's words it covers
+    other_variant: Optional[str] = None  # the variant label when it is not the record's own
+
+
+def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: str) -> List[Term]:
+    """The question's words that ``covered`` (the answer so far) does not say, rarest first."""
+    text = engine.without_places(question)
+    # one-character words only where the thesaurus knows them (丢 → 遗失)
+    words = [w for w in engine.tokenize.words(text) if len(w) >= 2 or w in engine.expansions]
+    # colloquial keys jieba split apart ("交了几年") are words too
+    words += [k for k in engine.expansions if len(k) >= 2 and k in text and k not in words]
+    words = [w for w in words if w not in engine.chooser_words]
+    n = max(len(engine.passages(region)), 1)
+    terms: Dict[str, Term] = {}
+    for word in words:
+        spellings = {word} if len(word) >= 2 else set()
+        for key, guide_words in engine.expansions.items():
+            if key == word or (len(key) >= 2 and key in word):
+                spellings |= {g for g in guide_words.split() if len(g) >= 2}
+        if len(word) >= 3 and not engine.text_share(region, word):
+            # a word the guide never prints ("办手续") by the guide's words inside it ("手续")
+            spellings |= {word[i : i + 2] for i in range(len(word) - 1) if engine.text_share(region, word[i : i + 2])}
+        if not spellings:
+            continue
+        if any(s in covered for s in spellings):
+            continue
+        shares = [engine.text_share(region, s) for s in spellings]
+        present = [sh for sh in shares if sh > 0]
+        if not present or min(present) > GENERIC_SHARE:
+            continue  # the guide never says it, or says it everywhere
+        rarity = math.log(1.0 + n / (min(present) * n + 1.0)) / math.log(1.0 + n)
+        length = max(len(s) for s, sh in zip(spellings, shares) if sh > 0)
+        terms[word] = Term(word, frozenset(spellings), min(length, 4) / 2.0 * rarity)
+    if ASKS_PERIOD.search(text) and not PERIOD.search(covered):
+        # the answer gives no period ("即时办结") where the question asks one: a deadline elsewhere may
+        terms["期限"] = Term("期限", frozenset(), 0.8, PERIOD)
+    return sorted(terms.values(), key=lambda t: -t.weight)
+
+
+def supporting(
+    engine: SearchEngine,
+    question: str,
+    region: str,
+    item: str,
+    label: str,
+    covered: str,
+    form_titles: Sequence[str] = (),
+    budget: int = 520,
+    most: int = 4,
+) -> List[Support]:
+    """Passages of the item (its own variant first), its forms and the region's notices that cover
+    the question's words the answer ``covered`` leaves out, in the order chosen."""
+    terms = uncovered_terms(engine, question, region, covered)
+    if not terms:
+        return []
+    titles = set(form_titles)
+    pool: List[Tuple[Passage, str]] = []
+    for p in engine.passages(region):
+        if p.item == item and p.kind not in NOT_EVIDENCE:
+            pool.append((p, "variant" if p.label == label else "item"))
+        elif p.item is None and p.kind in ("form", "form_title") and p.title in titles:
+            pool.append((p, "form"))
+        elif p.item is None and (p.kind in DOCUMENT_KINDS or p.kind == "form"):
+            pool.append((p, "document"))
+    covers = [(p, place, [t for t in terms if t.found_in(p.text)]) for p, place in pool]
+    covers = [(p, place, ts) for p, place, ts in covers if ts]
+    chosen: List[Support] = []
+    left = {t.word for t in terms}
+    seen_text = {covered}
+    spent = 0
+    while covers and len(chosen) < most:
+        def gain(entry: Tuple[Passage, str, List[Term]]) -> float:
+            return sum(t.weight for t in entry[2] if t.word in left)
+
+        # the most new coverage per character, nearest the record first (a short sentence of its
+        # own variant beats a long one of a notice)
+        best = max(covers, key=lambda e: PLACE_WEIGHT[e[1]] * gain(e) / (1.0 + len(e[0].text) / 400.0))
+        if gain(best) < MIN_GAIN or spent + len(best[0].text) > budget:
+            break
+        p, place, ts = best
+        covers.remove(best)
+        if any(p.text in s for s in seen_text):
+            continue
+        chosen.append(Support(p, tuple(t.word for t in ts if t.word in left), p.label if place == "item" else None))
+        seen_text.add(p.text)
+        spent += len(p.text)
+        left -= {t.word for t in ts}
+        if not left:
+            break
+    return chosen

@@ -1,0 +1,69 @@
+"""Supporting evidence by coverage: the guide's sentences that say what the answer leaves out."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.evidence import supporting, uncovered_terms
+from knowledge.passages import Passage
+from knowledge.search import SearchEngine
+
+ITEM = "002036001003"
+
+
+def _p(kind: str, text: str, line: int, label: str = "城乡居民减少登记（暂停参保）", item: str = ITEM, title=None) -> Passage:
+    return Passage("demo", kind, text, f"g.txt:{line}-{line}", item=item, label=label, title=title, name="城乡居民参保登记")
+
+
+@pytest.fixture(scope="module")
+def engine() -> SearchEngine:
+    passages = [
+        _p("time_limit", "即时办结。", 1),
+        _p("materials", "医保电子凭证或有效身份证件或社保卡", 2),
+        _p("note", "待遇享受人员或者其亲属应当自死亡之日起20个工作日内告知医保经办机构", 3),
+        _p("materials", "出国定居的，需提供护照或永久居留证", 4, label="城乡居民减少登记（终止参保）"),
+        _p("form", "本凭证如不慎遗失，请与出具此凭证的医疗保障经办机构联系，申请补办。", 5, item=None, label=None, title="参保凭证"),
+        _p("form", "其他人员应携带此凭证在3个月内到指定办理机构办理相关登记手续。", 6, item=None, label=None, title="参保凭证"),
+        _p("notice", "承诺人对承诺内容的真实性负责，虚假承诺的依法承担法律责任。", 7, item=None, label=None, title="告知承诺书"),
+    ]
+    # filler passages so that 医保 / 办理 are common words of the region, as in a real guide
+    passages += [_p("process", f"申请人向医保经办机构提出申请，办理第{i}步。", 100 + i, item=f"x{i}") for i in range(40)]
+    expansions = {"过世": "死亡", "丢": "遗失 丢失", "移民": "出国定居", "多久": "时限 工作日"}
+    return SearchEngine(passages, expansions=expansions, place_names=["株洲"])
+
+
+def test_words_the_answer_already_says_are_not_looked_for(engine):
+    terms = {t.word for t in uncovered_terms(engine, "株洲奶奶过世了要交什么材料", "demo", "医保电子凭证或有效身份证件或社保卡 死亡")}
+    assert "过世" not in terms and "株洲" not in terms
+
+
+def test_a_deadline_elsewhere_answers_a_period_the_time_limit_does_not_give(engine):
+    found = supporting(engine, "奶奶过世了，多少天之内要去报停", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理时限：即时办结。")
+    assert found and "20个工作日内告知" in found[0].passage.text
+    assert set(found[0].words) >= {"过世", "期限"}
+
+
+def test_a_sibling_variants_sentence_is_marked_as_such(engine):
+    found = supporting(engine, "要移民了，需要什么", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：医保电子凭证")
+    assert [s.other_variant for s in found] == ["城乡居民减少登记（终止参保）"]
+
+
+def test_a_forms_printed_text_answers_what_the_item_does_not(engine):
+    found = supporting(
+        engine, "参保凭证要在多久内去办手续？搞丢了怎么办", "demo", ITEM, "城乡居民减少登记（暂停参保）",
+        "办理时限：即时办结。", form_titles=["参保凭证"],
+    )
+    texts = [s.passage.text for s in found]
+    assert any("3个月内" in t for t in texts) and any("遗失" in t for t in texts)
+
+
+def test_common_words_pull_in_nothing(engine):
+    assert supporting(engine, "医保经办机构办理申请", "demo", ITEM, "城乡居民减少登记（暂停参保）", "即时办结") == []
+
+
+def test_the_budget_caps_what_is_quoted(engine):
+    found = supporting(
+        engine, "过世 移民 丢了 承诺 多少天之内", "demo", ITEM, "城乡居民减少登记（暂停参保）", "即时办结",
+        form_titles=["参保凭证"], budget=80,
+    )
+    assert sum(len(s.passage.text) for s in found) <= 80
