@@ -37,6 +37,8 @@ TOPIC_SWITCH_MIN = 12.0
 #: A phrase-list hit at least this strong (a 4-character colloquial phrase, an official name) is
 #: not overruled by the evidence unless the evidence ranks it far lower.
 STRONG_PHRASE = 8.0
+#: Phrase-list items this close to the best one are a tie that the KB's text decides.
+PHRASE_TIE = 0.75
 #: How far the best item's evidence must lead the next one for the KB text alone to pick it.
 DECISIVE_LEAD = 1.3
 #: Among the members of a family word (异地就医备案), how far the best must lead the next.
@@ -322,9 +324,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     region = region if kb.region(region) else None
     item = ents.get("service_item") if kb.knows_item(ents.get("service_item")) else None
     phrase_ranked = kb.rank_items(question) if not turn.payload else []
-    if not item and phrase_ranked:
-        item = phrase_ranked[0][0]
-        tied = [k for k, sc in phrase_ranked if sc == phrase_ranked[0][1]]
+    tied = [k for k, sc in phrase_ranked if sc >= PHRASE_TIE * phrase_ranked[0][1]]
+    if phrase_ranked and (not item or item in tied):  # a typed entity is the phrase lists' own pick
+        item = item or phrase_ranked[0][0]
         if len(tied) > 1 and region:  # the phrase lists cannot tell: the KB's text decides
             order = [k for k, _, _ in kb.evidence_items(question, region, k=20)]
             item = min(tied, key=lambda k: order.index(k) if k in order else len(order))

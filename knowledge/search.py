@@ -42,6 +42,10 @@ STOPWORDS = frozenset(
 )
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+#: A sibling item scoring at least this share of the best one may lead by a word only it has.
+SIBLING_SHARE = 0.6
+#: …and then leads it by this factor.
+SIBLING_LEAD = 1.3
 #: Characters of an item name that say nothing about it (punctuation, numbering).
 _NAME_NOISE = re.compile(r"[^\u4e00-\u9fff]")
 
@@ -62,6 +66,11 @@ class Tokenizer:
         self._jieba.initialize()
         if user_dict and Path(user_dict).exists():
             self._jieba.load_userdict(str(user_dict))
+
+    def search_words(self, text: str) -> List[str]:
+        """Every word jieba sees in ``text``, the short words inside long ones too (城乡居民参保登记 →
+        城乡, 居民, 参保, 登记, …)."""
+        return [w for w in self._jieba.cut_for_search(text or "") if _WORD.search(w) and w not in STOPWORDS]
 
     def words(self, text: str) -> List[str]:
         """The jieba words of ``text`` (stopwords and punctuation dropped), in order."""
@@ -212,7 +221,28 @@ class SearchEngine:
             coverage = max((len(set(n) & asked) / len(set(n)) for n in names), default=0.0)
             ranked.append((item, score * (1.0 + coverage), hs[0].passage))
         ranked.sort(key=lambda r: -r[1])
-        return ranked[:k]
+        return self._by_distinct_words(ranked[:k], self.expand(text) if expand else text)
+
+    def _by_distinct_words(self, ranked: List[Tuple[str, float, Passage]], asked: str) -> List[Tuple[str, float, Passage]]:
+        """A more specific sibling leads when the question says what makes it specific:
+        "改居民医保登记的姓名" says 变更 (改 in the guide's words), which 城乡居民参保信息变更登记 adds to
+        城乡居民参保登记, so the former leads although the latter's shorter name is spelled out more fully."""
+        if len(ranked) < 2:
+            return ranked
+        top_words = self._name_words(ranked[0][2].name or "")
+        for i, (item, score, passage) in enumerate(ranked[1:3], start=1):
+            words = self._name_words(passage.name or "")
+            if score < SIBLING_SHARE * ranked[0][1]:
+                break
+            # only a more specific sibling (its name holds every word of the best one's) whose
+            # extra word the question says: 变更 for 城乡居民参保信息变更登记 over 城乡居民参保登记
+            if top_words <= words and any(w in asked for w in words - top_words):
+                ranked = [(item, ranked[0][1] * SIBLING_LEAD, passage), *ranked[:i], *ranked[i + 1 :]]
+                break
+        return ranked
+
+    def _name_words(self, name: str) -> frozenset:
+        return frozenset(w for w in self.tokenize.search_words(name) if 2 <= len(w) <= 4)
 
 
 def _expansions() -> Dict[str, str]:
