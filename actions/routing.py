@@ -56,6 +56,8 @@ GUESS_EVIDENCE = 12.0
 OTHER_SIDE = 0.7
 #: At most so many characters of the guide's other sentences go with an answer.
 EVIDENCE_CHARS = 640
+#: At most so many lines of a form answer how to fill it in.
+FORM_LINES = 3
 #: At most so many passages that match the question as a whole (besides those that cover its other words).
 BEST_MATCHES = 2
 #: The national item "参保人员参保信息查询": where the guides say how to check one's own enrollment.
@@ -215,7 +217,7 @@ def supporting_evidence(
     covered = answers.answer_many(record, aspects, info) if info else ""
     own_forms = [f["title"] for f in record.get("forms") or []]
     found = evidence.supporting(kb.search, question, region, item, selection.label(record), covered, own_forms)
-    chosen: List[Any] = [_Line(s.passage, s.other_variant) for s in found]
+    chosen: List[Any] = [_Line(s.passage, s.other_variant, s.text) for s in found]
     # then the variant's passages that best match the question as a whole (BM25), not yet said
     label = selection.label(record)
     hits = [h for h in kb.evidence(question, region, item, k=12) if h.passage.label == label and h.passage.kind not in _NOT_EVIDENCE]
@@ -242,27 +244,38 @@ def supporting_evidence(
             chosen = [line for line in _form_lines(kb, region, linked[0].passage.title or "", question) if line.passage.text not in have] + chosen
     out: List[Tuple[str, str]] = []
     total = 0
+    said = set()
     for line in chosen:
-        text = line.passage.text
+        text = line.quoted or line.passage.text
+        if text in said:  # 咸安 prints the same sentence for each window level
+            continue
         if total + len(text) > EVIDENCE_CHARS:
             break
+        said.add(text)
         text = f"（流程图）{text}" if line.passage.kind == "flowchart" else text
         text = f"（{line.other_variant}）{text}" if line.other_variant else text
         out.append((text, line.passage.source))
-        total += len(line.passage.text)
+        total += len(line.quoted or line.passage.text)
     return out
 
 
 def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str) -> List[Any]:
-    """The lines of one form that share words with the question beyond the form's own title
-    ("这个表要填一式几份" → "本表一式二份，…"), best first."""
+    """The lines of one form that say what the question asks beyond the form's own title
+    ("这个表要填一式几份" → "本表一式二份，…"): each line chosen for the asked words it adds."""
     def grams(t: str) -> set:
         return {t[i : i + 2] for i in range(len(t) - 1) if re.fullmatch(r"[\u4e00-\u9fff]{2}", t[i : i + 2])}
 
-    asked = grams(question) - grams(title)
+    left = grams(question) - grams(title)
     lines = [p for p in kb.document(region, title) if p.kind == "form" and not grams(p.text) <= grams(title)]
-    scored = sorted(((len(grams(p.text) & asked), p) for p in lines), key=lambda sp: -sp[0])
-    return [_Line(p) for n, p in scored[:2] if n > 0]
+    chosen: List[Any] = []
+    while left and lines and len(chosen) < FORM_LINES:
+        best = max(lines, key=lambda p: (len(grams(p.text) & left), -len(p.text)))
+        if not grams(best.text) & left:
+            break
+        chosen.append(_Line(best))
+        left -= grams(best.text)
+        lines.remove(best)
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -271,6 +284,7 @@ class _Line:
 
     passage: Any
     other_variant: Optional[str] = None
+    quoted: Optional[str] = None  # the text as quoted, when it differs from the passage's
 
 
 #: Sentences that say what to do when a document cannot be produced.
@@ -372,6 +386,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             at_level = fits_who(kb, kb.evidence_items(question, region, k=8, level=named_level), hints)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
                 evidence = at_level
+                if item and named_level not in {r.get("level") for r in kb.records(region, item)}:
+                    item = None  # no window at the named level: that level's own items decide
         if oos and item and not _clearly_in_kb(kb, question, region, strict=True):
             # "养老保险交满15年能领多少", "新生儿怎么上户口": a phrase-list word is no reason to answer
             # what another office handles

@@ -29,7 +29,13 @@ from knowledge.search import SearchEngine
 #: A word in more than this share of the region's passages (办理, 医保经办机构) points nowhere.
 GENERIC_SHARE = 0.06
 #: Passages that only name or label the item: they never answer anything.
-NOT_EVIDENCE = frozenset({"title", "name", "target", "unit", "evaluation", "supervision"})
+NOT_EVIDENCE = frozenset({"title", "name", "evaluation", "supervision"})
+#: What the guide calls a field, said before a passage of it: it is matched ("受理单位、时限") and
+#: quoted with the passage ("受理单位：咸安区医疗保障服务中心各级经办服务窗口").
+FIELD_LABELS = {
+    "unit": "受理单位", "target": "服务对象", "time_limit": "办理时限", "channels": "办理渠道",
+    "query": "查询方式", "consult": "咨询方式", "contact": "联系方式", "legal_basis": "设定依据",
+}
 #: Kinds of region text outside any item that may answer a question.
 DOCUMENT_KINDS = frozenset({"duties", "preface", "faq", "notice", "cover_letter"})
 #: How much a passage's coverage counts, by where it sits relative to the record answered.
@@ -62,6 +68,16 @@ class Support:
     passage: Passage
     words: Tuple[str, ...]  # the question's words it covers
     other_variant: Optional[str] = None  # the variant label when it is not the record's own
+
+    @property
+    def text(self) -> str:
+        """The passage as quoted: the field's name first where the text alone does not say it."""
+        return labelled(self.passage)
+
+
+def labelled(passage: Passage) -> str:
+    label = FIELD_LABELS.get(passage.kind) if passage.item else None
+    return f"{label}：{passage.text}" if label and not passage.text.startswith(label) else passage.text
 
 
 def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: str) -> List[Term]:
@@ -124,7 +140,7 @@ def supporting(
             pool.append((p, "form"))
         elif p.item is None and (p.kind in DOCUMENT_KINDS or p.kind == "form"):
             pool.append((p, "document"))
-    covers = [(p, place, [t for t in terms if t.found_in(p.text)]) for p, place in pool]
+    covers = [(p, place, [t for t in terms if t.found_in(labelled(p))]) for p, place in pool]
     covers = [(p, place, ts) for p, place, ts in covers if ts]
     chosen: List[Support] = []
     left = {t.word for t in terms}
