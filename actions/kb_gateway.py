@@ -51,6 +51,7 @@ class KnowledgeGateway:
         self._last_rank: Tuple[Optional[str], List[Tuple[str, float]]] = (None, [])
         self.variant_words: Dict[str, str] = {}
         self.groups: Dict[str, List[str]] = {}
+        self.who_words: frozenset = frozenset()
         self._search: Optional[SearchEngine] = None
         self._domain: frozenset = frozenset()
 
@@ -67,6 +68,13 @@ class KnowledgeGateway:
                 indexes = build_indexes(session, colloquial)
                 self.variant_words = {str(k): str(v) for k, v in (colloquial.get("variant_words") or {}).items()}
                 self.groups = {str(k): [str(x) for x in v] for k, v in (colloquial.get("groups") or {}).items()}
+                # how people say who they are (职工医保, 灵活就业, 单位 …): the label tables' words
+                self.who_words = frozenset(
+                    str(w)
+                    for table in ("insurance_types", "personnel_categories", "applicant_types", "levels")
+                    for label, spoken in (colloquial.get(table) or {}).items()
+                    for w in [label, *(spoken or [])]
+                )
                 self._all_names = item_names(session)
                 self._domain = _domain_lexicon(n for names in self._all_names.values() for n in names)
                 self._names = {k: v[0] for k, v in self._all_names.items()}

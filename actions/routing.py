@@ -445,10 +445,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         document = document_passages(kb, question, region, evidence) if region else None
         if document:  # the guide answers it outside any item (duties of service points, notices)
             return Decision("document", region=region, document=document, slots={**slots, "region": region})
-        if region and evidence and evidence[0][1] >= GUESS_EVIDENCE:
+        asks = _substantive(kb, question, who_too=True)  # more than "我是衡阳的，交的职工医保"
+        if region and evidence and evidence[0][1] >= GUESS_EVIDENCE and asks:
             # the KB's text points somewhere, if not decisively: answer the best, offer the next two
             item, alternatives = evidence[0][0], [k for k, sc, _ in evidence[1:3] if sc >= WEAK_EVIDENCE]
-        elif region and evidence and evidence[0][1] >= WEAK_EVIDENCE:
+        elif region and evidence and evidence[0][1] >= WEAK_EVIDENCE and asks:
             # never a dead end once the region is known: the three best items as buttons
             return Decision(
                 "choose_items", region=region, candidates=[k for k, _, _ in evidence[:3]],
@@ -548,11 +549,14 @@ def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
 _FILLER = re.compile(r"[我你您他她们咱在是的呢啊吧了呀哈嘛哦喔这那边里儿住人家，,。.！!？?\s~～、]")
 
 
-def _substantive(kb: KnowledgeGateway, text: str) -> bool:
-    """Whether the message says something besides naming a place ("我在郴州" says nothing more)."""
+def _substantive(kb: KnowledgeGateway, text: str, who_too: bool = False) -> bool:
+    """Whether the message says something besides naming a place ("我在郴州" says nothing more);
+    ``who_too``: besides naming a place and who is asking ("我是衡阳的，交的职工医保")."""
     for h in sorted(kb.indexes["region"].hits(text), key=lambda h: -h.start):
         if h.end > h.start:
             text = text[: h.start] + text[h.end :]
+    for word in sorted(kb.who_words if who_too else (), key=len, reverse=True):
+        text = text.replace(word, "")
     return len(_FILLER.sub("", text)) >= 3
 
 

@@ -84,3 +84,22 @@ def test_another_offices_business_is_declined_even_when_a_phrase_matches(gateway
 def test_an_item_named_outright_that_the_region_lacks_is_said_to_be_missing(gateway):
     d = routing.answer(Turn("贵州社保卡丢了去哪个银行补", "ask_channel", 0.9, {"region": "guizhou"}), gateway)
     assert d.kind == "no_item_in_region"
+
+
+def test_strong_but_undecided_evidence_answers_its_best_item_and_offers_the_next(gateway):
+    # no item name, no phrase: the KB's text points at the 生育 items without a clear lead
+    d = routing.answer(Turn("株洲的，我媳妇怀孕四个月流产了，能休多少天假", "ask_time_limit", 0.9, {"region": "hunan"}), gateway)
+    assert d.kind in ("answer", "answer_alike") and "生育" in d.records[0]["name"]
+    assert d.candidates and d.item not in d.candidates
+
+
+def test_naming_only_the_place_and_who_is_asking_is_no_question_to_guess_at(gateway):
+    turn = Turn("我是衡阳的，交的职工医保", "inform", 0.8, {"region": "hunan", "insurance_type": "职工医保"})
+    assert routing.answer(turn, gateway).kind == "region_noted"
+
+
+def test_an_employees_question_prefers_items_on_the_employees_side(gateway):
+    ranked = [("002036001003", 90.0, None), ("002036001002", 80.0, None)]  # 城乡居民参保登记, 职工参保登记
+    assert routing.fits_who(gateway, ranked, ["单位"])[0][0] == "002036001002"
+    assert routing.fits_who(gateway, ranked, ["城乡居民医保"])[0][0] == "002036001003"
+    assert routing.fits_who(gateway, ranked, [])[0][0] == "002036001003"
