@@ -251,7 +251,13 @@ def answer_many(
     said = re.sub(r"\s+", "", "\n".join(parts))
     extra = [(t, src) for t, src in evidence if re.sub(r"\s+", "", t) not in said]
     if extra:
-        parts.append("指南中的相关规定（原文）：\n" + "\n".join(f"· {t}（{_line_ref(src)}）" for t, src in extra))
+        quoted = "指南中的相关规定（原文）：\n" + "\n".join(f"· {t}（{_line_ref(src)}）" for t, src in extra)
+        # a long answer is sent in parts: the sentences that answer the question's own words go
+        # first then, not behind "更多" (a long materials list would otherwise push them there)
+        if sum(len(p) + 1 for p in parts) + len(quoted) > MAX_REPLY_CHARS:
+            parts.insert(0, quoted)
+        else:
+            parts.append(quoted)
         sources += [src for _, src in extra]
     if silent:
         consult = region.consult.replace("\n", " ")

@@ -43,8 +43,9 @@ PLACE_WEIGHT = {"variant": 1.0, "form": 0.9, "item": 0.75, "document": 0.6}
 #: "多少天之内", "多久内": the question asks a period; the guide states one as "20个工作日内", "3个月内".
 ASKS_PERIOD = re.compile(r"多久|多长时间|多少天|几天|几个月|多少个?工作日|期限|时间内|天内|之内")
 PERIOD = re.compile(r"\d+\s*个?\s*(?:工作日|自然日|日|天|月|年)(?:内|之内|以内)")
-#: A passage must add at least this much weight of uncovered words to be quoted (one rare
-#: two-character word weighs about 0.5–0.9, a rare four-character one twice that).
+#: A passage must say at least this much weight of the question's uncovered words to be quoted,
+#: and add one not yet covered (one rare two-character word weighs about 0.5–0.9, a rare
+#: four-character one twice that).
 MIN_GAIN = 0.8
 
 
@@ -142,23 +143,26 @@ def supporting(
             pool.append((p, "document"))
     covers = [(p, place, [t for t in terms if t.found_in(labelled(p))]) for p, place in pool]
     covers = [(p, place, ts) for p, place, ts in covers if ts]
+    # relevant: the passage says enough of the question (a sentence of a form or notice the item
+    # does not link must say more than one everyday word: "□新生儿" is no answer to "生了孩子")
+    covers = [(p, place, ts) for p, place, ts in covers if _relevance(place, ts) >= MIN_GAIN]
     chosen: List[Support] = []
     left = {t.word for t in terms}
     seen_text = {covered}
     spent = 0
-    while covers and len(chosen) < most:
-        def gain(entry: Tuple[Passage, str, List[Term]]) -> float:
-            return sum(t.weight for t in entry[2] if t.word in left)
-
+    while len(chosen) < most:
+        fresh = [(p, place, ts) for p, place, ts in covers if any(t.word in left for t in ts)]
+        if not fresh:
+            break
         # the most new coverage per character, nearest the record first (a short sentence of its
         # own variant beats a long one of a notice)
-        best = max(covers, key=lambda e: PLACE_WEIGHT[e[1]] * gain(e) / (1.0 + len(e[0].text) / 400.0))
-        if gain(best) < MIN_GAIN or spent + len(best[0].text) > budget:
-            break
+        best = max(fresh, key=lambda e: PLACE_WEIGHT[e[1]] * _gain(e[2], left) / (1.0 + len(e[0].text) / 400.0))
         p, place, ts = best
         covers.remove(best)
         if any(p.text in s for s in seen_text):
             continue
+        if spent + len(p.text) > budget:
+            break
         chosen.append(Support(p, tuple(t.word for t in ts if t.word in left), p.label if place == "item" else None))
         seen_text.add(p.text)
         spent += len(p.text)
@@ -166,3 +170,13 @@ def supporting(
         if not left:
             break
     return chosen
+
+
+def _gain(terms: Sequence[Term], left: set) -> float:
+    return sum(t.weight for t in terms if t.word in left)
+
+
+def _relevance(place: str, terms: Sequence[Term]) -> float:
+    """How much of the question a passage says (weighted down for text the item does not link)."""
+    total = sum(t.weight for t in terms)
+    return total * PLACE_WEIGHT[place] if place == "document" else total
