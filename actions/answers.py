@@ -24,11 +24,15 @@ ASPECT_LABELS: Dict[str, str] = {
     "ask_legal_basis": "设定依据",
     "ask_forms": "相关表格",
     "ask_fees": "待遇支付方式",
+    "ask_query": "怎么查办理结果",
     "overview": "办事要点",
 }
 
 #: Sentences that say how money is paid out (拨付至银行账户 …), for "钱怎么给".
 _PAYMENT = re.compile(r"拨付|支付至|发放|汇入|转账|银行账户|银行卡|社会保障卡账户|打入|划入|账户资料|银行账号|储蓄卡|存折|资金支付")
+
+#: Process steps that say how the applicant learns the result (反馈, 告知, 通知 …).
+_RESULT = re.compile(r"结果|反馈|告知申请人|通知申请人")
 
 _SOURCE_RE = re.compile(r"^(?P<file>[^:]+):(?P<start>\d+)-(?P<end>\d+)$")
 
@@ -177,6 +181,14 @@ def _section(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seq
         if not body:
             return None
         del body[6:], sources[6:]
+    elif aspect == "ask_query":  # how to learn the result: 查询方式, and the steps that give it
+        add_field("query", "查询方式")
+        for step in record["structured"]["steps"]:
+            if _RESULT.search(step["text"]):
+                body.append(f"{step['title']}。{step['text']}" if step.get("title") else step["text"])
+                sources.append(step["source"])
+        if not body:
+            return None
     elif aspect == "ask_legal_basis":
         lb = record["structured"]["legal_basis"]
         if not lb:
@@ -269,6 +281,14 @@ def answer_many(
     return text + ("\n" + notes if notes else "") + "\n" + source_line(record, sources)
 
 
+_FORM_FIELDS = re.compile(r"（主要填写：[^）]*）")
+
+
+def without_form_fields(text: str) -> str:
+    """An answer without the field lists of its forms ("（主要填写：…）")."""
+    return _FORM_FIELDS.sub("", text)
+
+
 def _line_ref(source: str) -> str:
     m = _SOURCE_RE.match(source or "")
     if not m:
@@ -286,6 +306,7 @@ _ASPECT_FIELDS = {
     "ask_contact": ("contact", "consult", "supervision"),
     "ask_legal_basis": ("legal_basis",),
     "ask_forms": ("forms",),
+    "ask_query": ("query", "process"),
 }
 
 

@@ -19,7 +19,10 @@ ASPECT_CUES = {
     "ask_legal_basis": r"依据|法律|法规|文件规定|政策文件|哪个文件|什么文件|哪条规定|什么规定|处罚",
     "ask_forms": r"表格|申请表|样表|模板|承诺书|下载|哪张表|什么表|啥表|怎么填|咋填|如何填",
     "ask_fees": r"到账|打到|发到|打卡|现金|拨付|发放|怎么给|咋个给|钱.{0,8}(?:给|发|打|到|下来|拿)|发给",
+    "ask_query": r"(?:怎么|咋个?|如何|哪里|在哪|去哪|到哪)(?:查|看结果)|怎么(?:知道|晓得)|咋(?:知道|晓得)|批下来|批没批|通过没|办好(?:了)?(?:没|冇|吗|没有)|审核结果|办理结果|办理进度",
 }
+#: Aspects that only ride along with another ("要多久，怎么查办好没"), never the single aspect asked.
+RIDING = ("ask_fees", "ask_query")
 _COMPILED = {k: re.compile(v) for k, v in ASPECT_CUES.items()}
 
 
@@ -29,7 +32,7 @@ def has_aspect_cue(text: str) -> bool:
 
 def cued_aspect(text: str) -> Optional[str]:
     """The single aspect the words point to, when exactly one does (fees aside: they ride along)."""
-    found = [k for k, p in _COMPILED.items() if p.search(text) and k != "ask_fees"]
+    found = [k for k, p in _COMPILED.items() if p.search(text) and k not in RIDING]
     return found[0] if len(found) == 1 else None
 
 

@@ -52,6 +52,7 @@ class KnowledgeGateway:
         self.variant_words: Dict[str, str] = {}
         self.groups: Dict[str, List[str]] = {}
         self.who_words: frozenset = frozenset()
+        self._form_titles: Dict[str, List[str]] = {}
         self._search: Optional[SearchEngine] = None
         self._domain: frozenset = frozenset()
 
@@ -133,6 +134,14 @@ class KnowledgeGateway:
     def document(self, region_key: str, title: str) -> List[Any]:
         """The passages of one of the region's documents (a duty list, a notice), in guide order."""
         return self.search.document(region_key, title)
+
+    def form_titles(self, region_key: str) -> List[str]:
+        """The titles of the region's forms (the guide's attached 表格 and 承诺书)."""
+        self._ensure()
+        if region_key not in self._form_titles:
+            passages = self.search.passages(region_key)
+            self._form_titles[region_key] = sorted({p.title for p in passages if p.kind == "form_title" and p.title})
+        return self._form_titles[region_key]
 
     def in_domain(self, text: str) -> bool:
         """Whether the words are about 医保 at all (an item name's word, or a core 医保 word).

@@ -24,7 +24,7 @@ from knowledge import evidence
 
 ASPECTS = (
     "ask_materials", "ask_process", "ask_time_limit", "ask_channel", "ask_eligibility",
-    "ask_contact", "ask_legal_basis", "ask_forms", "ask_fees",
+    "ask_contact", "ask_legal_basis", "ask_forms", "ask_fees", "ask_query",
 )
 #: Below this classifier confidence, unambiguous aspect words (多久 / 材料 / 电话 …) decide.
 CUE_OVERRIDES_BELOW = 0.99
@@ -178,7 +178,7 @@ def fits_who(kb: KnowledgeGateway, ranked: List[Any], hints: Sequence[str]) -> L
 def asked_aspects(aspect: str, question: str) -> List[str]:
     """The main aspect and every other one the question asks ("要带啥，多久能好" → materials + time)."""
     others = [a for a in cues.cued_aspects(question) if a != aspect and a in ASPECTS]
-    if aspect == "overview" and [a for a in others if a != "ask_fees"]:
+    if aspect == "overview" and [a for a in others if a not in cues.RIDING]:
         return others  # "钱多久能到" alone is no reason to drop the overview
     return [aspect] + others
 
@@ -214,7 +214,8 @@ def supporting_evidence(
     """The guide's sentences from elsewhere in the item, its forms or notices that say what the
     question asks beyond the answer's sections (``knowledge/evidence.py``: by coverage)."""
     info = kb.region(region)
-    covered = answers.answer_many(record, aspects, info) if info else ""
+    # a form's field names (配偶姓名 …) say what to fill in, not the rule the question asks about
+    covered = answers.without_form_fields(answers.answer_many(record, aspects, info)) if info else ""
     own_forms = [f["title"] for f in record.get("forms") or []]
     found = evidence.supporting(kb.search, question, region, item, selection.label(record), covered, own_forms)
     chosen: List[Any] = [_Line(s.passage, s.other_variant, s.text) for s in found]
@@ -236,12 +237,14 @@ def supporting_evidence(
             and (h.passage.item is None or h.passage.label == selection.label(record))
         ]
         chosen = [_Line(h.passage) for h in rules[:1]] + chosen
-    if "ask_forms" in aspects:  # how to fill a form in: the lines of the form that answer it
+    form = named_form(kb, question, region)
+    if form is None and "ask_forms" in aspects:  # how to fill a form in: the lines of the form that answer it
         docs = [h for h in kb.evidence(question, region, None, k=20) if h.passage.item is None and h.passage.kind in ("form", "form_title")]
         linked = [h for h in docs if h.passage.title in own_forms] or [h for h in docs if h.score >= WEAK_EVIDENCE * 2]
-        if linked:
-            have = {line.passage.text for line in chosen}
-            chosen = [line for line in _form_lines(kb, region, linked[0].passage.title or "", question) if line.passage.text not in have] + chosen
+        form = linked[0].passage.title if linked else None
+    if form:
+        have = {line.passage.text for line in chosen}
+        chosen = [line for line in _form_lines(kb, region, form, question) if line.passage.text not in have] + chosen
     out: List[Tuple[str, str]] = []
     total = 0
     said = set()
@@ -259,13 +262,32 @@ def supporting_evidence(
     return out
 
 
+#: The shortest end of a form's title that names it ("信息变更登记表"; not "登记表").
+FORM_NAME_MIN = 6
+
+
+def named_form(kb: KnowledgeGateway, text: str, region: str) -> Optional[str]:
+    """The region's form the message names, by the longest end of its title it spells out
+    ("参保人员信息变更登记表" names 基本医疗保险参保人员信息变更登记表)."""
+    best: Tuple[int, Optional[str]] = (0, None)
+    for title in kb.form_titles(region):
+        core = re.sub(r"[（(][^）)]*[）)]$", "", title)  # without "（参考样表5）"
+        for start in range(0, len(core) - FORM_NAME_MIN + 1):
+            if core[start:] in text:
+                if len(core) - start > best[0]:
+                    best = (len(core) - start, title)
+                break
+    return best[1]
+
+
 def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str) -> List[Any]:
     """The lines of one form that say what the question asks beyond the form's own title
-    ("这个表要填一式几份" → "本表一式二份，…"): each line chosen for the asked words it adds."""
+    ("这个表要填一式几份" → "本表一式二份，…"): each line chosen for the asked words it adds; words
+    printed all over the guide (单位, 医保) choose nothing."""
     def grams(t: str) -> set:
         return {t[i : i + 2] for i in range(len(t) - 1) if re.fullmatch(r"[\u4e00-\u9fff]{2}", t[i : i + 2])}
 
-    left = grams(question) - grams(title)
+    left = {g for g in grams(question) - grams(title) if kb.search.text_share(region, g) <= evidence.GENERIC_SHARE}
     lines = [p for p in kb.document(region, title) if p.kind == "form" and not grams(p.text) <= grams(title)]
     chosen: List[Any] = []
     while left and lines and len(chosen) < FORM_LINES:
@@ -416,6 +438,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         if members and members[0][1] >= WEAK_EVIDENCE and (len(members) == 1 or members[0][1] >= FAMILY_LEAD * members[1][1]):
             item, group = members[0][0], None
     alternatives: List[str] = []
+    form = named_form(kb, question, region) if region and not turn.payload else None
+    if form and (group or not item):  # "参保人员信息变更登记表怎么填": the item whose text cites the form
+        cited = kb.evidence_items(form, region, expand=False)
+        if cited:
+            item, group = cited[0][0], None
     variant = ents.get("variant") or (turn.slot("variant") if not item or item == previous_item else None)
     if region and not phrase_ranked and not ents.get("service_item") and cues.asks_duties(question):
         duties = duty_list(kb, question, region)
@@ -476,6 +503,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     unhinted = selection.choose(records, question, variant, [], kb.variant_words)
     decided_by = hints if hints and len(chosen) < len(unhinted) else []
     aspects = [aspect] if follow_up else asked_aspects(aspect, question)
+    if form and "ask_forms" not in aspects:  # a form named is a form asked about
+        aspects = ["ask_forms"] if aspects == ["overview"] else aspects + ["ask_forms"]
     if len(chosen) > 1 and not variant:
         chosen = variant_by_evidence(kb, chosen, question, region, item)
     if len(chosen) > 1 and all(same_answer(chosen, a) for a in aspects):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions import routing
+from actions import answers, routing
 from actions.routing import Turn
 
 
@@ -103,3 +103,18 @@ def test_an_employees_question_prefers_items_on_the_employees_side(gateway):
     assert routing.fits_who(gateway, ranked, ["单位"])[0][0] == "002036001002"
     assert routing.fits_who(gateway, ranked, ["城乡居民医保"])[0][0] == "002036001003"
     assert routing.fits_who(gateway, ranked, [])[0][0] == "002036001003"
+
+
+def test_a_form_named_by_the_end_of_its_title_is_the_form_asked_about(gateway):
+    assert routing.named_form(gateway, "参保人员信息变更登记表上变更项目怎么勾", "yunnan") == "基本医疗保险参保人员信息变更登记表"
+    assert routing.named_form(gateway, "登记表怎么填", "yunnan") is None  # too short to name one form
+    d = routing.answer(Turn("德宏这边参保人员信息变更登记表上变更项目怎么勾", "ask_forms", 0.9, {"region": "yunnan"}), gateway)
+    assert d.kind == "answer" and "ask_forms" in d.aspects
+    assert any("打勾" in text for text, _ in d.evidence)
+
+
+def test_how_to_learn_the_result_gives_the_items_query_channels(gateway):
+    d = routing.answer(Turn("郴州常驻外地工作备案交上去了，要几天，怎么查办好没", "ask_time_limit", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.kind == "answer" and d.aspects[:2] == ["ask_time_limit", "ask_query"]
+    text = answers.answer_many(d.records[0], d.aspects, gateway.region("chenzhou"))
+    assert "怎么查办理结果：" in text and "查询方式：" in text
