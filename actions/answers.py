@@ -31,6 +31,9 @@ ASPECT_LABELS: Dict[str, str] = {
 #: Sentences that say how money is paid out (拨付至银行账户 …), for "钱怎么给".
 _PAYMENT = re.compile(r"拨付|支付至|发放|汇入|转账|银行账户|银行卡|社会保障卡账户|打入|划入|账户资料|银行账号|储蓄卡|存折|资金支付")
 
+#: A process this short goes with the channels: it says who goes where ("参保人或单位到医保经办机构办理").
+SHORT_PROCESS = 120
+
 #: Process steps that say how the applicant learns the result (反馈, 告知, 通知 …).
 _RESULT = re.compile(r"结果|反馈|告知申请人|通知申请人")
 
@@ -145,6 +148,9 @@ def _section(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seq
     elif aspect == "ask_channel":
         if not add_field("channels"):
             return None
+        process = _field(record, "process")
+        if process and len(process["text"]) <= SHORT_PROCESS:  # where, and who goes: 参保人或单位到…办理
+            add_field("process", "办理流程")
         add_field("query", "查询方式")
     elif aspect == "ask_eligibility":
         if not add_field("target"):
@@ -300,7 +306,7 @@ def _line_ref(source: str) -> str:
 _ASPECT_FIELDS = {
     "ask_materials": ("materials",),
     "ask_time_limit": ("time_limit",),
-    "ask_channel": ("channels", "query"),
+    "ask_channel": ("channels", "process", "query"),
     "ask_process": ("process", "channels"),
     "ask_eligibility": ("target",),
     "ask_contact": ("contact", "consult", "supervision"),

@@ -108,8 +108,9 @@ class SearchEngine:
     ) -> None:
         self.tokenize = tokenizer or Tokenizer()
         self.expansions = expansions if expansions is not None else _expansions()
-        #: Words that say which insurance or applicant a question is about (居民医保, 单位): they choose
-        #: the variant, and nearly every item repeats them, so they are no evidence of a detail.
+        #: Words that say which scheme a question is about (职工医保, 居民医保): they choose the
+        #: variant, and nearly every item repeats them, so they are no evidence of a detail. (Who
+        #: applies — 单位, 本人 — is: "单位能帮我去办不".)
         self.chooser_words = _chooser_words() if expansions is None else frozenset()
         # A query is searched in its region's passages only, so the place it names is no evidence
         # (郴州 would favour every passage that prints "郴州医保"): names are dropped, longest first.
@@ -262,7 +263,7 @@ def _expansions() -> Dict[str, str]:
 def _chooser_words() -> frozenset:
     colloquial = load_colloquial()
     words = set()
-    for table in ("insurance_types", "applicant_types"):
+    for table in ("insurance_types",):
         for label, spoken in (colloquial.get(table) or {}).items():
             words |= {str(label), *(str(w) for w in spoken or [])}
     return frozenset(words)
