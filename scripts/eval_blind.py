@@ -23,7 +23,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from check_blind_set import load_cases, split_of  # noqa: E402
 from eval_dev import MARKERS, REGION_NAMES, send, squash  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from knowledge.corrections import load_corrections  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+#: The reviewed corrections (knowledge/corrections.yml) as (wrong, right): the KB holds the guide's
+#: text with them applied, so a fact copied with a typo the bureau's reviewers corrected ("门（急）诊
+#: 病例") is found in its corrected form ("门（急）诊病历") as well.
+CORRECTED = [(squash(c.wrong), squash(c.right)) for c in load_corrections()]
+
+
+def corrected(fact: str) -> str:
+    for wrong, right in CORRECTED:
+        fact = fact.replace(wrong, right)
+    return fact
 
 
 def check(case: dict, reply: str) -> List[str]:
@@ -31,7 +46,10 @@ def check(case: dict, reply: str) -> List[str]:
     if case.get("kind") == "out_of_scope":
         return [] if MARKERS["out_of_scope"] in reply else ["not declined as out of scope"]
     flat = squash(reply)
-    problems = [f"missing fact “{f}”" for f in case.get("facts") or [] if squash(str(f)) not in flat]
+    problems = [
+        f"missing fact “{f}”" for f in case.get("facts") or []
+        if squash(str(f)) not in flat and corrected(squash(str(f))) not in flat
+    ]
     if REGION_NAMES[case["region"]] not in reply:
         problems.append(f"region {REGION_NAMES[case['region']]} not named")
     if "来源" not in reply:

@@ -34,3 +34,12 @@ def test_every_fact_is_verbatim_in_its_guide():
     guides = {p.name: p.read_text(encoding="utf-8").splitlines(keepends=True) for p in SEEDS.glob("*.txt")}
     problems = [p for c in CASES for p in problems_of(c, guides)]
     assert not problems, "\n".join(problems[:20])
+
+
+def test_a_fact_with_a_typo_the_reviewed_corrections_fix_is_found_corrected():
+    from eval_blind import check
+
+    case = {"region": "guizhou", "facts": ["门（急）诊病例或出院小结（医院盖章）"]}
+    reply = "【贵州省 · 产前检查费支付】4. 门（急）诊病历或出院小结（医院盖章）\n来源：《贵州省…》第469–475行"
+    assert check(case, reply) == []
+    assert check(case, reply.replace("病历", "记录")) != []
