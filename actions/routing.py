@@ -217,11 +217,16 @@ def supporting_evidence(
     # a form's field names (配偶姓名 …) say what to fill in, not the rule the question asks about
     covered = answers.without_form_fields(answers.answer_many(record, aspects, info)) if info else ""
     own_forms = [f["title"] for f in record.get("forms") or []]
-    found = evidence.supporting(kb.search, question, region, item, selection.label(record), covered, own_forms)
+    found = evidence.supporting(
+        kb.search, question, region, item, selection.label(record), covered, own_forms, level=record.get("level")
+    )
     chosen: List[Any] = [_Line(s.passage, s.other_variant, s.text) for s in found]
     # then the variant's passages that best match the question as a whole (BM25), not yet said
     label = selection.label(record)
-    hits = [h for h in kb.evidence(question, region, item, k=12) if h.passage.label == label and h.passage.kind not in _NOT_EVIDENCE]
+    hits = [
+        h for h in kb.evidence(question, region, item, k=12)
+        if h.passage.label == label and h.passage.kind not in _NOT_EVIDENCE and h.passage.level == record.get("level")
+    ]
     best = max([h.score for h in hits] or [0.0])
     have = {line.passage.text for line in chosen}
     chosen += [_Line(h.passage) for h in hits if h.score >= 0.6 * best and h.passage.text not in have][:BEST_MATCHES]

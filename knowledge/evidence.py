@@ -126,15 +126,19 @@ def supporting(
     form_titles: Sequence[str] = (),
     budget: int = 520,
     most: int = 4,
+    level: Optional[str] = None,
 ) -> List[Support]:
     """Passages of the item (its own variant first), its forms and the region's notices that cover
-    the question's words the answer ``covered`` leaves out, in the order chosen."""
+    the question's words the answer ``covered`` leaves out, in the order chosen. ``level``: 咸安's
+    window level of the record answered (another level's window is another office)."""
     terms = uncovered_terms(engine, question, region, covered)
     if not terms:
         return []
     titles = set(form_titles)
     pool: List[Tuple[Passage, str]] = []
     for p in engine.passages(region):
+        if p.item == item and level and p.level and p.level != level:
+            continue
         if p.item == item and p.kind not in NOT_EVIDENCE:
             pool.append((p, "variant" if p.label == label else "item"))
         elif p.item is None and p.title and _belongs(p.title, titles):
