@@ -24,7 +24,7 @@ ASPECT_LABELS: Dict[str, str] = {
     "ask_legal_basis": "设定依据",
     "ask_forms": "相关表格",
     "ask_fees": "待遇支付方式",
-    "ask_query": "怎么查办理结果",
+    "ask_query": "怎么查询",
     "overview": "办事要点",
 }
 
@@ -187,8 +187,9 @@ def _section(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seq
         if not body:
             return None
         del body[6:], sources[6:]
-    elif aspect == "ask_query":  # how to learn the result: 查询方式, and the steps that give it
-        add_field("query", "查询方式")
+    elif aspect == "ask_query":  # how to learn the result: 查询方式 (else where one applies), and the steps that give it
+        if not add_field("query", "查询方式"):
+            add_field("channels", "办理渠道")
         for step in record["structured"]["steps"]:
             if _RESULT.search(step["text"]):
                 body.append(f"{step['title']}。{step['text']}" if step.get("title") else step["text"])

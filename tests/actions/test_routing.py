@@ -117,4 +117,4 @@ def test_how_to_learn_the_result_gives_the_items_query_channels(gateway):
     d = routing.answer(Turn("郴州常驻外地工作备案交上去了，要几天，怎么查办好没", "ask_time_limit", 0.9, {"region": "chenzhou"}), gateway)
     assert d.kind == "answer" and d.aspects[:2] == ["ask_time_limit", "ask_query"]
     text = answers.answer_many(d.records[0], d.aspects, gateway.region("chenzhou"))
-    assert "怎么查办理结果：" in text and "查询方式：" in text
+    assert "怎么查询：" in text and "查询方式：" in text
