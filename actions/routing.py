@@ -364,7 +364,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     region = place or ents.get("region") or turn.slot("region")
     region = region if kb.region(region) else None
     item = ents.get("service_item") if kb.knows_item(ents.get("service_item")) else None
-    phrase_ranked = kb.rank_items(question) if not turn.payload else []
+    phrase_ranked = _phrase_items(kb, pending, text) if not turn.payload else []
     tied = [k for k, sc in phrase_ranked if sc >= PHRASE_TIE * phrase_ranked[0][1]]
     if phrase_ranked and (not item or item in tied):  # a typed entity is the phrase lists' own pick
         item = item or phrase_ranked[0][0]
@@ -527,6 +527,17 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         decided_by=decided_by, focus=focus, candidates=alternatives,
         slots={**slots, "variant": selection.label(record), "awaiting": None},
     )
+
+
+def _phrase_items(kb: KnowledgeGateway, pending: str, text: str) -> List[Tuple[str, float]]:
+    """Items the phrase lists find in the kept question and in its reply, each on its own: a bag
+    of words must not be made of one word from each ("能查交了几年吗" + "我交的职工医保")."""
+    if not pending:
+        return kb.rank_items(text)
+    best: Dict[str, float] = {}
+    for key, score in [*kb.rank_items(pending), *kb.rank_items(text)]:
+        best[key] = max(best.get(key, 0.0), score)
+    return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def which_item(turn: Turn, kb: KnowledgeGateway, slots: Optional[Dict[str, Any]] = None) -> Decision:
