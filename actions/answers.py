@@ -113,8 +113,11 @@ def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[s
 Section = Tuple[str, List[str], List[Optional[str]]]  # label, body lines, sources
 
 
-def _section(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Sequence[str]) -> Optional[Section]:
-    """One aspect's part of an answer, or None where the guide says nothing about it."""
+def _section(
+    record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Sequence[str], asked: Sequence[str] = ()
+) -> Optional[Section]:
+    """One aspect's part of an answer, or None where the guide says nothing about it (``asked``:
+    every aspect of the reply, so that one section does not repeat another)."""
     label = ASPECT_LABELS.get(aspect, ASPECT_LABELS["overview"])
     body: List[str] = []
     sources: List[Optional[str]] = []
@@ -145,6 +148,11 @@ def _section(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Seq
         if not add_field("process"):
             return None
         add_field("channels", "办理渠道")  # how to do it is also where to do it
+        mats = materials_lines(record, focus) if "ask_materials" not in asked else []
+        if mats:  # 一次性告知: what to bring goes with how to do it
+            body.append("办理材料：\n" + "\n".join(mats))
+            f = record["fields"].get("materials")
+            sources.append(f["source"] if f else None)
     elif aspect == "ask_channel":
         if not add_field("channels"):
             return None
@@ -255,7 +263,7 @@ def answer_many(
     sections: List[Section] = []
     silent: List[str] = []
     for aspect in dict.fromkeys(aspects):  # each once, in order
-        section = _section(record, aspect, region, focus)
+        section = _section(record, aspect, region, focus, aspects)
         if section is None:
             silent.append(ASPECT_LABELS.get(aspect, ASPECT_LABELS["overview"]).replace("（一次性告知）", ""))
         else:
@@ -308,7 +316,7 @@ _ASPECT_FIELDS = {
     "ask_materials": ("materials",),
     "ask_time_limit": ("time_limit",),
     "ask_channel": ("channels", "process", "query"),
-    "ask_process": ("process", "channels"),
+    "ask_process": ("process", "channels", "materials"),
     "ask_eligibility": ("target",),
     "ask_contact": ("contact", "consult", "supervision"),
     "ask_legal_basis": ("legal_basis",),
