@@ -46,11 +46,32 @@ def turn_of(tracker: Tracker) -> Turn:
         intent=intent.get("name") or "",
         confidence=intent.get("confidence") or 0.0,
         entities=entities,
-        slots={name: tracker.get_slot(name) for name in _SLOTS},
+        slots=slots_before_latest_message(tracker),
         ranking=tuple(r.get("name") for r in message.get("intent_ranking") or []),
         form=(tracker.active_loop or {}).get("name"),
         has_personal_data=tokens.has_token(text),
     )
+
+
+def slots_before_latest_message(tracker: Tracker) -> Dict[str, Any]:
+    """The routing slots as the conversation left them before this message.
+
+    Rasa fills slots from the message's own entities before any action runs, so
+    ``tracker.get_slot("service_item")`` already holds what this message names; routing must tell
+    "the item we were discussing" from "the item just named".
+    """
+    events = tracker.events or []
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if not users:  # no message in the events sent: the slots as they are
+        return {name: tracker.get_slot(name) for name in _SLOTS}
+    last_user = users[-1]
+    slots: Dict[str, Any] = {}
+    for event in events[:last_user]:
+        if event.get("event") == "slot" and event.get("name") in _SLOTS:
+            slots[event["name"]] = event.get("value")
+        elif event.get("event") in ("restart", "session_started"):
+            slots = {}
+    return {name: slots.get(name) for name in _SLOTS}
 
 
 def _payload(value: str, **entities: str) -> str:

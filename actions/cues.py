@@ -101,3 +101,15 @@ _LEVELS = (
 def level_named(text: str) -> Optional[str]:
     """The window level a message names, if any (村 before 乡镇: "镇上村里" asks about the village)."""
     return next((level for level, pattern in _LEVELS if pattern.search(text)), None)
+
+
+#: A level named as the window that would do it ("社区窗口能帮查吗", "乡镇能办不"), not as where the
+#: asker lives or works ("帮村里一个五保老人问").
+_WINDOW_ASKED = re.compile(
+    r"(?:村|社区|乡镇|乡里|镇上|街道|[镇乡])(?:的|里的?)?(?:医保)?(?:窗口|服务点|服务站|便民服务|经办)"
+    r"|(?:村|社区|乡镇|乡里|镇上|街道)(?:里|上)?(?:能|可以|可不可以|能不能)(?:帮|办|查|弄)"
+)
+
+
+def window_asked(text: str) -> bool:
+    return bool(_WINDOW_ASKED.search(text))

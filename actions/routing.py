@@ -382,7 +382,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     # A follow-up without aspect words ("是新员工入职的", "那灵活就业的呢？", "郴州呢？") keeps the
     # earlier aspect; a new aspect word or a fresh question changes it.
     # (A reply that completes a pending question is that question's first answer, not a follow-up.)
-    follow_up = bool(previous_aspect and previous_item and not pending and not cues.has_aspect_cue(question))
+    follow_up = bool(previous_aspect and not pending and not cues.has_aspect_cue(question))
     if intent == "human_handoff":
         aspect = "human_handoff"
     elif follow_up and (intent == "inform" or intent in ASPECTS or not item or item == previous_item):
@@ -413,8 +413,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             at_level = fits_who(kb, kb.evidence_items(question, region, k=8, level=named_level), hints)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
                 evidence = at_level
-                if item and named_level not in {r.get("level") for r in kb.records(region, item)}:
-                    item = None  # no window at the named level: that level's own items decide
+                if item and cues.window_asked(question) and named_level not in {r.get("level") for r in kb.records(region, item)}:
+                    item = None  # the asked window has no such item: that level's own items decide
         if oos and item and not _clearly_in_kb(kb, question, region, strict=True):
             # "养老保险交满15年能领多少", "新生儿怎么上户口": a phrase-list word is no reason to answer
             # what another office handles

@@ -36,7 +36,9 @@ def make_tracker(
             "intent_ranking": ranking_list or [{"name": intent, "confidence": confidence}],
             "entities": ents,
         },
-        events=[],
+        # as Rasa sends it: the conversation's slot events, then this message
+        events=[{"event": "slot", "name": k, "value": v} for k, v in (slots or {}).items()]
+        + [{"event": "user", "text": text}],
         paused=False,
         followup_action=None,
         active_loop={},

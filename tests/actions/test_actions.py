@@ -213,3 +213,21 @@ def test_a_place_name_during_a_lookup_keeps_the_form(gateway):
     d, events = run(AnswerFromKB(gateway), tracker)
     assert any(e.get("event") == "followup" and e.get("name") == "enrollment_form" for e in events)
     assert slots_of(events)["region"] == "yunnan"
+
+
+def test_routing_reads_the_slots_the_conversation_left_not_this_messages_entities():
+    from rasa_sdk import Tracker
+
+    from actions.actions import slots_before_latest_message
+
+    events = [
+        {"event": "slot", "name": "region", "value": "hunan"},
+        {"event": "user", "text": "生育津贴要什么材料"},
+        {"event": "slot", "name": "service_item", "value": "002036007004"},
+        {"event": "slot", "name": "aspect", "value": "ask_materials"},
+        {"event": "user", "text": "查参保信息呢"},
+        {"event": "slot", "name": "service_item", "value": "002036002002"},  # filled from this message
+    ]
+    tracker = Tracker("u", {"service_item": "002036002002", "region": "hunan"}, {"text": "查参保信息呢"}, events, False, None, {}, "action_listen")
+    slots = slots_before_latest_message(tracker)
+    assert slots["service_item"] == "002036007004" and slots["aspect"] == "ask_materials" and slots["region"] == "hunan"
