@@ -126,6 +126,7 @@ class SearchEngine:
         # checks): the BM25 scores of recent queries are kept.
         self._scores = functools.lru_cache(maxsize=256)(self._score_passages)
         self._shares = functools.lru_cache(maxsize=4096)(self._text_share)
+        self._name_words = functools.lru_cache(maxsize=1024)(self._words_of_name)
 
     @classmethod
     def from_database(cls, engine: Optional[Engine] = None) -> "SearchEngine":
@@ -242,7 +243,7 @@ class SearchEngine:
                 break
         return ranked
 
-    def _name_words(self, name: str) -> frozenset:
+    def _words_of_name(self, name: str) -> frozenset:
         return frozenset(w for w in self.tokenize.search_words(name) if 2 <= len(w) <= 4)
 
 
