@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import select
@@ -169,9 +169,17 @@ class KnowledgeGateway:
         return max(found, key=len) if found else None
 
     def rank_items(self, text: str) -> List[Tuple[str, float]]:
-        """Item keys by evidence in the text (memoised: one action may ask several times)."""
+        """Item keys by evidence in the text (memoised: one action may ask several times).
+
+        An item said to be done already ("我办过常驻异地备案，…门诊费还能报不") is the background of
+        the question, not its subject: such a mention counts for little.
+        """
         if self._last_rank[0] != text:
-            self._last_rank = (text, self.indexes["service_item"].rank(text))
+            hits = [
+                replace(h, score=h.score * DONE_WEIGHT) if h.end > h.start and _DONE_BEFORE.search(text[max(0, h.start - 4) : h.start]) else h
+                for h in self.indexes["service_item"].hits(text)
+            ]
+            self._last_rank = (text, PhraseIndex.rank_hits(hits))
         return self._last_rank[1]
 
     def records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
@@ -258,6 +266,11 @@ class KnowledgeGateway:
     def has_item(self, region_key: str, item_key: str) -> bool:
         return item_key in self._region_titles(region_key)
 
+
+#: Words before an item that say it is done already (办过, 已经办了, 备过案).
+_DONE_BEFORE = re.compile(r"(?:办过|办了|已经办|已办|做过|备过|办好了)$")
+#: How much such a mention counts.
+DONE_WEIGHT = 0.3
 
 _default: Optional[KnowledgeGateway] = None
 

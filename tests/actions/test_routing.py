@@ -118,3 +118,10 @@ def test_how_to_learn_the_result_gives_the_items_query_channels(gateway):
     assert d.kind == "answer" and d.aspects[:2] == ["ask_time_limit", "ask_query"]
     text = answers.answer_many(d.records[0], d.aspects, gateway.region("chenzhou"))
     assert "怎么查询：" in text and "查询方式：" in text
+
+
+def test_an_item_said_to_be_done_already_is_background_not_the_subject(gateway):
+    asked = gateway.rank_items("常驻异地备案要什么材料")
+    done = gateway.rank_items("我办过常驻异地备案，看门诊的钱能报不")
+    assert asked[0] == ("002036004003", 8.0)
+    assert dict(done).get("002036004003", 0.0) < 8.0 and done[0][0] != "002036004003"
