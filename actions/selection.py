@@ -9,9 +9,11 @@ import re
 
 from typing import Any, Dict, List, Optional, Sequence
 
-from knowledge.matching import fold
+from knowledge.matching import fold, load_colloquial
 
 Record = Dict[str, Any]
+#: The personnel categories hints can name (colloquial.yml ``personnel_categories`` labels).
+PERSONNEL = frozenset((load_colloquial().get("personnel_categories") or {}).keys())
 
 
 def label(record: Record) -> str:
@@ -109,5 +111,11 @@ def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str], ty
         score += sum(1 for ch in c - common_chars if ch in typed_chars)
         tags = set(r.get("personnel_categories") or []) | set(r.get("insurance_types") or [])
         score += sum(3 for h in hints if h in tags)
+        # a record for particular people (灵活就业人员) fits someone who says they are someone else
+        # (港澳台人员, 在职职工) less than the general one
+        people = set(r.get("personnel_categories") or [])
+        said = {h for h in hints if h in PERSONNEL}
+        if people and said and not people & said:
+            score -= 3
         scores.append(score)
     return scores

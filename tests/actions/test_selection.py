@@ -45,3 +45,13 @@ def test_a_question_without_a_word_about_leaving_means_joining():
     ]
     assert [r["variant"] for r in selection.choose(records, "没有用人单位，打算以个人身份缴纳职工医保，需要哪些东西")] == ["灵活就业人员增加登记"]
     assert len(selection.choose(records, "不想交了，职工医保怎么停")) == 2
+
+
+def test_a_record_for_other_people_loses_to_the_general_one():
+    general = rec("职工参保登记", insurance=["职工医保"])
+    flexible = {**rec("灵活就业、自谋职业人员参保登记", insurance=["职工医保"]), "personnel_categories": ["灵活就业人员"]}
+    # "我是香港人…单位给我办职工医保": someone who says they are 港澳台人员 is no 灵活就业人员
+    picked = selection.choose([general, flexible], "在公司上班，单位办职工医保要提供哪些证件", hints=["港澳台人员", "职工医保", "单位"])
+    assert [r["name"] for r in picked] == ["职工参保登记"]
+    picked = selection.choose([general, flexible], "自己交职工医保要什么", hints=["灵活就业人员", "职工医保"])
+    assert [r["name"] for r in picked] == ["灵活就业、自谋职业人员参保登记"]
