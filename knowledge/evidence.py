@@ -43,6 +43,10 @@ PLACE_WEIGHT = {"variant": 1.0, "form": 0.9, "item": 0.75, "document": 0.6}
 #: "多少天之内", "多久内": the question asks a period; the guide states one as "20个工作日内", "3个月内".
 ASKS_PERIOD = re.compile(r"多久|多长时间|多少天|几天|几个月|多少个?工作日|期限|时间内|天内|之内")
 PERIOD = re.compile(r"\d+\s*个?\s*(?:工作日|自然日|日|天|月|年)(?:内|之内|以内)")
+#: One-character Chinese numerals, which the guides print as digits ("怀孕满4个月").
+_CN_DIGITS = "一二三四五六七八九"
+_CN_DIGIT = re.compile(f"[{_CN_DIGITS}](?=个?[月天日年周])")
+_CN_PERIOD = re.compile(f"[{_CN_DIGITS}]个?[月天日年周]")
 #: A passage must say at least this much weight of the question's uncovered words to be quoted,
 #: and add one not yet covered: one two-character word printed in about 1 % of the region's
 #: passages weighs about 0.65, a rarer or longer one more, a common one less.
@@ -89,14 +93,17 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
     # colloquial keys jieba split apart ("交了几年") are words too
     words += [k for k in engine.expansions if len(k) >= 2 and k in text and k not in words]
     words = [w for w in words if w not in engine.chooser_words]
+    words += [m.group() for m in _CN_PERIOD.finditer(text)]  # "四个月" (jieba may split it)
     n = max(len(engine.passages(region)), 1)
     terms: Dict[str, Term] = {}
     for word in words:
         spellings = {word} if len(word) >= 2 else set()
+        if _CN_DIGIT.search(word):  # "四个月" is printed "4个月"
+            spellings.add(_CN_DIGIT.sub(lambda m: str(_CN_DIGITS.index(m.group()) + 1), word))
         for key, guide_words in engine.expansions.items():
             if key == word or (len(key) >= 2 and key in word):
                 spellings |= {g for g in guide_words.split() if len(g) >= 2}
-        if len(word) >= 3 and not engine.text_share(region, word):
+        if len(word) >= 3 and not engine.text_share(region, word) and not _CN_PERIOD.search(word):
             # a word the guide never prints ("办手续") by the guide's words inside it ("手续")
             spellings |= {word[i : i + 2] for i in range(len(word) - 1) if engine.text_share(region, word[i : i + 2])}
         if not spellings:

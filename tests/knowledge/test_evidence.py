@@ -25,6 +25,7 @@ def engine() -> SearchEngine:
         _p("form", "本凭证如不慎遗失，请与出具此凭证的医疗保障经办机构联系，申请补办。", 5, item=None, label=None, title="参保凭证"),
         _p("form", "其他人员应携带此凭证在3个月内到指定办理机构办理相关登记手续。", 6, item=None, label=None, title="参保凭证"),
         _p("notice", "承诺人对承诺内容的真实性负责，虚假承诺的依法承担法律责任。", 7, item=None, label=None, title="告知承诺书"),
+        _p("note", "女职工怀孕满4个月未满7个月终止妊娠的，享受42天产假。", 8),
     ]
     # filler passages so that 医保 / 办理 are common words of the region, as in a real guide
     passages += [_p("process", f"申请人向医保经办机构提出申请，办理第{i}步。", 100 + i, item=f"x{i}") for i in range(40)]
@@ -67,3 +68,8 @@ def test_the_budget_caps_what_is_quoted(engine):
         form_titles=["参保凭证"], budget=80,
     )
     assert sum(len(s.passage.text) for s in found) <= 80
+
+
+def test_a_period_in_chinese_numerals_finds_the_guides_digits(engine):
+    found = supporting(engine, "怀孕四个月流产了能休几天", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理时限：即时办结。")
+    assert found and "42天产假" in found[0].passage.text and "四个月" in found[0].words
