@@ -52,6 +52,7 @@ class KnowledgeGateway:
         self.variant_words: Dict[str, str] = {}
         self.groups: Dict[str, List[str]] = {}
         self.who_words: frozenset = frozenset()
+        self._folded_who: frozenset = frozenset()
         self._form_titles: Dict[str, List[str]] = {}
         self._search: Optional[SearchEngine] = None
         self._domain: frozenset = frozenset()
@@ -76,6 +77,7 @@ class KnowledgeGateway:
                     for label, spoken in (colloquial.get(table) or {}).items()
                     for w in [label, *(spoken or [])]
                 )
+                self._folded_who = frozenset(fold(w) for w in self.who_words)
                 self._all_names = item_names(session)
                 self._domain = _domain_lexicon(n for names in self._all_names.values() for n in names)
                 self._names = {k: v[0] for k, v in self._all_names.items()}
@@ -176,11 +178,19 @@ class KnowledgeGateway:
         """
         if self._last_rank[0] != text:
             hits = [
-                replace(h, score=h.score * DONE_WEIGHT) if h.end > h.start and _DONE_BEFORE.search(text[max(0, h.start - 4) : h.start]) else h
+                replace(h, score=h.score * DONE_WEIGHT) if h.end > h.start and _DONE_BEFORE.search(text[max(0, h.start - 4) : h.start])
+                else replace(h, score=h.score * WHO_BAG_WEIGHT) if h.end == h.start and self._who_bag(h.phrase)
+                else h
                 for h in self.indexes["service_item"].hits(text)
             ]
             self._last_rank = (text, PhraseIndex.rank_hits(hits))
         return self._last_rank[1]
+
+    def _who_bag(self, phrase: str) -> bool:
+        """A bag of words made of who is asking and one more word ("灵活就业+交", "居民医保+交"):
+        it describes the asker more than it names an item."""
+        words = phrase.split("+")
+        return len(words) == 2 and any(w in self.who_words or fold(w) in self._folded_who for w in words)
 
     def records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
         """Export-shaped records of the item's variants in the region (guides by precedence)."""
@@ -271,6 +281,8 @@ class KnowledgeGateway:
 _DONE_BEFORE = re.compile(r"(?:办过|办了|已经办|已办|做过|备过|办好了)$")
 #: How much such a mention counts.
 DONE_WEIGHT = 0.3
+#: How much a bag of "who is asking" plus one word counts as naming an item.
+WHO_BAG_WEIGHT = 0.5
 
 _default: Optional[KnowledgeGateway] = None
 
