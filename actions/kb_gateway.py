@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from knowledge import query
-from knowledge.matching import PhraseIndex, fold, load_colloquial
+from knowledge.matching import PhraseIndex, fold, label_words, load_colloquial
 from knowledge.nlu_resources import build_indexes, derived_names, item_names
 from knowledge.schema import Region, make_engine
 from knowledge.search import Hit, SearchEngine
@@ -53,7 +53,6 @@ class KnowledgeGateway:
         self.groups: Dict[str, List[str]] = {}
         self.who_words: frozenset = frozenset()
         self._folded_who: frozenset = frozenset()
-        self._form_titles: Dict[str, List[str]] = {}
         self._search: Optional[SearchEngine] = None
         self._domain: frozenset = frozenset()
 
@@ -71,12 +70,7 @@ class KnowledgeGateway:
                 self.variant_words = {str(k): str(v) for k, v in (colloquial.get("variant_words") or {}).items()}
                 self.groups = {str(k): [str(x) for x in v] for k, v in (colloquial.get("groups") or {}).items()}
                 # how people say who they are (职工医保, 灵活就业, 单位 …): the label tables' words
-                self.who_words = frozenset(
-                    str(w)
-                    for table in ("insurance_types", "personnel_categories", "applicant_types", "levels")
-                    for label, spoken in (colloquial.get(table) or {}).items()
-                    for w in [label, *(spoken or [])]
-                )
+                self.who_words = label_words(colloquial, ("insurance_types", "personnel_categories", "applicant_types", "levels"))
                 self._folded_who = frozenset(fold(w) for w in self.who_words)
                 self._all_names = item_names(session)
                 self._domain = _domain_lexicon(n for names in self._all_names.values() for n in names)
@@ -139,11 +133,7 @@ class KnowledgeGateway:
 
     def form_titles(self, region_key: str) -> List[str]:
         """The titles of the region's forms (the guide's attached 表格 and 承诺书)."""
-        self._ensure()
-        if region_key not in self._form_titles:
-            passages = self.search.passages(region_key)
-            self._form_titles[region_key] = sorted({p.title for p in passages if p.kind == "form_title" and p.title})
-        return self._form_titles[region_key]
+        return self.search.form_titles(region_key)
 
     def in_domain(self, text: str) -> bool:
         """Whether the words are about 医保 at all (an item name's word, or a core 医保 word).
@@ -173,7 +163,7 @@ class KnowledgeGateway:
     def rank_items(self, text: str) -> List[Tuple[str, float]]:
         """Item keys by evidence in the text (memoised: one action may ask several times).
 
-        An item said to be done already ("我办过常驻异地备案，…门诊费还能报不") is the background of
+        An item said to be done already ("已经办了常驻异地的备案，门诊花的钱能报吗") is the background of
         the question, not its subject: such a mention counts for little.
         """
         if self._last_rank[0] != text:
@@ -189,8 +179,8 @@ class KnowledgeGateway:
     def _who_bag(self, phrase: str) -> bool:
         """A bag of words made of who is asking and one more word ("灵活就业+交", "居民医保+交"):
         it describes the asker more than it names an item."""
-        words = phrase.split("+")
-        return len(words) == 2 and any(w in self.who_words or fold(w) in self._folded_who for w in words)
+        words = phrase.split("+")  # a bag's words are folded already
+        return len(words) == 2 and any(w in self._folded_who for w in words)
 
     def records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
         """Export-shaped records of the item's variants in the region (guides by precedence)."""

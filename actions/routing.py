@@ -71,7 +71,7 @@ SMALL_TALK = {
     "affirm": "utter_affirm_ack",
 }
 #: Kinds of passages outside any item that can answer a question on their own.
-DOCUMENT_KINDS = ("duties", "preface", "faq", "notice", "cover_letter")
+DOCUMENT_KINDS = evidence.DOCUMENT_KINDS
 
 Record = Dict[str, Any]
 
@@ -209,20 +209,20 @@ def variant_by_evidence(kb: KnowledgeGateway, records: List[Record], question: s
 
 
 def supporting_evidence(
-    kb: KnowledgeGateway, record: Record, question: str, region: str, item: str, aspects: Sequence[str]
+    kb: KnowledgeGateway, record: Record, question: str, region: str, item: str, aspects: Sequence[str],
+    form: Optional[str] = None,
 ) -> List[Tuple[str, str]]:
     """The guide's sentences from elsewhere in the item, its forms or notices that say what the
-    question asks beyond the answer's sections (``knowledge/evidence.py``: by coverage)."""
+    question asks beyond the answer's sections (``knowledge/evidence.py``: by coverage); ``form``:
+    the form the question names (:func:`named_form`), whose lines answer it."""
     info = kb.region(region)
+    label = selection.label(record)
     # a form's field names (配偶姓名 …) say what to fill in, not the rule the question asks about
     covered = answers.without_form_fields(answers.answer_many(record, aspects, info)) if info else ""
     own_forms = [f["title"] for f in record.get("forms") or []]
-    found = evidence.supporting(
-        kb.search, question, region, item, selection.label(record), covered, own_forms, level=record.get("level")
-    )
+    found = evidence.supporting(kb.search, question, region, item, label, covered, own_forms, level=record.get("level"))
     chosen: List[Any] = [_Line(s.passage, s.other_variant, s.text) for s in found]
     # then the variant's passages that best match the question as a whole (BM25), not yet said
-    label = selection.label(record)
     hits = [
         h for h in kb.evidence(question, region, item, k=12)
         if h.passage.label == label and h.passage.kind not in _NOT_EVIDENCE and h.passage.level == record.get("level")
@@ -237,12 +237,11 @@ def supporting_evidence(
         have = {h.passage.text for h in chosen}
         rules = [
             h for h in sorted(pool, key=lambda h: -h.score)
-            if _INSTEAD.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE + ("form_title",)
+            if _INSTEAD.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE | {"form_title"}
             and h.passage.text not in have and re.sub(r"\s+", "", h.passage.text) not in re.sub(r"\s+", "", covered)
-            and (h.passage.item is None or h.passage.label == selection.label(record))
+            and (h.passage.item is None or h.passage.label == label)
         ]
         chosen = [_Line(h.passage) for h in rules[:1]] + chosen
-    form = named_form(kb, question, region)
     if form is None and "ask_forms" in aspects:  # how to fill a form in: the lines of the form that answer it
         docs = [h for h in kb.evidence(question, region, None, k=20) if h.passage.item is None and h.passage.kind in ("form", "form_title")]
         linked = [h for h in docs if h.passage.title in own_forms] or [h for h in docs if h.score >= WEAK_EVIDENCE * 2]
@@ -260,10 +259,10 @@ def supporting_evidence(
         if total + len(text) > EVIDENCE_CHARS:
             break
         said.add(text)
+        total += len(text)
         text = f"（流程图）{text}" if line.passage.kind == "flowchart" else text
         text = f"（{line.other_variant}）{text}" if line.other_variant else text
         out.append((text, line.passage.source))
-        total += len(line.quoted or line.passage.text)
     return out
 
 
@@ -317,8 +316,10 @@ class _Line:
 #: Sentences that say what to do when a document cannot be produced.
 _INSTEAD = re.compile(r"承诺|无法提供|不能提供|无法获得|无法通过")
 
-#: Passages that only name or label the item (its title, 事项名称, 服务对象, 受理单位 …): no evidence.
-_NOT_EVIDENCE = ("title", "name", "target", "unit", "evaluation", "supervision")
+#: Passages that only name or label the item (its title, 事项名称, 服务对象, 受理单位 …): no evidence
+#: of which item or variant is meant, nor a match of the question as a whole (the coverage search
+#: may still quote 服务对象 and 受理单位 for the words they say).
+_NOT_EVIDENCE = evidence.NOT_EVIDENCE | {"target", "unit"}
 
 
 def document_passages(kb: KnowledgeGateway, question: str, region: str, ranked_items: Sequence[Any]) -> Optional[Tuple[str, List[Tuple[str, str]]]]:
@@ -477,7 +478,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         document = document_passages(kb, question, region, evidence) if region else None
         if document:  # the guide answers it outside any item (duties of service points, notices)
             return Decision("document", region=region, document=document, slots={**slots, "region": region})
-        asks = _substantive(kb, question, who_too=True)  # more than "我是衡阳的，交的职工医保"
+        asks = _substantive(kb, question, who_too=True)  # more than "衡阳这边，参加的是职工医保"
         if region and evidence and evidence[0][1] >= GUESS_EVIDENCE and asks:
             # the KB's text points somewhere, if not decisively: answer the best, offer the next two
             item, alternatives = evidence[0][0], [k for k, sc, _ in evidence[1:3] if sc >= WEAK_EVIDENCE]
@@ -513,7 +514,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if len(chosen) > 1 and not variant:
         chosen = variant_by_evidence(kb, chosen, question, region, item)
     if len(chosen) > 1 and all(same_answer(chosen, a) for a in aspects):
-        extra = [] if follow_up else supporting_evidence(kb, chosen[0], question, region, item, aspects)
+        extra = [] if follow_up else supporting_evidence(kb, chosen[0], question, region, item, aspects, form)
         return Decision("answer_alike", region=region, item=item, aspects=aspects, records=chosen, evidence=extra,
                         candidates=alternatives, slots={**slots, "variant": None, "awaiting": None})
     if len(chosen) > 1:
@@ -521,7 +522,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                         slots={**slots, "variant": None, "awaiting": "variant", "pending_question": question})
     record = chosen[0]
     focus = list(hints) + [h.replace("人员", "") for h in hints]
-    extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, question, region, item, aspects)
+    extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, question, region, item, aspects, form)
     return Decision(
         "answer", region=region, item=item, aspects=aspects, records=[record], evidence=extra,
         decided_by=decided_by, focus=focus, candidates=alternatives,
@@ -531,7 +532,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
 
 def _phrase_items(kb: KnowledgeGateway, pending: str, text: str) -> List[Tuple[str, float]]:
     """Items the phrase lists find in the kept question and in its reply, each on its own: a bag
-    of words must not be made of one word from each ("能查交了几年吗" + "我交的职工医保")."""
+    of words must not be made of one word from each ("能查交了几年吗" + "职工医保，在衡阳")."""
     if not pending:
         return kb.rank_items(text)
     best: Dict[str, float] = {}
@@ -596,7 +597,7 @@ _FILLER = re.compile(r"[我你您他她们咱在是的呢啊吧了呀哈嘛哦�
 
 def _substantive(kb: KnowledgeGateway, text: str, who_too: bool = False) -> bool:
     """Whether the message says something besides naming a place ("我在郴州" says nothing more);
-    ``who_too``: besides naming a place and who is asking ("我是衡阳的，交的职工医保")."""
+    ``who_too``: besides naming a place and who is asking ("衡阳这边，参加的是职工医保")."""
     for h in sorted(kb.indexes["region"].hits(text), key=lambda h: -h.start):
         if h.end > h.start:
             text = text[: h.start] + text[h.end :]

@@ -45,8 +45,7 @@ ASKS_PERIOD = re.compile(r"多久|多长时间|多少天|几天|几个月|多少
 PERIOD = re.compile(r"\d+\s*个?\s*(?:工作日|自然日|日|天|月|年)(?:内|之内|以内)")
 #: One-character Chinese numerals, which the guides print as digits ("怀孕满4个月").
 _CN_DIGITS = "一二三四五六七八九"
-_CN_DIGIT = re.compile(f"[{_CN_DIGITS}](?=个?[月天日年周])")
-_CN_PERIOD = re.compile(f"[{_CN_DIGITS}]个?[月天日年周]")
+_CN_PERIOD = re.compile(f"([{_CN_DIGITS}])(个?[月天日年周])")
 #: A passage must say at least this much weight of the question's uncovered words to be quoted,
 #: and add one not yet covered: one two-character word printed in about 1 % of the region's
 #: passages weighs about 0.65, a rarer or longer one more, a common one less.
@@ -98,8 +97,8 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
     terms: Dict[str, Term] = {}
     for word in words:
         spellings = {word} if len(word) >= 2 else set()
-        if _CN_DIGIT.search(word):  # "四个月" is printed "4个月"
-            spellings.add(_CN_DIGIT.sub(lambda m: str(_CN_DIGITS.index(m.group()) + 1), word))
+        if _CN_PERIOD.search(word):  # "四个月" is printed "4个月"
+            spellings.add(_CN_PERIOD.sub(lambda m: f"{_CN_DIGITS.index(m[1]) + 1}{m[2]}", word))
         for key, guide_words in engine.expansions.items():
             if key == word or (len(key) >= 2 and key in word):
                 spellings |= {g for g in guide_words.split() if len(g) >= 2}
@@ -143,7 +142,7 @@ def supporting(
         return []
     titles = set(form_titles)
     pool: List[Tuple[Passage, str]] = []
-    for p in engine.passages(region):
+    for p in engine.item_and_loose_passages(region, item):
         if p.item == item and level and p.level and p.level != level:
             continue
         if p.item == item and p.kind not in NOT_EVIDENCE:

