@@ -120,8 +120,39 @@ class KnowledgeGateway:
         self, text: str, region_key: str, expand: bool = True, k: int = 5, level: Optional[str] = None
     ) -> List[Tuple[str, float, Any]]:
         """The region's ``k`` best items by the evidence of their passages for ``text`` (``expand``:
-        with the guide's synonyms for everyday words; ``level``: 咸安's window level only)."""
-        return self.search.rank_items(text, region_key, k=k, expand=expand, level=level)
+        with the guide's synonyms for everyday words; ``level``: 咸安's window level only).
+
+        An item said to be done already is left out of the words searched ("常驻的备案已经办了，摔伤
+        了门诊费能报吗" asks about 门诊费用报销, not about the 备案 again)."""
+        return self.search.rank_items(self.without_done(text), region_key, k=k, expand=expand, level=level)
+
+    def _done_hits(self, text: str) -> List[Any]:
+        return [
+            h for h in self.indexes["service_item"].hits(text)
+            if h.end > h.start and _DONE_BEFORE.search(text[max(0, h.start - 4) : h.start])
+        ]
+
+    def done_items(self, text: str) -> set:
+        """Items the text names only as done already (the background of the question)."""
+        hits = self.indexes["service_item"].hits(text)
+        done = self._done_hits(text)
+        return {h.value for h in done} - {h.value for h in hits if h not in done}
+
+    def named_outright(self, text: str) -> set:
+        """Items a phrase of the text names, or a bag of words within one clause ("派我去深圳长驻");
+        not a bag whose words lie in different clauses ("公司医保注销了…，怎么查办好没")."""
+        clauses = [fold(c) for c in _CLAUSE.split(text)]
+        return {
+            h.value for h in self.indexes["service_item"].hits(text)
+            if h.end > h.start or any(all(w in c for w in h.phrase.split("+")) for c in clauses)
+        }
+
+    def without_done(self, text: str) -> str:
+        """The text without the names of items it says are done already."""
+        spans = [(h.start, h.end) for h in self._done_hits(text)]
+        for start, end in sorted(set(spans), reverse=True):
+            text = text[:start] + " " + text[end:]
+        return text
 
     def evidence(self, text: str, region_key: str, item_key: Optional[str] = None, k: int = 10) -> List[Hit]:
         """The region's passages (of one item when given) that best match ``text``."""
@@ -268,6 +299,7 @@ class KnowledgeGateway:
 
 
 #: Words before an item that say it is done already (办过, 已经办了, 备过案).
+_CLAUSE = re.compile(r"[，,。.！!？?；;\s]+")
 _DONE_BEFORE = re.compile(r"(?:办过|办了|已经办|已办|做过|备过|办好了)$")
 #: How much such a mention counts.
 DONE_WEIGHT = 0.3

@@ -45,6 +45,8 @@ DECISIVE_LEAD = 1.3
 FAMILY_LEAD = 1.2
 #: How far the evidence's item must lead a phrase-list item to overrule it.
 OVERRULE = 2.0
+#: … or this many times when only a bag of scattered words named it.
+BAG_OVERRULE = 1.5
 #: Evidence that outweighs an out-of-scope word ("户口都迁过去了，要办什么备案").
 OOS_OVERRULE = 12.0
 #: Evidence below this is no reason to offer an item at all.
@@ -284,6 +286,12 @@ def named_form(kb: KnowledgeGateway, text: str, region: str) -> Optional[str]:
     return best[1]
 
 
+def _cites(record: Record, form: str) -> bool:
+    """Whether a record's materials or attached forms name the form."""
+    core = re.sub(r"[（(][^）)]*[）)]$", "", form)
+    return any(f.get("title") == form for f in record.get("forms") or []) or core in str(record.get("materials") or "")
+
+
 def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str) -> List[Any]:
     """The lines of one form that say what the question asks beyond the form's own title
     ("这个表要填一式几份" → "本表一式二份，…"): each line chosen for the asked words it adds; words
@@ -365,6 +373,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     region = place or ents.get("region") or turn.slot("region")
     region = region if kb.region(region) else None
     item = ents.get("service_item") if kb.knows_item(ents.get("service_item")) else None
+    if item in kb.done_items(text):  # "那个备案早办了，…": what was done is not what is asked
+        item = None
     phrase_ranked = _phrase_items(kb, pending, text) if not turn.payload else []
     tied = [k for k, sc in phrase_ranked if sc >= PHRASE_TIE * phrase_ranked[0][1]]
     if phrase_ranked and (not item or item in tied):  # a typed entity is the phrase lists' own pick
@@ -432,7 +442,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             else:
                 # the evidence ranks the phrase item far lower, or cannot see it and the phrase was one short word
                 phrase_score = next((sc for k, sc, _ in evidence if k == item), 0.0)
-                weak_phrase = top_score >= OVERRULE * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE)
+                # scattered words ("怎么查" … "医保") name an item less surely than a phrase does
+                overrule = OVERRULE if item in kb.named_outright(question) else BAG_OVERRULE
+                weak_phrase = top_score >= overrule * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE)
                 in_region = bool(item) and kb.has_item(region, item)
                 # an item named outright that the region's guide lacks is said to be missing, not swapped
                 named_elsewhere = bool(item) and not in_region and phrase_strength >= STRONG_PHRASE
@@ -504,6 +516,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     records = selection.by_level(records, level if region == "xianan" else None)
     if not records:
         return Decision("no_item_in_region", region=region, item=item, slots={**slots, "variant": None})
+    if form and len(records) > 1:  # "填…变动表，要附什么": the record whose text cites that form
+        records = [r for r in records if _cites(r, form)] or records
     # who is asking (人员类别, 险种, 申请人) stays known for the conversation until they say otherwise
     chosen = selection.choose(records, question, variant, hints, kb.variant_words)
     unhinted = selection.choose(records, question, variant, [], kb.variant_words)

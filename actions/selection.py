@@ -105,12 +105,21 @@ def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str], ty
     # single characters count only as typed: the guide words added for colloquial ones ("职工医保" →
     # 职工医保参保人员) would otherwise favour whichever label shares their characters
     typed_chars = fold(typed if typed is not None else asked_text) + "".join(fold(h) for h in hints)
+    said_who = [fold(h) for h in hints]
     scores = []
-    for r, g, c in zip(records, grams, chars):
+    for r, lb, g, c in zip(records, labels, grams, chars):
+        # who a label is for (灵活就业人员增加登记) counts once, as who is asking: were its bigrams
+        # counted too, "我是灵活就业的" would outweigh what the question asks to do (转退休)
+        whose = [h for h in said_who if h and h in fold(lb)]
+        if whose:
+            rest = fold(lb)
+            for h in whose:
+                rest = rest.replace(h, " ")
+            g, c = _bigrams(rest) - {b for b in _bigrams(rest) if " " in b}, set(rest) - {" "}
         score = sum(2 for b in g - common if b in asked)
         score += sum(1 for ch in c - common_chars if ch in typed_chars)
         tags = set(r.get("personnel_categories") or []) | set(r.get("insurance_types") or [])
-        score += sum(3 for h in hints if h in tags)
+        score += sum(3 for h in hints if h in tags) + 3 * len(whose)  # a label naming them is surer than a tag
         # a record for particular people (灵活就业人员) fits someone who says they are someone else
         # (港澳台人员, 在职职工) less than the general one
         people = set(r.get("personnel_categories") or [])

@@ -132,3 +132,25 @@ def test_a_bag_of_who_is_asking_and_one_word_hardly_names_an_item(gateway):
     ranked = dict(gateway.rank_items("我是灵活就业自己交的医保，住院垫的钱报了打到哪点"))
     assert ranked.get("002036001002", 0.0) < routing.PHRASE_TIE * ranked["002036006002"]  # no tie for the KB text to break
     assert dict(gateway.rank_items("灵活就业参保要什么"))["002036001002"] >= 8.0  # a phrase still names it
+
+
+def test_an_item_said_to_be_done_is_the_background_not_the_subject(gateway):
+    text = "已经办了常驻异地的备案，在外面摔了一跤看急诊，门诊费回来怎么报"
+    assert gateway.done_items(text) == {"002036004003"}
+    assert "常驻异地" not in gateway.without_done(text)
+    d = routing.answer(Turn(text, "ask_process", 0.9, {"region": "guizhou", "service_item": "002036004003"}), gateway)
+    assert d.kind == "answer" and d.item == "002036006001"
+
+
+def test_a_bag_of_words_across_clauses_names_an_item_less_surely(gateway):
+    assert "002036004003" in gateway.named_outright("单位派我去外地长驻，要办什么")
+    assert "002036002002" not in gateway.named_outright("公司医保注销了。几天办完？怎么查")
+    # scattered words (怎么查 … 医保) yield to the text's clear pick: the 单位 注销 record
+    d = routing.answer(Turn("公司的医保注销，材料都交了，要几天？怎么查结果", "ask_time_limit", 0.9, {"region": "hunan"}), gateway)
+    assert d.item == "002036001001"
+
+
+def test_a_named_form_picks_the_record_that_asks_for_it(gateway):
+    # 云南 职工参保登记 has two records; only the general one asks for the 变动表
+    d = routing.answer(Turn("单位要填职工医疗保险参保人员变动表，要附什么", "ask_materials", 0.9, {"region": "yunnan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "职工参保登记"

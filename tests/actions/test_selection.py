@@ -55,3 +55,16 @@ def test_a_record_for_other_people_loses_to_the_general_one():
     assert [r["name"] for r in picked] == ["职工参保登记"]
     picked = selection.choose([general, flexible], "职工医保我想自己来交，要什么", hints=["灵活就业人员", "职工医保"])
     assert [r["name"] for r in picked] == ["灵活就业、自谋职业人员参保登记"]
+
+
+def test_who_a_label_is_for_counts_once_against_what_the_question_asks_to_do():
+    records = [
+        {"name": "职工参保登记", "variant": "灵活就业人员增加登记", "personnel_categories": ["灵活就业人员"], "insurance_types": []},
+        {"name": "职工参保登记", "variant": "在职转退休", "personnel_categories": ["灵活就业人员"], "insurance_types": []},
+    ]
+    # the asker's category is in one label; the action (转退休) is in the other
+    picked = selection.choose(records, "年纪到了要转退休 我是灵活就业参保", hints=["灵活就业人员"])
+    assert [r["variant"] for r in picked] == ["在职转退休"]
+    # without an action word the label naming the asker still wins
+    picked = selection.choose(records, "户口不在这里，灵活就业能交吗", hints=["灵活就业人员"])
+    assert [r["variant"] for r in picked] == ["灵活就业人员增加登记"]
