@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from actions.kb_gateway import RegionInfo
 from knowledge.passages import FLOWCHART_GUIDES
@@ -147,6 +147,13 @@ def _section(
     elif aspect == "ask_process":
         if not add_field("process"):
             return None
+        # 云南's flowcharts tell the steps in full where the 办理流程 field is a line or two (who
+        # hands in what, how, what comes back): a secondary source, said to be one
+        said = _bare("".join(body) + (record.get("materials") or ""))
+        steps = _flowchart_lines(record, lambda line: _bare(line) not in said)[:FLOWCHART_STEPS]
+        if steps:
+            body.append("流程图中的说明：\n" + "\n".join(steps))
+            sources += [chart["source"] for chart in record.get("flowcharts") or []]
         add_field("channels", "办理渠道")  # how to do it is also where to do it
         mats = materials_lines(record, focus) if "ask_materials" not in asked else []
         if mats:  # 一次性告知: what to bring goes with how to do it
@@ -184,7 +191,7 @@ def _section(
                 {"text": f"（流程图）{line.strip()}", "source": chart["source"]}
                 for chart in record.get("flowcharts") or []
                 for line in chart["text"].splitlines()
-                if len(line.strip()) >= 8
+                if len(line.strip()) >= FLOWCHART_LINE_MIN
             ]
         seen = set()
         for part in parts:
@@ -237,6 +244,33 @@ def _section(
         if not body:
             return None
     return label, body, sources
+
+
+#: A flowchart line shorter than this is a box label ("审核：", "进行好差评"), not a step.
+FLOWCHART_LINE_MIN = 8
+#: How many of a flowchart's lines a process answer adds.
+FLOWCHART_STEPS = 6
+_NUMBERING = re.compile(r"^\s*(?:\d+[.、．]|[（(]\d+[)）])\s*")
+
+
+def _bare(text: str) -> str:
+    """Text without spaces and punctuation, to tell whether one passage repeats another."""
+    return re.sub(r"[\s；;。，,、：:（）()]+|见附件\d+", "", text)
+
+
+def _flowchart_lines(record: Dict[str, Any], keep: Callable[[str], bool]) -> List[str]:
+    """The distinct step lines of the record's flowcharts (guides whose flowcharts tell more than
+    their fields, INVENTORY §4.5), without its title and without what ``keep`` rejects."""
+    if record.get("guide") not in FLOWCHART_GUIDES:
+        return []
+    seen, lines = set(), []
+    for chart in record.get("flowcharts") or []:
+        for line in chart["text"].splitlines()[1:]:  # the first line is the chart's title
+            core = _NUMBERING.sub("", line.strip())
+            if len(core) >= FLOWCHART_LINE_MIN and not core.endswith(("流程图", "：", ":")) and core not in seen and keep(core):
+                seen.add(core)
+                lines.append(core)
+    return lines
 
 
 def answer(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Sequence[str] = ()) -> str:

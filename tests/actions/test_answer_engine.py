@@ -107,3 +107,16 @@ def test_who_is_asking_persists_and_shows_in_the_header(gateway):
     d, _ = run(AnswerFromKB(gateway), tracker)
     text = texts_of(d)
     assert "灵活就业人员增加登记" in text and "按您说的“灵活就业人员”" in text
+
+
+def test_a_process_answer_adds_what_only_the_flowchart_says(gateway):
+    # 云南 prints 办理流程 as two lines; its flowchart says who hands the form in and how (INVENTORY §4.5)
+    record = gateway.records("yunnan", "002036004002")[0]
+    text = answers.answer(record, "ask_process", gateway.region("yunnan"))
+    assert "流程图中的说明" in text and "即时办结" in text.split("流程图中的说明")[1]
+    assert "1105–1120" in text  # the flowchart's lines are cited
+    # a step the materials list already gives is not said twice
+    assert text.count("由单位经办人或参保人现场提交") == 1
+    # guides whose flowcharts are residue add nothing
+    hunan = gateway.records("hunan", "002036004002")[0]
+    assert "流程图中的说明" not in answers.answer(hunan, "ask_process", gateway.region("hunan"))

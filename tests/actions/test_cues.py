@@ -25,3 +25,9 @@ def test_two_cues_decide_nothing():
 def test_own_case():
     assert cues.asks_own_case("查一下我的备案办到哪了")
     assert not cues.asks_own_case("异地备案要什么材料")
+
+
+@pytest.mark.parametrize("text", ["这个谁去办", "家属去办还是本人去", "能不能委托亲戚", "单位可以替我办吗"])
+def test_who_hands_it_in_is_a_process_question(text):
+    assert "ask_process" in cues.cued_aspects(text)
+    assert "ask_process" not in cues.cued_aspects("帮隔壁大爷问问要带啥")
