@@ -6,7 +6,7 @@ reply to its last turn contains every fact (whitespace-insensitive), names the c
 gives a source; an out-of-scope case passes when the reply declines. Frozen failures are never
 printed: nobody reads them while tuning (``--show`` applies to the tune split only).
 
-Usage: python scripts/eval_blind.py [--url http://localhost:5005] [--split tune|frozen|all] [--show 20]
+Usage: python scripts/eval_blind.py [--url http://localhost:5005] [--split tune|frozen|all] [--batch 1|2|all] [--show 20]
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ def corrected(fact: str) -> str:
     for wrong, right in CORRECTED:
         fact = fact.replace(wrong, right)
     return fact
+
+
+def batch_of(case: dict) -> str:
+    """Which writing the case comes from: "2" for the second batch's files (<region>-2.yml)."""
+    return "2" if str(case.get("file", "")).endswith("-2.yml") else "1"
 
 
 def check(case: dict, reply: str) -> List[str]:
@@ -98,8 +103,12 @@ def main() -> int:
     parser.add_argument("--url", default="http://localhost:5005")
     parser.add_argument("--split", choices=("tune", "frozen", "all"), default="all")
     parser.add_argument("--show", type=int, default=20, help="tune-split failures to print")
+    parser.add_argument("--batch", choices=("1", "2", "all"), default="all",
+                        help="the first set (tests/blind/<region>.yml) or the second, written later by new writers (<region>-2.yml)")
     args = parser.parse_args()
     cases = load_cases(sorted((ROOT / "tests" / "blind").glob("*.yml")))
+    if args.batch != "all":
+        cases = [c for c in cases if batch_of(c) == args.batch]
     if not cases:
         print("no blind test set in tests/blind/")
         return 1
