@@ -31,3 +31,8 @@ def test_own_case():
 def test_who_hands_it_in_is_a_process_question(text):
     assert "ask_process" in cues.cued_aspects(text)
     assert "ask_process" not in cues.cued_aspects("帮隔壁大爷问问要带啥")
+
+
+@pytest.mark.parametrize("text", ["当场能拿到吗", "去一趟搞得完不", "能办完吗"])
+def test_whether_it_is_done_at_once_is_a_time_limit_question(text):
+    assert "ask_time_limit" in cues.cued_aspects(text)

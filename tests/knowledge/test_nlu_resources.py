@@ -39,6 +39,26 @@ def test_regions_from_aliases(indexes, text, region):
     assert indexes["region"].best(text) == region
 
 
+@pytest.mark.parametrize(
+    "text, region",
+    [("我们是汨罗的", "hunan"), ("户口在攸县", "hunan"), ("人在腾冲", "yunnan"), ("蒙自这边", "yunnan"),
+     ("瓮安县参保", "guizhou"), ("嘉禾县", "chenzhou")],
+)
+def test_a_county_names_its_region(indexes, text, region):
+    # people name their county, not the city: every county of the provinces the guides cover
+    assert indexes["region"].best(text) == region
+
+
+def test_no_place_of_one_region_hides_inside_another_regions(indexes):
+    import yaml
+
+    from knowledge.manifest import MANIFEST_PATH
+
+    regions = yaml.safe_load(MANIFEST_PATH.read_text(encoding="utf-8"))["regions"]
+    places = [(a, r["key"]) for r in regions for a in r["aliases"]]
+    assert not [(a, b) for a, ra in places for b, rb in places if ra != rb and a != b and a in b]
+
+
 def test_entity_spans_point_into_the_original_text(indexes):
     text = "我在 昆明，生育 津贴要啥"
     hits = indexes["region"].entities(text)
