@@ -139,9 +139,23 @@ def _section(
         sources.append(f["source"] if f else None)
         if record["forms"]:
             body.append("相关表格：" + "；".join(_form_label(f) for f in record["forms"]))
+        # 云南's flowcharts re-list the materials, sometimes with more than the field (INVENTORY
+        # §2, §4.5): what only the flowchart asks for is shown, said to be from it
+        said = _bare(record.get("materials") or "")
+        extra = _flowchart_lines(
+            record, lambda line: bool(_MATERIAL.search(line)) and not _OUTCOME.search(line) and _bare(line) not in said
+        )
+        if extra:
+            body.append("流程图另列的材料（与办理材料不一致时请向经办机构确认）：\n" + "\n".join(extra[:FLOWCHART_STEPS]))
+            sources += [chart["source"] for chart in record.get("flowcharts") or []]
     elif aspect == "ask_time_limit":
         if not add_field("time_limit"):
             return None
+        said = _bare("".join(body))
+        extra = _flowchart_lines(record, lambda line: bool(_TIME.search(line)) and _bare(line) not in said)
+        if extra:  # "如材料审核通过，完成备案,即时办结。", "收件后30天之内完成拨付"
+            body.append("流程图中的说明：\n" + "\n".join(extra[:FLOWCHART_STEPS]))
+            sources += [chart["source"] for chart in record.get("flowcharts") or []]
         for c in record["structured"]["conflicts"]:
             body.append(f"注意：同一文件的清单表格写的是“{c['other']}”（{c['other_source']}），以办事指南正文为准请向经办机构确认。")
     elif aspect == "ask_process":
@@ -250,6 +264,11 @@ def _section(
 FLOWCHART_LINE_MIN = 8
 #: How many of a flowchart's lines a process answer adds.
 FLOWCHART_STEPS = 6
+#: A flowchart line that names something to hand in, or a time.
+_MATERIAL = re.compile(r"^.{0,50}(?:材料|证明|证件|复印件|原件|承诺书|票据|发票)[^，,]{0,12}$")
+#: … unless it says what happens to them (a step, not a material)
+_OUTCOME = re.compile(r"审核|办结|受理|收件|反馈|开具|寄往|打印|手续")
+_TIME = re.compile(r"办结|工作日|天之内|天内|日内|个月|次月|当月|时限")
 _NUMBERING = re.compile(r"^\s*(?:\d+[.、．]|[（(]\d+[)）])\s*")
 
 

@@ -144,7 +144,7 @@ class KnowledgeGateway:
         clauses = [fold(c) for c in _CLAUSE.split(text)]
         return {
             h.value for h in self.indexes["service_item"].hits(text)
-            if h.end > h.start or any(all(w in c for w in h.phrase.split("+")) for c in clauses)
+            if not self._who_bag(h) and (h.end > h.start or any(all(w in c for w in h.phrase.split("+")) for c in clauses))
         }
 
     def without_done(self, text: str) -> str:
@@ -200,18 +200,22 @@ class KnowledgeGateway:
         if self._last_rank[0] != text:
             hits = [
                 replace(h, score=h.score * DONE_WEIGHT) if h.end > h.start and _DONE_BEFORE.search(text[max(0, h.start - 4) : h.start])
-                else replace(h, score=h.score * WHO_BAG_WEIGHT) if h.end == h.start and self._who_bag(h.phrase)
+                else replace(h, score=h.score * WHO_BAG_WEIGHT) if self._who_bag(h)
                 else h
                 for h in self.indexes["service_item"].hits(text)
             ]
             self._last_rank = (text, PhraseIndex.rank_hits(hits))
         return self._last_rank[1]
 
-    def _who_bag(self, phrase: str) -> bool:
-        """A bag of words made of who is asking and one more word ("灵活就业+交", "居民医保+交"):
-        it describes the asker more than it names an item."""
-        words = phrase.split("+")  # a bag's words are folded already
-        return len(words) == 2 and any(w in self._folded_who for w in words)
+    def _who_bag(self, hit: Any) -> bool:
+        """A bag of words made of who is asking and one more word ("灵活就业+交", "居民医保+交"), or
+        a phrase made of who is asking and one character ("交居民医保"): it describes the asker
+        more than it names an item."""
+        if hit.end == hit.start:
+            words = hit.phrase.split("+")  # a bag's words are folded already
+            return len(words) == 2 and any(w in self._folded_who for w in words)
+        phrase = fold(hit.phrase)
+        return any(w in phrase and len(phrase) - len(w) == 1 for w in self._folded_who)
 
     def records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
         """Export-shaped records of the item's variants in the region (guides by precedence)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers, cues
+from actions import answers, cues, routing
 from actions.actions import AnswerFromKB, PersonalLookup, ShowMore
-from actions.routing import insured_region
+from actions.routing import Turn, insured_region
 from tests.actions.conftest import buttons_of, make_tracker, slots_of, texts_of
 
 
@@ -120,3 +120,23 @@ def test_a_process_answer_adds_what_only_the_flowchart_says(gateway):
     # guides whose flowcharts are residue add nothing
     hunan = gateway.records("hunan", "002036004002")[0]
     assert "流程图中的说明" not in answers.answer(hunan, "ask_process", gateway.region("hunan"))
+
+
+def test_materials_and_time_limit_add_what_only_the_flowchart_says(gateway):
+    # 云南's 异地长期居住人员备案: the flowchart asks for 长期居住认定材料, the 申办材料 field does not
+    record = gateway.records("yunnan", "002036004002")[0]
+    text = answers.answer_many(record, ["ask_materials", "ask_time_limit"], gateway.region("yunnan"))
+    materials, _, time_limit = text.partition("办理时限")
+    assert "流程图另列的材料" in materials and "长期居住认定材料（居住证明或个人承诺书）" in materials
+    assert "如材料审核通过" not in materials  # what happens to the materials is no material
+    assert "完成备案,即时办结" in time_limit  # the flowchart's sentence about the time
+    # where the flowchart adds nothing, nothing is added
+    record = gateway.records("yunnan", "002036001001")[0]
+    assert "流程图另列" not in answers.answer(record, "ask_materials", gateway.region("yunnan"))
+
+
+def test_a_phrase_of_who_is_asking_and_one_character_names_no_item_surely(gateway):
+    text = "低保对象交居民医保给不给补贴"
+    assert "002036001003" not in gateway.named_outright(text)
+    d = routing.answer(Turn(text, "inform", 0.8, {"region": "chenzhou", "service_item": "002036001003"}), gateway)
+    assert d.item == "002036008001"  # 资助参保: the subsidy the question is about
