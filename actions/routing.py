@@ -450,6 +450,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                 named_elsewhere = bool(item) and not in_region and phrase_strength >= STRONG_PHRASE
                 if (in_region and weak_phrase) or (not in_region and not named_elsewhere):
                     item, oos = top, None
+    if item and region and evidence and phrase_strength < STRONG_PHRASE and not kb.has_item(region, item) \
+            and not kb.related_records(region, item):
+        # a few words pointed at an item this region's guide lacks: the region's own text decides,
+        # rather than saying the item is missing (an item named outright is still said to be missing)
+        item = None
     if group and not item and region and evidence:
         # the family word narrows the choice; among its members a smaller lead decides
         members = [(k, sc) for k, sc, _ in kb.evidence_items(question, region, k=20) if k in kb.groups.get(group, [])]

@@ -75,8 +75,15 @@ _ENDS_SENTENCE = re.compile(r"[。；;：:！!？?）)]$")
 _STARTS_ITEM = re.compile(r"^(?:\d+[.、．]|[（(]\d+[)）]|[一二三四五六七八九十]+、|□|■|[①-⑳])")
 
 
+#: A text printed one character per line (the vertical cells of 湖南's list table, its 说明) …
+VERTICAL_SHARE = 0.6
+
+
 def rejoin(text: str) -> str:
     """Hard-wrapped lines of a form or notice joined back into their sentences."""
+    filled = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if filled and sum(len(line) <= 2 for line in filled) >= VERTICAL_SHARE * len(filled):
+        return "".join(filled)  # … is one text: its sentences are found by split_paragraphs
     lines: List[str] = []
     for line in (text or "").splitlines():
         line = line.strip()

@@ -36,3 +36,9 @@ def test_who_hands_it_in_is_a_process_question(text):
 @pytest.mark.parametrize("text", ["当场能拿到吗", "去一趟搞得完不", "能办完吗"])
 def test_whether_it_is_done_at_once_is_a_time_limit_question(text):
     assert "ask_time_limit" in cues.cued_aspects(text)
+
+
+def test_an_id_number_is_no_phone_number():
+    assert "ask_contact" not in cues.cued_aspects("身份证号码录错了一位")
+    assert "ask_contact" in cues.cued_aspects("咨询号码是多少")
+    assert "ask_process" in cues.cued_aspects("名字错了咋个改")

@@ -154,3 +154,14 @@ def test_a_named_form_picks_the_record_that_asks_for_it(gateway):
     # 云南 职工参保登记 has two records; only the general one asks for the 变动表
     d = routing.answer(Turn("单位要填职工医疗保险参保人员变动表，要附什么", "ask_materials", 0.9, {"region": "yunnan"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "职工参保登记"
+
+
+def test_a_few_words_for_an_item_the_region_lacks_let_the_regions_text_decide(gateway):
+    # 贵州's guide has no 城乡居民参保信息变更登记: words that only loosely name it find the 职工 one
+    d = routing.answer(Turn("他在都匀打工，单位交的医保，身份证号码录错了一位，要带啥", "ask_materials", 0.9,
+                            {"region": "guizhou", "service_item": "002036001006"}), gateway)
+    assert d.kind == "answer" and gateway.has_item("guizhou", d.item)
+    # an item named outright is still said to be missing
+    d = routing.answer(Turn("城乡居民参保信息变更登记要什么材料", "ask_materials", 0.9,
+                            {"region": "guizhou", "service_item": "002036001006"}), gateway)
+    assert d.kind == "no_item_in_region"

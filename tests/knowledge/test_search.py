@@ -76,3 +76,18 @@ def test_a_more_specific_sibling_leads_when_the_question_says_what_makes_it_spec
     # without such a word the shorter name spelled out in full keeps the lead
     ranked = engine.rank_items("居民医保的登记要带什么", "chenzhou")
     assert ranked[0][2].name == "城乡居民参保登记"
+
+
+def test_text_printed_one_character_per_line_is_one_text():
+    from knowledge.passages import rejoin
+
+    # 湖南's list table prints its 说明 down a column, a character per line (001 l.12421–12704)
+    vertical = "\n\n".join("说明：1.委托办理业务的，应提供委托人及代理人身份证件原件。")
+    assert rejoin(vertical) == "说明：1.委托办理业务的，应提供委托人及代理人身份证件原件。"
+    assert rejoin("一、单位名称\n二、地址") == "一、单位名称\n二、地址"  # ordinary lines stay lines
+
+
+def test_the_list_tables_notes_are_whole_sentences(passages):
+    notes = [p for p in passages if p.region_key == "hunan" and p.source.endswith(":12421-12704")]
+    assert notes and all(len(p.text) > 20 for p in notes)
+    assert any("应提供参保人银行账户信息" in p.text for p in notes)
