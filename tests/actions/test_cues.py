@@ -42,3 +42,11 @@ def test_an_id_number_is_no_phone_number():
     assert "ask_contact" not in cues.cued_aspects("身份证号码录错了一位")
     assert "ask_contact" in cues.cued_aspects("咨询号码是多少")
     assert "ask_process" in cues.cued_aspects("名字错了咋个改")
+
+
+@pytest.mark.parametrize(
+    "text, aspect",
+    [("去的时候要拿点啥", "ask_materials"), ("医药费能报不", "ask_eligibility"), ("要不要本人去申请", "ask_process")],
+)
+def test_everyday_ways_of_asking(text, aspect):
+    assert aspect in cues.cued_aspects(text)
