@@ -180,6 +180,10 @@ def _section(
         process = _field(record, "process")
         if process and len(process["text"]) <= SHORT_PROCESS:  # where, and who goes: 参保人或单位到…办理
             add_field("process", "办理流程")
+        elif record["structured"]["steps"]:  # a long process: its first step says where one applies
+            first = record["structured"]["steps"][0]
+            body.append(f"办理流程（第一步）：{first['text']}")
+            sources.append(first["source"])
         add_field("query", "查询方式")
     elif aspect == "ask_eligibility":
         if not add_field("target"):
@@ -400,7 +404,9 @@ def alike_note(labels: Sequence[str]) -> str:
 
 
 def _form_label(form: Dict[str, Any]) -> str:
-    return f"{form['title']}" + (f"（{form['label']}）" if form.get("label") else "")
+    """A form's name as the guides print it in their materials (《…登记表》), then its sample number."""
+    title = form["title"] if form["title"].startswith("《") else f"《{form['title']}》"
+    return title + (f"（{form['label']}）" if form.get("label") else "")
 
 
 def _notes(record: Dict[str, Any], region: RegionInfo, body: str) -> str:

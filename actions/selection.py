@@ -75,7 +75,7 @@ _LEAVING = re.compile(r"减少|注销|暂停|终止|停保|退出|中断")
 #: (unless it also covers joining: "单位参保登记（含新增、暂停…）")
 _JOINING = re.compile(r"新增|增加|恢复")
 #: … is not what a question means that says nothing about leaving.
-_ASKS_LEAVING = re.compile(r"减少|注销|暂停|终止|停保|停交|不交|不想交|断交|转出|转走|退出|退保|取消|破产|关门|倒闭|去世|过世|死亡|离职|辞职|出国|移民|中断|减员|转到|转去")
+_ASKS_LEAVING = re.compile(r"减少|注销|暂停|终止|停保|停交|停掉|不交|不想交|断交|转出|转走|退出|退保|取消|破产|关门|倒闭|去世|过世|死亡|离职|辞职|出国|移民|中断|减员|转到|转去")
 
 
 def joining(records: Sequence[Record], text: str) -> List[Record]:

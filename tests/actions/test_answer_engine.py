@@ -140,3 +140,16 @@ def test_a_phrase_of_who_is_asking_and_one_character_names_no_item_surely(gatewa
     assert "002036001003" not in gateway.named_outright(text)
     d = routing.answer(Turn(text, "inform", 0.8, {"region": "chenzhou", "service_item": "002036001003"}), gateway)
     assert d.item == "002036008001"  # 资助参保: the subsidy the question is about
+
+
+def test_forms_are_named_as_the_guides_print_them(gateway):
+    record = gateway.records("chenzhou", "002036001006")[0]
+    text = answers.answer(record, "ask_forms", gateway.region("chenzhou"))
+    assert "《郴州市基本医疗保险城乡居民参保信息变更登记表》（参考样表9）" in text
+
+
+def test_a_channel_answer_with_a_long_process_gives_its_first_step(gateway):
+    # 湖南's 转入: where one applies is in the first step (转出地和转入地医保经办机构均可办理)
+    record = next(r for r in gateway.records("hunan", "002036003002") if "转入" in (r.get("variant") or ""))
+    text = answers.answer(record, "ask_channel", gateway.region("hunan"))
+    assert "办理流程（第一步）" in text and "转出地和转入地医保经办机构均可办理" in text

@@ -68,3 +68,12 @@ def test_who_a_label_is_for_counts_once_against_what_the_question_asks_to_do():
     # without an action word the label naming the asker still wins
     picked = selection.choose(records, "户口不在这里，灵活就业能交吗", hints=["灵活就业人员"])
     assert [r["variant"] for r in picked] == ["灵活就业人员增加登记"]
+
+
+def test_stopping_it_is_leaving():
+    records = [
+        {"name": "职工参保登记", "variant": "灵活就业人员增加登记", "personnel_categories": [], "insurance_types": []},
+        {"name": "职工参保登记", "variant": "灵活就业人员减少登记", "personnel_categories": [], "insurance_types": []},
+    ]
+    picked = selection.choose(records, "以前自己交的那份要停掉吗", variant_words={"停掉": "减少"})
+    assert [r["variant"] for r in picked] == ["灵活就业人员减少登记"]
