@@ -75,5 +75,5 @@ def test_stopping_it_is_leaving():
         {"name": "职工参保登记", "variant": "灵活就业人员增加登记", "personnel_categories": [], "insurance_types": []},
         {"name": "职工参保登记", "variant": "灵活就业人员减少登记", "personnel_categories": [], "insurance_types": []},
     ]
-    picked = selection.choose(records, "以前自己交的那份要停掉吗", variant_words={"停掉": "减少"})
+    picked = selection.choose(records, "原先那份要停掉吗", variant_words={"停掉": "减少"})
     assert [r["variant"] for r in picked] == ["灵活就业人员减少登记"]
