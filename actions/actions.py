@@ -119,10 +119,14 @@ def carry_out(decision: Decision, kb: KnowledgeGateway, dispatcher: CollectingDi
         say(text=answers.WHICH_ITEM, buttons=_item_buttons(kb, decision.candidates))
     elif kind == "choose_variant":
         labels = [selection.label(r) for r in decision.records]
-        say(
-            text=answers.choose_variant_prompt(kb.item_name(decision.item or ""), labels),
-            buttons=[{"title": lb, "payload": _payload("inform", variant=lb)} for lb in labels],
-        )
+        buttons = [{"title": lb, "payload": _payload("inform", variant=lb)} for lb in labels]
+        item_name = kb.item_name(decision.item or "")
+        each = answers.answer_each(decision.records, decision.aspects, region, item_name) if decision.aspects else None
+        if each:  # a few short variants: all of them now (一次性告知), one a tap away
+            say(text=each)
+            say(text=answers.EACH_PICK, buttons=buttons)
+        else:
+            say(text=answers.choose_variant_prompt(item_name, labels), buttons=buttons)
     elif kind == "no_item_in_region":
         say(text=answers.no_item_in_region(kb.item_name(decision.item or ""), region))
     elif kind == "document" and decision.document:

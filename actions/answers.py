@@ -465,6 +465,23 @@ def choose_variant_prompt(item_name: str, names: Sequence[str]) -> str:
     return f"“{item_name}”在当地分为几种情况，请问您要办的是哪一种？"
 
 
+#: At most this many variants are answered side by side when the question does not say which.
+EACH_MOST = 3
+
+
+def answer_each(records: Sequence[Dict[str, Any]], aspects: Sequence[str], region: RegionInfo, item_name: str) -> Optional[str]:
+    """Every variant's answer in one reply ("分两种情况"), when they are few and short enough to
+    read in a chat; None when they are not (then the asker picks one)."""
+    if not 2 <= len(records) <= EACH_MOST:
+        return None
+    parts = [answer_many(r, aspects, region) for r in records]
+    text = f"“{item_name}”在当地分为{len(records)}种情况，分别是：\n" + "\n\n".join(parts)
+    return text if len(text) <= MAX_REPLY_CHARS else None
+
+
+EACH_PICK = "只想看其中一种，可以点选："
+
+
 REPHRASE = (
     "抱歉，我没听明白。能换个说法吗？比如“生育津贴要什么材料”“异地就医备案在哪办”“门诊慢特病多久办好”。"
 )

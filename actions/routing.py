@@ -537,7 +537,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         return Decision("answer_alike", region=region, item=item, aspects=aspects, records=chosen, evidence=extra,
                         candidates=alternatives, slots={**slots, "variant": None, "awaiting": None})
     if len(chosen) > 1:
-        return Decision("choose_variant", region=region, item=item, records=chosen,
+        return Decision("choose_variant", region=region, item=item, records=chosen, aspects=aspects,
                         slots={**slots, "variant": None, "awaiting": "variant", "pending_question": question})
     record = chosen[0]
     focus = list(hints) + [h.replace("人员", "") for h in hints]

@@ -54,6 +54,8 @@ def choose(
     """
     if len(records) <= 1:
         return list(records)
+    # "转入地"/"转出地" name a place, not the variant: "关系转出，由转入地受理的" asks about 转出
+    text = _PLACE_OF.sub("地", text)
     named = [r for r in records if fold(label(r)) in fold(text)]
     if len(named) == 1:  # the question (or a button payload) names one variant outright
         return named
@@ -70,6 +72,7 @@ def choose(
     return joining(candidates, text)
 
 
+_PLACE_OF = re.compile(r"(?:转入|转出)地")
 #: A variant that ends or reduces something (减少登记, 注销登记, 暂停参保) …
 _LEAVING = re.compile(r"减少|注销|暂停|终止|停保|退出|中断")
 #: (unless it also covers joining: "单位参保登记（含新增、暂停…）")

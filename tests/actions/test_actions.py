@@ -231,3 +231,16 @@ def test_routing_reads_the_slots_the_conversation_left_not_this_messages_entitie
     tracker = Tracker("u", {"service_item": "002036002002", "region": "hunan"}, {"text": "查参保信息呢"}, events, False, None, {}, "action_listen")
     slots = slots_before_latest_message(tracker)
     assert slots["service_item"] == "002036007004" and slots["aspect"] == "ask_materials" and slots["region"] == "hunan"
+
+
+def test_a_few_short_variants_are_all_answered_and_one_is_a_tap_away(gateway):
+    # 湖南's 门诊慢特病 认定 has a 职工 and a 居民 variant: both materials lists fit one reply
+    tracker = make_tracker("湖南慢特病待遇认定要交什么材料", "ask_materials", entities={"region": "hunan"})
+    d, events = run(AnswerFromKB(gateway), tracker)
+    text = texts_of(d)
+    assert "分为2种情况" in text and text.count("办理材料") == 2 and text.count("来源") == 2
+    assert len(buttons_of(d)) == 2 and slots_of(events)["awaiting"] == "variant"
+    # more than three variants are too many to read at once: the asker picks one
+    records = gateway.records("hunan", "002036001002")
+    assert len(records) > answers.EACH_MOST
+    assert answers.answer_each(records, ["ask_materials"], gateway.region("hunan"), "职工参保登记") is None

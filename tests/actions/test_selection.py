@@ -77,3 +77,10 @@ def test_stopping_it_is_leaving():
     ]
     picked = selection.choose(records, "原先那份要停掉吗", variant_words={"停掉": "减少"})
     assert [r["variant"] for r in picked] == ["灵活就业人员减少登记"]
+
+
+def test_the_place_it_goes_to_is_no_variant():
+    records = [{"name": "医疗保险关系转入", "variant": v, "personnel_categories": [], "insurance_types": []}
+               for v in ("基本医疗保险关系转入", "基本医疗保险关系转出")]
+    picked = selection.choose(records, "关系转出，转入地那边先受理吗")
+    assert [r["variant"] for r in picked] == ["基本医疗保险关系转出"]
