@@ -33,6 +33,8 @@ _PAYMENT = re.compile(r"拨付|支付至|发放|汇入|转账|银行账户|银�
 
 #: A process this short goes with the channels: it says who goes where ("参保人或单位到医保经办机构办理").
 SHORT_PROCESS = 120
+#: A process this short goes with a materials answer too.
+WITH_MATERIALS_PROCESS = 250
 
 #: Process steps that say how the applicant learns the result (反馈, 告知, 通知 …).
 _RESULT = re.compile(r"结果|反馈|告知申请人|通知申请人")
@@ -139,6 +141,10 @@ def _section(
         sources.append(f["source"] if f else None)
         if record["forms"]:
             body.append("相关表格：" + "；".join(_form_label(f) for f in record["forms"]))
+        process = _field(record, "process")
+        if process and "ask_process" not in asked and len(process["text"]) <= WITH_MATERIALS_PROCESS:
+            body.append("办理流程：" + process["text"])  # 一次性告知: where the materials go, and what happens
+            sources.append(process["source"])
         # 云南's flowcharts re-list the materials, sometimes with more than the field (INVENTORY
         # §2, §4.5): what only the flowchart asks for is shown, said to be from it
         said = _bare(record.get("materials") or "")

@@ -153,3 +153,11 @@ def test_a_channel_answer_with_a_long_process_gives_its_first_step(gateway):
     record = next(r for r in gateway.records("hunan", "002036003002") if "转入" in (r.get("variant") or ""))
     text = answers.answer(record, "ask_channel", gateway.region("hunan"))
     assert "办理流程（第一步）" in text and "转出地和转入地医保经办机构均可办理" in text
+
+
+def test_a_materials_answer_says_where_they_go_when_the_process_is_short(gateway):
+    record = gateway.records("guizhou", "002036001005")[0]  # 职工参保信息变更登记: a two-line process
+    text = answers.answer(record, "ask_materials", gateway.region("guizhou"))
+    assert "办理流程：" in text and record["process"] in text
+    long_process = gateway.records("hunan", "002036003002")[0]  # 转移接续: a long process
+    assert "办理流程" not in answers.answer(long_process, "ask_materials", gateway.region("hunan"))
