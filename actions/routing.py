@@ -151,6 +151,16 @@ def insured_region(kb: KnowledgeGateway, text: str) -> Optional[str]:
     return max(score, key=lambda k: score[k])
 
 
+#: How much of an item's name a question must spell out (characters, any order) to name it.
+SPELLED_OUT = 0.9
+
+
+def spells_out(name: str, question: str) -> bool:
+    """Whether the question holds (nearly) every character of the item's name, in any order."""
+    chars = set(re.sub(r"[^\u4e00-\u9fff]", "", name))
+    return bool(chars) and len(chars & set(question)) >= SPELLED_OUT * len(chars)
+
+
 def decisive(ranked: Sequence[Any]) -> bool:
     """Whether the best item's evidence clearly leads (so the KB text alone may pick it)."""
     if not ranked or ranked[0][1] < WEAK_EVIDENCE:
@@ -442,8 +452,13 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             else:
                 # the evidence ranks the phrase item far lower, or cannot see it and the phrase was one short word
                 phrase_score = next((sc for k, sc, _ in evidence if k == item), 0.0)
-                # scattered words ("怎么查" … "医保") name an item less surely than a phrase does
-                overrule = OVERRULE if item in kb.named_outright(question) else BAG_OVERRULE
+                # scattered words ("怎么查" … "医保") name an item less surely than a phrase does, and
+                # a phrase less surely than a question that spells out the other item's whole name
+                # ("查单位的参保信息" for 参保单位参保信息查询, where "单位参保" names 单位参保登记)
+                surer = item in kb.named_outright(question) and not (
+                    spells_out(kb.item_name(top), question) and not spells_out(kb.item_name(item or ""), question)
+                )
+                overrule = OVERRULE if surer else BAG_OVERRULE
                 weak_phrase = top_score >= overrule * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE)
                 in_region = bool(item) and kb.has_item(region, item)
                 # an item named outright that the region's guide lacks is said to be missing, not swapped

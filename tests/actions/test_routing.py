@@ -165,3 +165,20 @@ def test_a_few_words_for_an_item_the_region_lacks_let_the_regions_text_decide(ga
     d = routing.answer(Turn("城乡居民参保信息变更登记要什么材料", "ask_materials", 0.9,
                             {"region": "guizhou", "service_item": "002036001006"}), gateway)
     assert d.kind == "no_item_in_region"
+
+
+def test_a_question_spelling_out_an_items_whole_name_outweighs_a_shorter_phrase(gateway):
+    assert routing.spells_out("参保单位参保信息查询", "公司查询单位里参保的信息")
+    assert not routing.spells_out("单位参保登记", "公司查询单位里参保的信息")
+    d = routing.answer(Turn("公司去查询单位参保方面的信息，带什么证明", "ask_materials", 0.9,
+                            {"region": "chenzhou", "service_item": "002036001001"}), gateway)
+    assert d.item == "002036002001"
+
+
+def test_a_village_clinic_is_no_village_window(gateway):
+    from actions import cues
+
+    assert cues.level_named("村卫生室门诊费用结算怎么办") is None
+    assert cues.level_named("村里窗口办不办") == "村"
+    d = routing.answer(Turn("咸安村卫生室门诊费用结算流程", "ask_process", 0.9, {"region": "xianan"}), gateway)
+    assert d.kind == "answer" and "卫生室门诊费用结算" in d.records[0]["name"]
