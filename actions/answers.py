@@ -359,6 +359,14 @@ def answer_many(
     return text + ("\n" + notes if notes else "") + "\n" + source_line(record, sources)
 
 
+_SILENCE = re.compile(r"《[^》\n]*》没有写明[^\n]*")
+
+
+def without_silence(text: str) -> str:
+    """An answer without its "the guide does not say X" sentence (which says nothing of X)."""
+    return _SILENCE.sub("", text)
+
+
 _FORM_FIELDS = re.compile(r"（主要填写：[^）]*）")
 
 

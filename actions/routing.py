@@ -230,7 +230,8 @@ def supporting_evidence(
     info = kb.region(region)
     label = selection.label(record)
     # a form's field names (配偶姓名 …) say what to fill in, not the rule the question asks about
-    covered = answers.without_form_fields(answers.answer_many(record, aspects, info)) if info else ""
+    # (and "没有写明设定依据" says nothing: the question's 依据 is still to be found elsewhere)
+    covered = answers.without_silence(answers.without_form_fields(answers.answer_many(record, aspects, info))) if info else ""
     own_forms = [f["title"] for f in record.get("forms") or []]
     found = evidence.supporting(kb.search, question, region, item, label, covered, own_forms, level=record.get("level"))
     chosen: List[Any] = [_Line(s.passage, s.other_variant, s.text) for s in found]

@@ -161,3 +161,12 @@ def test_a_materials_answer_says_where_they_go_when_the_process_is_short(gateway
     assert "办理流程：" in text and record["process"] in text
     long_process = gateway.records("hunan", "002036003002")[0]  # 转移接续: a long process
     assert "办理流程" not in answers.answer(long_process, "ask_materials", gateway.region("hunan"))
+
+
+def test_the_guides_silence_on_an_aspect_does_not_hide_it_elsewhere(gateway):
+    # 郴州's 生育津贴 has no 设定依据, but its 承诺告知事项 cites the 省政府令 for false promises
+    record = gateway.records("chenzhou", "002036007004")[0]
+    lines = routing.supporting_evidence(gateway, record, "生育津贴承诺制，承诺不实的依据是哪个文件", "chenzhou",
+                                        "002036007004", ["ask_legal_basis"])
+    assert any("湖南省人民政府令第294号" in text for text, _ in lines)
+    assert answers.without_silence("甲\n《某指南》没有写明设定依据，可咨询…\n乙") == "甲\n\n乙"
