@@ -50,3 +50,9 @@ def test_an_id_number_is_no_phone_number():
 )
 def test_everyday_ways_of_asking(text, aspect):
     assert aspect in cues.cued_aspects(text)
+
+
+def test_words_the_guides_print_are_no_sign_of_another_office():
+    assert cues.out_of_scope_topic("住院发票丢了还能报吗") is None
+    assert cues.out_of_scope_topic("准生证复印件要几份") is None
+    assert cues.out_of_scope_topic("公积金怎么提取") == "housing_fund"
