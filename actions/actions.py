@@ -154,6 +154,9 @@ def carry_out(decision: Decision, kb: KnowledgeGateway, dispatcher: CollectingDi
         say(text=answers.LOOKUP_CANCELLED if in_form else answers.DENY_ACK)
         return lookups.leave_form(tracker)
     elif kind == "stay_in_form":
+        reply = answers.official_check(decision.official, region) if decision.official and region else None
+        if reply:
+            say(text=reply)
         return events + [SlotSet(k, v) for k, v in decision.slots.items()] + [FollowupAction(decision.form)]
     elif kind == "start_lookup":
         verdict = lookups.store().guard.check(lookups.sender_hash(tracker), [], datetime.now())

@@ -589,7 +589,13 @@ def in_form(turn: Turn, kb: KnowledgeGateway) -> Decision:
     if not turn.entities.get("service_item") and not cues.has_aspect_cue(turn.text):
         # "德宏州参保的" while a lookup asks for the ID: note the place, stay in the lookup
         region = turn.entities.get("region")
-        return Decision("stay_in_form", form=turn.form, slots={"region": region} if region else {})
+        official = None
+        if region and not turn.slot("region") and kb.region(region):
+            # the place arrives after the lookup began: the guide's own way to check, for that place
+            item = turn.slot("service_item") or (ENROLLMENT_QUERY_ITEM if turn.form == "enrollment_form" else None)
+            records = kb.records(region, item) if item and kb.has_item(region, item) else []
+            official = records[0] if records else None
+        return Decision("stay_in_form", form=turn.form, region=region, official=official, slots={"region": region} if region else {})
     return replace(answer(turn, kb), leave_form=True)
 
 
@@ -684,7 +690,11 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
         return answer(turn, kb, cued or (cues.cued_aspects(text) or ["inform"])[0])
     form = "enrollment_form" if turn.intent == "enrollment_lookup" else "status_form"
     official = _official_record(kb, text, region, turn.intent) if region and not turn.has_personal_data else None
-    return Decision("start_lookup", region=region, form=form, official=official, slots={"aspect": None})
+    slots: Dict[str, Any] = {"aspect": None}
+    ranked = kb.rank_items(text)
+    if region is None and ranked:  # kept for the guide's way to check once the place is known
+        slots["service_item"] = ranked[0][0]
+    return Decision("start_lookup", region=region, form=form, official=official, slots=slots)
 
 
 def _official_record(kb: KnowledgeGateway, text: str, region: str, intent: str) -> Optional[Record]:

@@ -182,3 +182,16 @@ def test_a_village_clinic_is_no_village_window(gateway):
     assert cues.level_named("村里窗口办不办") == "村"
     d = routing.answer(Turn("咸安村卫生室门诊费用结算流程", "ask_process", 0.9, {"region": "xianan"}), gateway)
     assert d.kind == "answer" and "卫生室门诊费用结算" in d.records[0]["name"]
+
+
+def test_a_place_given_after_a_lookup_began_brings_the_guides_way_to_check(gateway):
+    d = routing.lookup(Turn("帮我查查我的生育津贴申请到哪一步了", "status_lookup", 0.9), gateway)
+    assert d.kind == "start_lookup" and d.slots.get("service_item") == "002036007004"
+    turn = Turn("我在郴州", "inform", 0.9, {"region": "chenzhou"}, {"service_item": "002036007004"}, form="status_form")
+    d = routing.in_form(turn, gateway)
+    assert d.kind == "stay_in_form" and d.official and d.official["name"] == "生育津贴支付"
+    reply = answers.official_check(d.official, gateway.region("chenzhou"))
+    assert "查询方式" in reply and "来源" in reply
+    # a place already known brings nothing new
+    turn = Turn("郴州", "inform", 0.9, {"region": "chenzhou"}, {"region": "chenzhou"}, form="status_form")
+    assert routing.in_form(turn, gateway).official is None
