@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Text
 
@@ -191,7 +192,10 @@ class RoutedAction(Action, metaclass=abc.ABCMeta):
         return type(self).route(turn, self.kb)
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        return carry_out(self.decide(turn_of(tracker)), self.kb, dispatcher, tracker)
+        turn = turn_of(tracker)
+        if not turn.payload:  # "备按" is read as 备案: homophone typos of the guides' words
+            turn = replace(turn, text=self.kb.search.typos.fix(turn.text))
+        return carry_out(self.decide(turn), self.kb, dispatcher, tracker)
 
 
 class AnswerFromKB(RoutedAction):

@@ -14,6 +14,7 @@ and ``variant_words``, and its insurance-type, personnel-category, applicant-typ
 from __future__ import annotations
 
 import functools
+from collections import Counter
 import re
 import threading
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.matching import label_words, load_colloquial
 from knowledge.passages import Passage, build_passages
+from knowledge.typos import TypoFixer
 from knowledge.schema import Region, RegionAlias, make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +73,18 @@ class Tokenizer:
         """Every word jieba sees in ``text``, the short words inside long ones too (城乡居民参保登记 →
         城乡, 居民, 参保, 登记, …)."""
         return [w for w in self._jieba.cut_for_search(text or "") if _WORD.search(w) and w not in STOPWORDS]
+
+    def segment(self, text: str) -> List[str]:
+        """jieba's dictionary words of ``text`` (no guessed new words), every character kept."""
+        return self._jieba.lcut(text or "", HMM=False)
+
+    def frequency(self, word: str) -> int:
+        """How often jieba's dictionary counts ``word``."""
+        return self._jieba.FREQ.get(word, 0)
+
+    def is_word(self, text: str) -> bool:
+        """Whether jieba's dictionary (general and KB) knows ``text`` as a word."""
+        return self._jieba.FREQ.get(text, 0) > 0
 
     def words(self, text: str) -> List[str]:
         """The jieba words of ``text`` (stopwords and punctuation dropped), in order."""
@@ -137,6 +151,15 @@ class SearchEngine:
         # One message asks the same words several times (item, family, evidence, out-of-scope
         # checks): the BM25 scores of recent queries are kept.
         self._scores = functools.lru_cache(maxsize=256)(self._score_passages)
+        # homophone typos of the guides' words ("备按" → 备案): words printed in two passages or more
+        printed_words = Counter(w for p in passages for w in set(self.tokenize.words(p.text)))
+        self.typos = TypoFixer(
+            [w for w, n in printed_words.items() if n >= 2],
+            is_word=lambda w: self.tokenize.is_word(w),
+            printed=(b for index in self._indexes.values() for b in index.vocab if len(b) == 2),
+            segment=self.tokenize.segment,
+            frequency=self.tokenize.frequency,
+        )
         self._shares = functools.lru_cache(maxsize=4096)(self._text_share)
         self._name_words = functools.lru_cache(maxsize=1024)(self._words_of_name)
 
