@@ -431,11 +431,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     hints = [h for h in (ents.get(k) or turn.slot(k) for k in HINT_SLOTS) if h]
     if region and not turn.payload and not follow_up:
         evidence = fits_who(kb, kb.evidence_items(question, region, k=8), hints)
-        if region == "xianan" and named_level:  # "村里能办不": that window's own items first
+        if region == "xianan" and named_level and cues.window_asked(question):  # "村里能办不": that window's own items first
             at_level = fits_who(kb, kb.evidence_items(question, region, k=8, level=named_level), hints)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
                 evidence = at_level
-                if item and cues.window_asked(question) and named_level not in {r.get("level") for r in kb.records(region, item)}:
+                if item and named_level not in {r.get("level") for r in kb.records(region, item)}:
                     item = None  # the asked window has no such item: that level's own items decide
         if oos and item and not _clearly_in_kb(kb, question, region, strict=True):
             # "养老保险交满15年能领多少", "新生儿怎么上户口": a phrase-list word is no reason to answer

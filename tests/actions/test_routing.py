@@ -195,3 +195,11 @@ def test_a_place_given_after_a_lookup_began_brings_the_guides_way_to_check(gatew
     # a place already known brings nothing new
     turn = Turn("郴州", "inform", 0.9, {"region": "chenzhou"}, {"region": "chenzhou"}, form="status_form")
     assert routing.in_form(turn, gateway).official is None
+
+
+def test_where_the_asker_lives_is_not_the_window_asked(gateway):
+    # "村里" here says where the family lives; the village window's own items are not what is asked
+    for text in ("帮村里一位老人问，住院和大病保险都报销了自己还要出几万块，家里困难，还能申请救助吗",
+                 "我是村里的协理员，低保户参加城乡居民医保，自己出的那份有没有补贴"):
+        d = routing.answer(Turn(text, "ask_eligibility", 0.9, {"region": "xianan", "level": "村"}), gateway)
+        assert d.kind == "answer" and d.records[0].get("level") != "村" and "救助" in d.records[0]["name"]
