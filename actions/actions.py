@@ -193,8 +193,8 @@ class RoutedAction(Action, metaclass=abc.ABCMeta):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         turn = turn_of(tracker)
-        if not turn.payload:  # "备按" is read as 备案: homophone typos of the guides' words
-            turn = replace(turn, text=self.kb.search.typos.fix(turn.text))
+        if not turn.payload:  # dialect in Mandarin, homophone typos of the guides' words corrected
+            turn = replace(turn, text=self.kb.search.normalize(turn.text))
         return carry_out(self.decide(turn), self.kb, dispatcher, tracker)
 
 

@@ -160,6 +160,8 @@ class SearchEngine:
             segment=self.tokenize.segment,
             frequency=self.tokenize.frequency,
         )
+        dialect = {str(k): str(v) for k, v in (colloquial.get("dialect") or {}).items()}
+        self._dialect = sorted(dialect.items(), key=lambda kv: -len(kv[0]))  # longest first
         self._shares = functools.lru_cache(maxsize=4096)(self._text_share)
         self._name_words = functools.lru_cache(maxsize=1024)(self._words_of_name)
 
@@ -205,6 +207,14 @@ class SearchEngine:
         if not index or not index.passages or not text:
             return 0.0
         return sum(1 for p in index.passages if text in p.text) / len(index.passages)
+
+    def normalize(self, text: str) -> str:
+        """A message as the KB's lists read it: dialect words in Mandarin ("交了好多年" → "交了几年"),
+        then homophone typos of the guides' words corrected ("备按" → 备案)."""
+        for word, mandarin in self._dialect:
+            if word in text:
+                text = text.replace(word, mandarin)
+        return self.typos.fix(text)
 
     def without_places(self, text: str) -> str:
         """``text`` with every place name blanked out (a place is no evidence within its region)."""

@@ -91,3 +91,10 @@ def test_the_list_tables_notes_are_whole_sentences(passages):
     notes = [p for p in passages if p.region_key == "hunan" and p.source.endswith(":12421-12704")]
     assert notes and all(len(p.text) > 20 for p in notes)
     assert any("应提供参保人银行账户信息" in p.text for p in notes)
+
+
+def test_a_message_is_read_in_mandarin_with_its_typos_corrected(engine):
+    assert engine.normalize("交了好多年医保，咋个查") == "交了几年医保，怎么查"
+    assert engine.normalize("冇得单位，要带么子") == "没有单位，要带什么"
+    assert engine.normalize("看病要先备按不") == "看病要先备案不"
+    assert engine.normalize("生育津贴要什么材料") == "生育津贴要什么材料"
