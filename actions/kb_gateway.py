@@ -49,6 +49,7 @@ class KnowledgeGateway:
         self._regions: Dict[str, RegionInfo] = {}
         self._all_names: Dict[str, List[str]] = {}
         self._last_rank: Tuple[Optional[str], List[Tuple[str, float]]] = (None, [])
+        self._last_hits: Tuple[Optional[str], List[Any]] = (None, [])
         self.variant_words: Dict[str, str] = {}
         self.groups: Dict[str, List[str]] = {}
         self.who_words: frozenset = frozenset()
@@ -126,31 +127,35 @@ class KnowledgeGateway:
         了门诊费能报吗" asks about 门诊费用报销, not about the 备案 again)."""
         return self.search.rank_items(self.without_done(text), region_key, k=k, expand=expand, level=level)
 
-    def _done_hits(self, text: str) -> List[Any]:
-        return [
-            h for h in self.indexes["service_item"].hits(text)
-            if h.end > h.start and _DONE_BEFORE.search(text[max(0, h.start - 4) : h.start])
-        ]
+    def _item_hits(self, text: str) -> List[Any]:
+        """The item phrase index's hits in ``text`` (memoised: routing asks several times per message)."""
+        if self._last_hits[0] != text:
+            self._last_hits = (text, self.indexes["service_item"].hits(text))
+        return self._last_hits[1]
+
+    @staticmethod
+    def _done(text: str, hit: Any) -> bool:
+        """Whether a phrase hit is an item said to be done already ("办过常驻的备案")."""
+        return hit.end > hit.start and bool(_DONE_BEFORE.search(text[max(0, hit.start - 4) : hit.start]))
 
     def done_items(self, text: str) -> set:
         """Items the text names only as done already (the background of the question)."""
-        hits = self.indexes["service_item"].hits(text)
-        done = self._done_hits(text)
-        return {h.value for h in done} - {h.value for h in hits if h not in done}
+        hits = self._item_hits(text)
+        return {h.value for h in hits if self._done(text, h)} - {h.value for h in hits if not self._done(text, h)}
 
     def named_outright(self, text: str) -> set:
         """Items a phrase of the text names, or a bag of words within one clause ("派我去深圳长驻");
         not a bag whose words lie in different clauses ("公司医保注销了…，怎么查办好没")."""
         clauses = [fold(c) for c in _CLAUSE.split(text)]
         return {
-            h.value for h in self.indexes["service_item"].hits(text)
+            h.value for h in self._item_hits(text)
             if not self._who_bag(h) and (h.end > h.start or any(all(w in c for w in h.phrase.split("+")) for c in clauses))
         }
 
     def without_done(self, text: str) -> str:
         """The text without the names of items it says are done already."""
-        spans = [(h.start, h.end) for h in self._done_hits(text)]
-        for start, end in sorted(set(spans), reverse=True):
+        spans = {(h.start, h.end) for h in self._item_hits(text) if self._done(text, h)}
+        for start, end in sorted(spans, reverse=True):
             text = text[:start] + " " + text[end:]
         return text
 
@@ -199,10 +204,10 @@ class KnowledgeGateway:
         """
         if self._last_rank[0] != text:
             hits = [
-                replace(h, score=h.score * DONE_WEIGHT) if h.end > h.start and _DONE_BEFORE.search(text[max(0, h.start - 4) : h.start])
+                replace(h, score=h.score * DONE_WEIGHT) if self._done(text, h)
                 else replace(h, score=h.score * WHO_BAG_WEIGHT) if self._who_bag(h)
                 else h
-                for h in self.indexes["service_item"].hits(text)
+                for h in self._item_hits(text)
             ]
             self._last_rank = (text, PhraseIndex.rank_hits(hits))
         return self._last_rank[1]
@@ -302,8 +307,9 @@ class KnowledgeGateway:
         return item_key in self._region_titles(region_key)
 
 
-#: Words before an item that say it is done already (办过, 已经办了, 备过案).
+#: What separates a message's clauses.
 _CLAUSE = re.compile(r"[，,。.！!？?；;\s]+")
+#: Words before an item that say it is done already (办过, 已经办了, 备过案).
 _DONE_BEFORE = re.compile(r"(?:办过|办了|已经办|已办|做过|备过|办好了)$")
 #: How much such a mention counts.
 DONE_WEIGHT = 0.3

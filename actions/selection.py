@@ -72,6 +72,7 @@ def choose(
     return joining(candidates, text)
 
 
+#: "转入地", "转出地": the place a transfer goes to or comes from.
 _PLACE_OF = re.compile(r"(?:转入|转出)地")
 #: A variant that ends or reduces something (减少登记, 注销登记, 暂停参保) …
 _LEAVING = re.compile(r"减少|注销|暂停|终止|停保|退出|中断")
