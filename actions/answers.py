@@ -33,6 +33,8 @@ _PAYMENT = re.compile(r"拨付|支付至|发放|汇入|转账|银行账户|银�
 
 #: A process this short goes with the channels: it says who goes where ("参保人或单位到医保经办机构办理").
 SHORT_PROCESS = 120
+#: How many of a form's fields an answer about forms names.
+FORM_FIELDS_SHOWN = 24
 #: A process this short goes with a materials answer too.
 WITH_MATERIALS_PROCESS = 250
 
@@ -252,7 +254,7 @@ def _section(
             sources.append(f["source"] if f else None)
         else:
             for form in record["forms"]:
-                fields = "、".join(form["fields"][:12])
+                fields = "、".join(form["fields"][:FORM_FIELDS_SHOWN])
                 body.append(_form_label(form) + (f"（主要填写：{fields}）" if fields else ""))
                 sources.append(form["source"])
     else:  # overview: what someone needs to go and do it
