@@ -6,12 +6,13 @@ reply to its last turn contains every fact (whitespace-insensitive), names the c
 gives a source; an out-of-scope case passes when the reply declines. Frozen failures are never
 printed: nobody reads them while tuning (``--show`` applies to the tune split only).
 
-Usage: python scripts/eval_blind.py [--url http://localhost:5005] [--split tune|frozen|all] [--batch 1|2|all] [--show 20]
+Usage: python scripts/eval_blind.py [--url http://localhost:5005] [--split tune|frozen|all] [--batch 1|2|…|all] [--show 20]
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import uuid
 from collections import defaultdict
@@ -42,8 +43,9 @@ def corrected(fact: str) -> str:
 
 
 def batch_of(case: dict) -> str:
-    """Which writing the case comes from: "2" for the second batch's files (<region>-2.yml)."""
-    return "2" if str(case.get("file", "")).endswith("-2.yml") else "1"
+    """Which writing the case comes from: "N" for the files of the N-th (<region>-N.yml), else "1"."""
+    m = re.search(r"-(\d+)\.yml$", str(case.get("file", "")))
+    return m.group(1) if m else "1"
 
 
 def check(case: dict, reply: str) -> List[str]:
@@ -103,8 +105,8 @@ def main() -> int:
     parser.add_argument("--url", default="http://localhost:5005")
     parser.add_argument("--split", choices=("tune", "frozen", "all"), default="all")
     parser.add_argument("--show", type=int, default=20, help="tune-split failures to print")
-    parser.add_argument("--batch", choices=("1", "2", "all"), default="all",
-                        help="the first set (tests/blind/<region>.yml) or the second, written later by new writers (<region>-2.yml)")
+    parser.add_argument("--batch", default="all",
+                        help="one writing: 1 (tests/blind/<region>.yml) or N, written later by new writers (<region>-N.yml)")
     args = parser.parse_args()
     cases = load_cases(sorted((ROOT / "tests" / "blind").glob("*.yml")))
     if args.batch != "all":
