@@ -182,6 +182,8 @@ def _section(
             body.append("办理材料：\n" + "\n".join(mats))
             f = record["fields"].get("materials")
             sources.append(f["source"] if f else None)
+        if "ask_time_limit" not in asked:  # … and how long it takes
+            add_field("time_limit", "办理时限")
     elif aspect == "ask_channel":
         if not add_field("channels"):
             return None

@@ -47,6 +47,8 @@ FAMILY_LEAD = 1.2
 OVERRULE = 2.0
 #: … or this many times when only a bag of scattered words named it.
 BAG_OVERRULE = 1.5
+#: How much an item named in the reply to our question counts next to the kept question's items.
+REPLY_WEIGHT = 0.5
 #: Evidence that outweighs an out-of-scope word ("户口都迁过去了，要办什么备案").
 OOS_OVERRULE = 12.0
 #: Evidence below this is no reason to offer an item at all.
@@ -379,6 +381,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     # A question asked before the region (item, variant) was known is read again with its reply.
     pending = turn.slot("pending_question") or ""
     question = f"{pending} {text}".strip() if pending and not turn.payload else text
+    # the kept question carries the topic; a reply to our region question mostly says where and who
+    # ("我在昆明，单位给我参保"), so the KB's text is searched for the kept question's words
+    topic = pending if pending and not turn.payload and turn.slot("awaiting") == "region" and _substantive(kb, pending) else question
 
     place = insured_region(kb, text)  # the insured place when the message names several
     region = place or ents.get("region") or turn.slot("region")
@@ -391,7 +396,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if phrase_ranked and (not item or item in tied):  # a typed entity is the phrase lists' own pick
         item = item or phrase_ranked[0][0]
         if len(tied) > 1 and region:  # the phrase lists cannot tell: the KB's text decides
-            order = [k for k, _, _ in kb.evidence_items(question, region, k=20)]
+            order = [k for k, _, _ in kb.evidence_items(topic, region, k=20)]
             item = min(tied, key=lambda k: order.index(k) if k in order else len(order))
     # how strongly the phrase lists name it: a long official or colloquial name, or one short word
     phrase_strength = next((sc for k, sc in phrase_ranked if k == item), 0.0)
@@ -430,9 +435,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     domain = kb.in_domain(question)
     hints = [h for h in (ents.get(k) or turn.slot(k) for k in HINT_SLOTS) if h]
     if region and not turn.payload and not follow_up:
-        evidence = fits_who(kb, kb.evidence_items(question, region, k=8), hints)
+        evidence = fits_who(kb, kb.evidence_items(topic, region, k=8), hints)
         if region == "xianan" and named_level and cues.window_asked(question):  # "村里能办不": that window's own items first
-            at_level = fits_who(kb, kb.evidence_items(question, region, k=8, level=named_level), hints)
+            at_level = fits_who(kb, kb.evidence_items(topic, region, k=8, level=named_level), hints)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
                 evidence = at_level
                 if item and named_level not in {r.get("level") for r in kb.records(region, item)}:
@@ -473,7 +478,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         item = None
     if group and not item and region and evidence:
         # the family word narrows the choice; among its members a smaller lead decides
-        members = [(k, sc) for k, sc, _ in kb.evidence_items(question, region, k=20) if k in kb.groups.get(group, [])]
+        members = [(k, sc) for k, sc, _ in kb.evidence_items(topic, region, k=20) if k in kb.groups.get(group, [])]
         if members and members[0][1] >= WEAK_EVIDENCE and (len(members) == 1 or members[0][1] >= FAMILY_LEAD * members[1][1]):
             item, group = members[0][0], None
     alternatives: List[str] = []
@@ -570,8 +575,10 @@ def _phrase_items(kb: KnowledgeGateway, pending: str, text: str) -> List[Tuple[s
     of words must not be made of one word from each ("能查交了几年吗" + "职工医保，在衡阳")."""
     if not pending:
         return kb.rank_items(text)
+    # the kept question carries the topic; the reply mostly says where and who ("我在昆明，单位给我
+    # 参保"), so what its words name counts for less
     best: Dict[str, float] = {}
-    for key, score in [*kb.rank_items(pending), *kb.rank_items(text)]:
+    for key, score in [*kb.rank_items(pending), *[(k, sc * REPLY_WEIGHT) for k, sc in kb.rank_items(text)]]:
         best[key] = max(best.get(key, 0.0), score)
     return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
 

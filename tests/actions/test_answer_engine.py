@@ -170,3 +170,9 @@ def test_the_guides_silence_on_an_aspect_does_not_hide_it_elsewhere(gateway):
                                         "002036007004", ["ask_legal_basis"])
     assert any("湖南省人民政府令第294号" in text for text, _ in lines)
     assert answers.without_silence("甲\n《某指南》没有写明设定依据，可咨询…\n乙") == "甲\n\n乙"
+
+
+def test_a_process_answer_also_says_how_long_it_takes(gateway):
+    record = gateway.records("hunan", "002036004001")[0]
+    text = answers.answer(record, "ask_process", gateway.region("hunan"))
+    assert "办理时限：" in text and record["time_limit"].strip() in text

@@ -203,3 +203,15 @@ def test_where_the_asker_lives_is_not_the_window_asked(gateway):
                  "我是村里的协理员，低保户参加城乡居民医保，自己出的那份有没有补贴"):
         d = routing.answer(Turn(text, "ask_eligibility", 0.9, {"region": "xianan", "level": "村"}), gateway)
         assert d.kind == "answer" and d.records[0].get("level") != "村" and "救助" in d.records[0]["name"]
+
+
+def test_the_kept_question_carries_the_topic_not_the_reply(gateway):
+    # the reply to "which region?" says where and who; an item its words name counts half
+    kept, reply = "退休了要去外地跟儿子住，看病怎么报", "衡阳的，单位职工参保的"
+    alone = dict(gateway.rank_items(reply))
+    assert alone  # the reply's words do name an item
+    ranked = dict(routing._phrase_items(gateway, kept, reply))
+    from_kept = dict(gateway.rank_items(kept))
+    assert ranked["002036004001"] == from_kept["002036004001"]
+    for key, score in alone.items():
+        assert ranked[key] == max(from_kept.get(key, 0.0), score * routing.REPLY_WEIGHT)

@@ -84,3 +84,12 @@ def test_the_place_it_goes_to_is_no_variant():
                for v in ("基本医疗保险关系转入", "基本医疗保险关系转出")]
     picked = selection.choose(records, "关系转出，转入地那边先受理吗")
     assert [r["variant"] for r in picked] == ["基本医疗保险关系转出"]
+
+
+def test_what_only_one_siblings_materials_ask_for_says_which_case_it_is():
+    stop = {"name": "职工参保登记", "variant": "职工减少登记（暂停参保）", "personnel_categories": [], "insurance_types": [],
+            "materials": "（1）参保登记表（减少登记）；（2）参保人员有效身份证件复印件。"}
+    end = {**stop, "variant": "职工减少登记（终止参保）",
+           "materials": "（1）参保登记表（减少登记）；（2）参保人员有效身份证件复印件；（3）出国定居的，需提供护照或永久居留证。"}
+    picked = selection.choose([stop, end], "下个月要出国定居了，单位让把医保停了，交什么")
+    assert [r["variant"] for r in picked] == ["职工减少登记（终止参保）"]
