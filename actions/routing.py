@@ -313,6 +313,8 @@ def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str) ->
         return {t[i : i + 2] for i in range(len(t) - 1) if re.fullmatch(r"[\u4e00-\u9fff]{2}", t[i : i + 2])}
 
     left = {g for g in grams(question) - grams(title) if kb.search.text_share(region, g) <= evidence.GENERIC_SHARE}
+    if evidence.ASKS_COPIES.search(question):  # "要填几份": the guides say "一式二份"
+        left.add("一式")
     lines = [p for p in kb.document(region, title) if p.kind == "form" and not grams(p.text) <= grams(title)]
     chosen: List[Any] = []
     while left and lines and len(chosen) < FORM_LINES:

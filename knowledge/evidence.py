@@ -43,6 +43,9 @@ PLACE_WEIGHT = {"variant": 1.0, "form": 0.9, "item": 0.75, "document": 0.6}
 #: "多少天之内", "多久内": the question asks a period; the guide states one as "20个工作日内", "3个月内".
 ASKS_PERIOD = re.compile(r"多久|多长时间|多少天|几天|几个月|多少个?工作日|期限|时间内|天内|之内")
 PERIOD = re.compile(r"\d+\s*个?\s*(?:工作日|自然日|日|天|月|年)(?:内|之内|以内)")
+#: A question about how many copies ("填几份"), and the guides' way of saying it ("一式二份").
+ASKS_COPIES = re.compile(r"几份|多少份|几联|几张|一式几")
+COPIES = re.compile(r"一式[一二两三四五六\d]+份|[一二两三四五六\d]+份")
 #: One-character Chinese numerals, which the guides print as digits ("怀孕满4个月").
 _CN_DIGITS = "一二三四五六七八九"
 _CN_PERIOD = re.compile(f"([{_CN_DIGITS}])(个?[月天日年周])")
@@ -119,6 +122,8 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
     if ASKS_PERIOD.search(text) and not PERIOD.search(covered):
         # the answer gives no period ("即时办结") where the question asks one: a deadline elsewhere may
         terms["期限"] = Term("期限", frozenset(), 0.8, PERIOD)
+    if ASKS_COPIES.search(text) and not COPIES.search(covered):
+        terms["份数"] = Term("份数", frozenset(), 0.8, COPIES)  # "要填几份" → "本表一式二份"
     return sorted(terms.values(), key=lambda t: -t.weight)
 
 

@@ -176,3 +176,11 @@ def test_a_process_answer_also_says_how_long_it_takes(gateway):
     record = gateway.records("hunan", "002036004001")[0]
     text = answers.answer(record, "ask_process", gateway.region("hunan"))
     assert "办理时限：" in text and record["time_limit"].strip() in text
+
+
+def test_how_many_copies_finds_the_forms_one_shi_n_fen(gateway):
+    # "要填几份" asks what the form prints as "本表一式二份" (湖南's 双通道 申请表)
+    record = next(r for r in gateway.records("hunan", "002036005002") if "居民" in (r.get("variant") or ""))
+    lines = routing.supporting_evidence(gateway, record, "双通道那张申请表要填几份", "hunan", "002036005002", ["ask_forms"])
+    assert any("一式二份" in text for text, _ in lines)
+    assert "ask_materials" in cues.cued_aspects("要交些什么")
