@@ -135,6 +135,8 @@ class Decision:
 _INSURED_AFTER = re.compile(r"^(?:的医保|医保|参保|的社保|交的|户口|户籍|那边的医保|这边的医保)")
 #: …and preceded by these, where they go ("派到长沙", "转去贵阳").
 _DESTINATION_BEFORE = re.compile(r"(?:去|到|转到|转去|派到|派往|调到|住到|搬到|迁到|往)$")
+#: …but one gone back to is home, where the claim is made ("在贵州摔了，回益阳报销").
+_HOME_BEFORE = re.compile(r"(?:回|回到|回来|返回)$")
 
 
 def insured_region(kb: KnowledgeGateway, text: str) -> Optional[str]:
@@ -147,7 +149,10 @@ def insured_region(kb: KnowledgeGateway, text: str) -> Optional[str]:
         s = h.score
         if _INSURED_AFTER.match(text[h.end : h.end + 6]):
             s += 100.0
-        if _DESTINATION_BEFORE.search(text[max(0, h.start - 2) : h.start]):
+        before = text[max(0, h.start - 2) : h.start]
+        if _HOME_BEFORE.search(before):
+            s += 100.0
+        elif _DESTINATION_BEFORE.search(before):
             s -= 100.0
         score[h.value] = max(score.get(h.value, float("-inf")), s)
     return max(score, key=lambda k: score[k])

@@ -215,3 +215,8 @@ def test_the_kept_question_carries_the_topic_not_the_reply(gateway):
     assert ranked["002036004001"] == from_kept["002036004001"]
     for key, score in alone.items():
         assert ranked[key] == max(from_kept.get(key, 0.0), score * routing.REPLY_WEIGHT)
+
+
+def test_the_place_gone_back_to_is_where_the_asker_is_insured(gateway):
+    assert routing.insured_region(gateway, "在云南旅游摔伤住了院，回到衡阳怎么报") == "hunan"
+    assert routing.insured_region(gateway, "单位派我到长沙，咸安的医保要备案吗") == "xianan"
