@@ -150,9 +150,7 @@ def _section(
         # 云南's flowcharts re-list the materials, sometimes with more than the field (INVENTORY
         # §2, §4.5): what only the flowchart asks for is shown, said to be from it
         said = _bare(record.get("materials") or "")
-        extra = _flowchart_lines(
-            record, lambda line: bool(_MATERIAL.search(line)) and not _OUTCOME.search(line) and _bare(line) not in said
-        )
+        extra = _flowchart_lines(record, lambda line: _is_material(line) and _bare(line) not in said)
         if extra:
             body.append("流程图另列的材料（与办理材料不一致时请向经办机构确认）：\n" + "\n".join(extra[:FLOWCHART_STEPS]))
             sources += [chart["source"] for chart in record.get("flowcharts") or []]
@@ -172,11 +170,12 @@ def _section(
         # 云南's flowcharts tell the steps in full where the 办理流程 field is a line or two (who
         # hands in what, how, what comes back): a secondary source, said to be one
         said = _bare("".join(body) + (record.get("materials") or ""))
-        steps = _flowchart_lines(record, lambda line: _bare(line) not in said)[:FLOWCHART_STEPS]
+        steps = _flowchart_lines(record, lambda line: _bare(line) not in said and not _is_material(line))[:FLOWCHART_STEPS]
         if steps:
             body.append("流程图中的说明：\n" + "\n".join(steps))
             sources += [chart["source"] for chart in record.get("flowcharts") or []]
-        add_field("channels", "办理渠道")  # how to do it is also where to do it
+        if "ask_channel" not in asked:  # how to do it is also where to do it (unless said apart)
+            add_field("channels", "办理渠道")
         mats = materials_lines(record, focus) if "ask_materials" not in asked else []
         if mats:  # 一次性告知: what to bring goes with how to do it
             body.append("办理材料：\n" + "\n".join(mats))
@@ -188,9 +187,11 @@ def _section(
         if not add_field("channels"):
             return None
         process = _field(record, "process")
-        if process and len(process["text"]) <= SHORT_PROCESS:  # where, and who goes: 参保人或单位到…办理
+        # (not when another section of the reply gives the process: the process or materials one)
+        told = "ask_process" in asked or bool("ask_materials" in asked and process and len(process["text"]) <= WITH_MATERIALS_PROCESS)
+        if not told and process and len(process["text"]) <= SHORT_PROCESS:  # where, and who goes: 参保人或单位到…办理
             add_field("process", "办理流程")
-        elif record["structured"]["steps"]:  # a long process: its first step says where one applies
+        elif not told and record["structured"]["steps"]:  # a long process: its first step says where one applies
             first = record["structured"]["steps"][0]
             body.append(f"办理流程（第一步）：{first['text']}")
             sources.append(first["source"])
@@ -284,6 +285,11 @@ _MATERIAL = re.compile(r"^.{0,50}(?:材料|证明|证件|复印件|原件|承诺
 _OUTCOME = re.compile(r"审核|办结|受理|收件|反馈|开具|寄往|打印|手续")
 _TIME = re.compile(r"办结|工作日|天之内|天内|日内|个月|次月|当月|时限")
 _NUMBERING = re.compile(r"^\s*(?:\d+[.、．]|[（(]\d+[)）])\s*")
+
+
+def _is_material(line: str) -> bool:
+    """Whether a flowchart line names something to hand in (the materials section's, not a step)."""
+    return bool(_MATERIAL.search(line)) and not _OUTCOME.search(line)
 
 
 def _bare(text: str) -> str:

@@ -3,6 +3,8 @@ matching sentences quoted, lookups with the official way to check, long replies 
 
 from __future__ import annotations
 
+import pytest
+
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers, cues, routing
@@ -184,3 +186,12 @@ def test_how_many_copies_finds_the_forms_one_shi_n_fen(gateway):
     lines = routing.supporting_evidence(gateway, record, "双通道那张申请表要填几份", "hunan", "002036005002", ["ask_forms"])
     assert any("一式二份" in text for text, _ in lines)
     assert "ask_materials" in cues.cued_aspects("要交些什么")
+
+
+@pytest.mark.parametrize("aspects", [["ask_materials", "ask_channel"], ["ask_process", "ask_channel"], ["ask_channel", "ask_process", "ask_materials"]])
+def test_no_reply_says_the_same_line_twice(gateway, aspects):
+    for region in ("chenzhou", "hunan", "yunnan", "xianan", "guizhou"):
+        for item in ("002036008001", "002036004002", "002036006002", "002036001002"):
+            for record in gateway.records(region, item)[:2]:
+                lines = [ln for ln in answers.answer_many(record, aspects, gateway.region(region)).splitlines() if len(ln) > 12]
+                assert len(lines) == len(set(lines)), (region, item, [ln for ln in lines if lines.count(ln) > 1][:1])
