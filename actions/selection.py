@@ -120,7 +120,7 @@ def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str], ty
     scores = []
     for r, lb, g, c in zip(records, labels, grams, chars):
         # who a label is for (灵活就业人员增加登记) counts once, as who is asking: were its bigrams
-        # counted too, "我是灵活就业的" would outweigh what the question asks to do (转退休)
+        # counted too, a mere "灵活就业" would outweigh what the question asks to do (转退休)
         whose = [h for h in said_who if h and h in fold(lb)]
         if whose:
             rest = fold(lb)

@@ -51,7 +51,7 @@ def test_a_record_for_other_people_loses_to_the_general_one():
     general = rec("职工参保登记", insurance=["职工医保"])
     flexible = {**rec("灵活就业、自谋职业人员参保登记", insurance=["职工医保"]), "personnel_categories": ["灵活就业人员"]}
     # "我是香港人…单位给我办职工医保": someone who says they are 港澳台人员 is no 灵活就业人员
-    picked = selection.choose([general, flexible], "在公司上班，单位办职工医保要提供哪些证件", hints=["港澳台人员", "职工医保", "单位"])
+    picked = selection.choose([general, flexible], "在公司上班，单位给办职工医保，需要带什么证件", hints=["港澳台人员", "职工医保", "单位"])
     assert [r["name"] for r in picked] == ["职工参保登记"]
     picked = selection.choose([general, flexible], "职工医保我想自己来交，要什么", hints=["灵活就业人员", "职工医保"])
     assert [r["name"] for r in picked] == ["灵活就业、自谋职业人员参保登记"]
@@ -63,7 +63,7 @@ def test_who_a_label_is_for_counts_once_against_what_the_question_asks_to_do():
         {"name": "职工参保登记", "variant": "在职转退休", "personnel_categories": ["灵活就业人员"], "insurance_types": []},
     ]
     # the asker's category is in one label; the action (转退休) is in the other
-    picked = selection.choose(records, "年纪到了要转退休 我是灵活就业参保", hints=["灵活就业人员"])
+    picked = selection.choose(records, "年纪到了要转退休 之前按灵活就业参保", hints=["灵活就业人员"])
     assert [r["variant"] for r in picked] == ["在职转退休"]
     # without an action word the label naming the asker still wins
     picked = selection.choose(records, "户口不在这里，灵活就业能交吗", hints=["灵活就业人员"])

@@ -94,7 +94,7 @@ def test_the_list_tables_notes_are_whole_sentences(passages):
 
 
 def test_a_message_is_read_in_mandarin_with_its_typos_corrected(engine):
-    assert engine.normalize("交了好多年医保，咋个查") == "交了几年医保，怎么查"
+    assert engine.normalize("医保交了好多年，咋个查") == "医保交了几年，怎么查"
     assert engine.normalize("冇得单位，要带么子") == "没有单位，要带什么"
-    assert engine.normalize("看病要先备按不") == "看病要先备案不"
+    assert engine.normalize("出门前要备按吗") == "出门前要备案吗"
     assert engine.normalize("生育津贴要什么材料") == "生育津贴要什么材料"
