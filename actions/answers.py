@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from actions.kb_gateway import RegionInfo
+from knowledge.extract import without_marker
 from knowledge.passages import FLOWCHART_GUIDES
 
 ASPECT_LABELS: Dict[str, str] = {
@@ -284,7 +285,6 @@ _MATERIAL = re.compile(r"^.{0,50}(?:材料|证明|证件|复印件|原件|承诺
 #: … unless it says what happens to them (a step, not a material)
 _OUTCOME = re.compile(r"审核|办结|受理|收件|反馈|开具|寄往|打印|手续")
 _TIME = re.compile(r"办结|工作日|天之内|天内|日内|个月|次月|当月|时限")
-_NUMBERING = re.compile(r"^\s*(?:\d+[.、．]|[（(]\d+[)）])\s*")
 
 
 def _is_material(line: str) -> bool:
@@ -305,7 +305,7 @@ def _flowchart_lines(record: Dict[str, Any], keep: Callable[[str], bool]) -> Lis
     seen, lines = set(), []
     for chart in record.get("flowcharts") or []:
         for line in chart["text"].splitlines()[1:]:  # the first line is the chart's title
-            core = _NUMBERING.sub("", line.strip())
+            core = without_marker(line.strip())
             if len(core) >= FLOWCHART_LINE_MIN and not core.endswith(("流程图", "：", ":")) and core not in seen and keep(core):
                 seen.add(core)
                 lines.append(core)

@@ -295,7 +295,7 @@ def named_form(kb: KnowledgeGateway, text: str, region: str) -> Optional[str]:
     ("参保人员信息变更登记表" names 基本医疗保险参保人员信息变更登记表)."""
     best: Tuple[int, Optional[str]] = (0, None)
     for title in kb.form_titles(region):
-        core = re.sub(r"[（(][^）)]*[）)]$", "", title)  # without "（参考样表5）"
+        core = _form_core(title)
         for start in range(0, len(core) - FORM_NAME_MIN + 1):
             if core[start:] in text:
                 if len(core) - start > best[0]:
@@ -306,8 +306,12 @@ def named_form(kb: KnowledgeGateway, text: str, region: str) -> Optional[str]:
 
 def _cites(record: Record, form: str) -> bool:
     """Whether a record's materials or attached forms name the form."""
-    core = re.sub(r"[（(][^）)]*[）)]$", "", form)
-    return any(f.get("title") == form for f in record.get("forms") or []) or core in str(record.get("materials") or "")
+    return any(f.get("title") == form for f in record.get("forms") or []) or _form_core(form) in str(record.get("materials") or "")
+
+
+def _form_core(title: str) -> str:
+    """A form's title without its sample number ("（参考样表5）")."""
+    return re.sub(r"[（(][^）)]*[）)]$", "", title)
 
 
 def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str) -> List[Any]:

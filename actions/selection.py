@@ -110,15 +110,17 @@ def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str], ty
     asked = fold(asked_text) + "".join(fold(h) for h in hints)
     # single characters count only as typed: the guide words added for colloquial ones ("职工医保" →
     # 职工医保参保人员) would otherwise favour whichever label shares their characters
-    typed_chars = fold(typed if typed is not None else asked_text) + "".join(fold(h) for h in hints)
+    typed_text = fold(typed if typed is not None else asked_text)
+    typed_chars = typed_text + "".join(fold(h) for h in hints)
     said_who = [fold(h) for h in hints]
+    said_people = {h for h in hints if h in PERSONNEL}
     who_grams = set().union(*[_bigrams(h) for h in said_who]) if said_who else set()
     # what only one sibling's materials ask for says which case it is ("出国定居的，需提供护照" is
     # 终止参保's, not 暂停参保's): a bigram of them the question says counts a little
     mats = [_bigrams(re.sub(r"[^\u4e00-\u9fff]", "", r.get("materials") or "")) for r in records]
     shared_mats = set.union(*[a & b for i, a in enumerate(mats) for b in mats[i + 1 :]]) if len(mats) > 1 else set()
     scores = []
-    for r, lb, g, c in zip(records, labels, grams, chars):
+    for r, lb, g, c, m in zip(records, labels, grams, chars, mats):
         # who a label is for (灵活就业人员增加登记) counts once, as who is asking: were its bigrams
         # counted too, a mere "灵活就业" would outweigh what the question asks to do (转退休)
         whose = [h for h in said_who if h and h in fold(lb)]
@@ -131,13 +133,12 @@ def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str], ty
         score += sum(1 for ch in c - common_chars if ch in typed_chars)
         tags = set(r.get("personnel_categories") or []) | set(r.get("insurance_types") or [])
         score += sum(3 for h in hints if h in tags) + 3 * len(whose)  # a label naming them is surer than a tag
-        said = fold(typed if typed is not None else asked_text)  # as typed: who is asking counts through tags and labels
-        score += min(MATERIAL_CUES, sum(1 for b in mats[records.index(r)] - shared_mats - common - who_grams if b in said))
+        # (as typed: who is asking counts through tags and labels)
+        score += min(MATERIAL_CUES, sum(1 for b in m - shared_mats - common - who_grams if b in typed_text))
         # a record for particular people (灵活就业人员) fits someone who says they are someone else
         # (港澳台人员, 在职职工) less than the general one
         people = set(r.get("personnel_categories") or [])
-        said = {h for h in hints if h in PERSONNEL}
-        if people and said and not people & said:
+        if people and said_people and not people & said_people:
             score -= 3
         scores.append(score)
     return scores

@@ -102,6 +102,11 @@ class Entry:
     is_header: bool = False
 
 
+def without_marker(text: str) -> str:
+    """A list entry without its number (1. （1） ①), as in the guides' numbered lists."""
+    return _split_marker(text)[1]
+
+
 def _split_marker(text: str) -> Tuple[Optional[str], str]:
     m = _MARKER_RE.match(text)
     if not m:

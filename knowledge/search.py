@@ -144,19 +144,20 @@ class SearchEngine:
         by_region: Dict[str, List[Passage]] = {}
         for p in passages:
             by_region.setdefault(p.region_key, []).append(p)
-        self._indexes = {
-            region: _RegionIndex(ps, [self.tokenize(p.text) for p in ps]) for region, ps in by_region.items()
-        }
+        tokens = {region: [self.tokenize(p.text) for p in ps] for region, ps in by_region.items()}
+        self._indexes = {region: _RegionIndex(ps, tokens[region]) for region, ps in by_region.items()}
         self._lock = threading.Lock()  # bm25s' retrieval is not documented as thread-safe
         # One message asks the same words several times (item, family, evidence, out-of-scope
         # checks): the BM25 scores of recent queries are kept.
         self._scores = functools.lru_cache(maxsize=256)(self._score_passages)
-        # homophone typos of the guides' words ("备按" → 备案): words printed in two passages or more
-        printed_words = Counter(w for p in passages for w in set(self.tokenize.words(p.text)))
+        # homophone typos of the guides' words ("备按" → 备案): words printed in two passages or more,
+        # read off the tokens just made (words bare, bigrams "_"-prefixed, characters "~"-prefixed)
+        passage_tokens = [set(ts) for region_tokens in tokens.values() for ts in region_tokens]
+        printed_words = Counter(t for ts in passage_tokens for t in ts if not t.startswith(("_", "~")))
         self.typos = TypoFixer(
             [w for w, n in printed_words.items() if n >= 2],
-            is_word=lambda w: self.tokenize.is_word(w),
-            printed=(b for index in self._indexes.values() for b in index.vocab if len(b) == 2),
+            is_word=self.tokenize.is_word,
+            printed={t[1:] for ts in passage_tokens for t in ts if t.startswith("_")},
             segment=self.tokenize.segment,
             frequency=self.tokenize.frequency,
         )
