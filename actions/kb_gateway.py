@@ -124,7 +124,9 @@ class KnowledgeGateway:
         with the guide's synonyms for everyday words; ``level``: 咸安's window level only).
 
         An item said to be done already is left out of the words searched ("常驻的备案已经办了，摔伤
-        了门诊费能报吗" asks about 门诊费用报销, not about the 备案 again)."""
+        了门诊费能报吗" asks about 门诊费用报销, not about the 备案 again). Places outside every region
+        are read as 外地 (:meth:`SearchEngine.elsewhere`), here and wherever an item is chosen."""
+        text = self.search.elsewhere(text)
         return self.search.rank_items(self.without_done(text), region_key, k=k, expand=expand, level=level)
 
     def _item_hits(self, text: str) -> List[Any]:
@@ -140,12 +142,14 @@ class KnowledgeGateway:
 
     def done_items(self, text: str) -> set:
         """Items the text names only as done already (the background of the question)."""
+        text = self.search.elsewhere(text)
         hits = self._item_hits(text)
         return {h.value for h in hits if self._done(text, h)} - {h.value for h in hits if not self._done(text, h)}
 
     def named_outright(self, text: str) -> set:
         """Items a phrase of the text names, or a bag of words within one clause ("派我去深圳长驻");
         not a bag whose words lie in different clauses ("公司医保注销了…，怎么查办好没")."""
+        text = self.search.elsewhere(text)
         clauses = [fold(c) for c in _CLAUSE.split(text)]
         return {
             h.value for h in self._item_hits(text)
@@ -192,7 +196,7 @@ class KnowledgeGateway:
     def group(self, text: str) -> Optional[str]:
         """The longest family word in the text (异地就医备案 → the five 备案 items), if any."""
         self._ensure()
-        folded = fold(text)
+        folded = fold(self.search.elsewhere(text))
         found = [g for g in self.groups if fold(g) in folded]
         return max(found, key=len) if found else None
 
@@ -202,6 +206,7 @@ class KnowledgeGateway:
         An item said to be done already ("已经办了常驻异地的备案，门诊花的钱能报吗") is the background of
         the question, not its subject: such a mention counts for little.
         """
+        text = self.search.elsewhere(text)
         if self._last_rank[0] != text:
             hits = [
                 replace(h, score=h.score * DONE_WEIGHT) if self._done(text, h)

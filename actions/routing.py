@@ -47,6 +47,8 @@ FAMILY_LEAD = 1.2
 OVERRULE = 2.0
 #: … or this many times when only a bag of scattered words named it.
 BAG_OVERRULE = 1.5
+#: …and when only the evidence's item does what the question asks (转, 报销, 备案 …)
+ACTION_OVERRULE = 1.3
 #: How much an item named in the reply to our question counts next to the kept question's items.
 REPLY_WEIGHT = 0.5
 #: Evidence that outweighs an out-of-scope word ("户口都迁过去了，要办什么备案").
@@ -286,6 +288,13 @@ def supporting_evidence(
     return out
 
 
+def acts_instead(kb: KnowledgeGateway, other: str, item: Optional[str], question: str) -> bool:
+    """Whether ``other``'s name does what the question asks to be done ("转回来" → 关系转入) and the
+    phrase lists' ``item`` does not (its phrase told the situation: "在外地上班")."""
+    doing = kb.search.asked_doing(question)
+    return bool(item) and any(w in kb.item_name(other) for w in doing) and not any(w in kb.item_name(item) for w in doing)
+
+
 #: The shortest end of a form's title that names it ("信息变更登记表"; not "登记表").
 FORM_NAME_MIN = 6
 
@@ -459,7 +468,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             item, evidence = None, []
         if (oos or not domain) and not item and not _clearly_in_kb(kb, question, region, strict=bool(oos)):
             evidence = []
-        elif decisive(evidence) and evidence[0][0] != item and not _keeps_topic(kb, item, previous_item, text, region):
+        elif (decisive(evidence) or bool(evidence) and acts_instead(kb, evidence[0][0], item, question)) \
+                and evidence[0][0] != item and not _keeps_topic(kb, item, previous_item, text, region):
             top, top_score = evidence[0][0], evidence[0][1]
             if group:  # a family word: the member the evidence points to, or a clearly better item
                 members = [(k, sc) for k, sc, _ in evidence if k in kb.groups.get(group, [])]
@@ -476,7 +486,12 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                     spells_out(kb.item_name(top), question) and not spells_out(kb.item_name(item or ""), question)
                 )
                 overrule = OVERRULE if surer else BAG_OVERRULE
-                weak_phrase = top_score >= overrule * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE)
+                # the phrase names the situation ("在外地上班"), the evidence's item does what is asked
+                # ("医保怎么转过来" → 关系转入): a smaller lead decides
+                acts = acts_instead(kb, top, item, question)
+                if acts:
+                    overrule = min(overrule, ACTION_OVERRULE)
+                weak_phrase = top_score >= overrule * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE or acts)
                 in_region = bool(item) and kb.has_item(region, item)
                 # an item named outright that the region's guide lacks is said to be missing, not swapped
                 named_elsewhere = bool(item) and not in_region and phrase_strength >= STRONG_PHRASE

@@ -49,6 +49,12 @@ SIBLING_SHARE = 0.6
 #: …and then leads it by this factor.
 SIBLING_LEAD = 1.3
 #: Characters of an item name that say nothing about it (punctuation, numbering).
+#: How much an item whose name does what the question asks ("回来能报不" → 报销) leads others.
+ACTION_LEAD = 1.5
+
+#: What a place outside every region is to a person insured in one of them.
+ELSEWHERE = "外地"
+
 _NAME_NOISE = re.compile(r"[^\u4e00-\u9fff]")
 
 
@@ -163,6 +169,19 @@ class SearchEngine:
         )
         dialect = {str(k): str(v) for k, v in (colloquial.get("dialect") or {}).items()}
         self._dialect = sorted(dialect.items(), key=lambda kv: -len(kv[0]))  # longest first
+        # places outside every region are 外地 ("派我去广州干两年"); a region's own name stays, and so
+        # does a listed name inside one (a county named after a listed place). A name the guides
+        # print ("到海南、西藏等省级统筹的省份…") is their word too: kept, with 外地 added.
+        self._elsewhere = [
+            (name, tuple(p for p in self._places if name in p), any(name in p.text for p in passages))
+            for name in sorted({str(n) for n in colloquial.get("elsewhere") or []}, key=len, reverse=True)
+            if not any(p in name for p in self._places)
+        ]
+        # what a question asks done ("能报不" asks 报销) and the item-name words that do it
+        self._actions = [
+            (re.compile(str(spec["asks"])), tuple(str(n) for n in spec.get("names") or []))
+            for spec in (colloquial.get("asked_actions") or {}).values()
+        ]
         self._shares = functools.lru_cache(maxsize=4096)(self._text_share)
         self._name_words = functools.lru_cache(maxsize=1024)(self._words_of_name)
 
@@ -216,6 +235,23 @@ class SearchEngine:
             if word in text:
                 text = text.replace(word, mandarin)
         return self.typos.fix(text)
+
+    def elsewhere(self, text: str) -> str:
+        """``text`` with the places outside every region read as 外地, for choosing the item ("单位派我
+        去广州干两年" is 常驻异地工作). Only for that: the answer's own lines are found with the words
+        as typed, since 外地 (异地 in the guides) is what every line of such an item says."""
+        also = ""
+        for name, inside, printed in self._elsewhere:
+            if name in text and not any(p in text for p in inside):
+                if printed:
+                    also = f" {ELSEWHERE}"
+                else:
+                    text = text.replace(name, ELSEWHERE)
+        return text + also
+
+    def asked_doing(self, text: str) -> Tuple[str, ...]:
+        """The item-name words of what ``text`` asks to be done ("回来能报不" → 报销, 支付)."""
+        return tuple(w for asks, names in self._actions if asks.search(text) for w in names)
 
     def without_places(self, text: str) -> str:
         """``text`` with every place name blanked out (a place is no evidence within its region)."""
@@ -272,6 +308,7 @@ class SearchEngine:
             if h.passage.item:
                 per_item.setdefault(h.passage.item, []).append(h)
         asked = set(text)
+        doing = self.asked_doing(text)
         ranked = []
         for item, hs in per_item.items():
             score = hs[0].score + 0.3 * sum(x.score for x in hs[1:3])
@@ -279,7 +316,8 @@ class SearchEngine:
             # for 单位参保登记), leads items that merely share its words
             names = {_NAME_NOISE.sub("", n or "") for n in (hs[0].passage.name, hs[0].passage.label)} - {""}
             coverage = max((len(set(n) & asked) / len(set(n)) for n in names), default=0.0)
-            ranked.append((item, score * (1.0 + coverage), hs[0].passage))
+            does = any(w in (hs[0].passage.name or "") for w in doing)
+            ranked.append((item, score * (1.0 + coverage) * (ACTION_LEAD if does else 1.0), hs[0].passage))
         ranked.sort(key=lambda r: -r[1])
         return self._by_distinct_words(ranked[:k], self.expand(text) if expand else text)
 

@@ -220,3 +220,18 @@ def test_the_kept_question_carries_the_topic_not_the_reply(gateway):
 def test_the_place_gone_back_to_is_where_the_asker_is_insured(gateway):
     assert routing.insured_region(gateway, "在云南旅游摔伤住了院，回到衡阳怎么报") == "hunan"
     assert routing.insured_region(gateway, "单位派我到长沙，咸安的医保要备案吗") == "xianan"
+
+
+def test_a_city_outside_every_region_is_elsewhere(gateway):
+    # the guides say 异地/外地; people name the city they are sent to or live in
+    assert gateway.search.elsewhere("在长沙住院，厂里派我去苏州") == "在长沙住院，厂里派我去外地"  # 长沙 is a region's
+    assert gateway.search.elsewhere("去海南过冬") == "去海南过冬 外地"  # a name the guides print stays
+    d = routing.answer(Turn("厂里安排我到苏州驻点三年，都匀参保的，看病怎么弄", "ask_process", 0.9, {"region": "guizhou"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "常驻异地工作人员备案"
+
+
+def test_the_item_that_does_what_is_asked_leads_the_situation_words(gateway):
+    # "在外地上班" tells the situation (a 备案 item's phrase); "转回来" asks for the transfer
+    assert gateway.search.asked_doing("回来能报不") == ("报销", "支付")
+    d = routing.answer(Turn("原来在外地上班交了几年医保，现在回郴州上班了，医保想转回来", "ask_process", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.kind == "answer" and "转" in d.records[0]["name"]
