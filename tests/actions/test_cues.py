@@ -56,3 +56,9 @@ def test_words_the_guides_print_are_no_sign_of_another_office():
     assert cues.out_of_scope_topic("住院发票丢了还能报吗") is None
     assert cues.out_of_scope_topic("准生证复印件要几份") is None
     assert cues.out_of_scope_topic("公积金怎么提取") == "housing_fund"
+
+
+def test_can_i_get_some_with_words_between_asks_eligibility():
+    # "能领点什么补助不": whether it applies to them, though words stand between 领 and 不
+    assert "ask_eligibility" in cues.cued_aspects("家属没参保，我这边能领点什么补助不？要带啥")
+    assert "ask_eligibility" not in cues.cued_aspects("网上能办不")
