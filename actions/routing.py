@@ -288,11 +288,13 @@ def supporting_evidence(
     return out
 
 
-def acts_instead(kb: KnowledgeGateway, other: str, item: Optional[str], question: str) -> bool:
-    """Whether ``other``'s name does what the question asks to be done ("转回来" → 关系转入) and the
-    phrase lists' ``item`` does not (its phrase told the situation: "在外地上班")."""
+def acts_instead(kb: KnowledgeGateway, other: Optional[str], item: Optional[str], question: str) -> bool:
+    """Whether ``other``'s name does what the question asks to be done ("转回来" → 关系转入) and
+    ``item``'s does not (a phrase of it told the situation: "在外地上班")."""
+    if not other or not item:
+        return False
     doing = kb.search.asked_doing(question)
-    return bool(item) and any(w in kb.item_name(other) for w in doing) and not any(w in kb.item_name(item) for w in doing)
+    return any(w in kb.item_name(other) for w in doing) and not any(w in kb.item_name(item) for w in doing)
 
 
 #: The shortest end of a form's title that names it ("信息变更登记表"; not "登记表").
@@ -495,6 +497,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                 in_region = bool(item) and kb.has_item(region, item)
                 # an item named outright that the region's guide lacks is said to be missing, not swapped
                 named_elsewhere = bool(item) and not in_region and phrase_strength >= STRONG_PHRASE
+                # …and the phrase's item that does what is asked is not overruled by one that does not
+                # ("医保从深圳转回郴州": 转诊备案 shares 外地 and 转, the transfer item does the asking)
+                weak_phrase = weak_phrase and not acts_instead(kb, item, top, question)
                 if (in_region and weak_phrase) or (not in_region and not named_elsewhere):
                     item, oos = top, None
     if item and region and evidence and phrase_strength < STRONG_PHRASE and not kb.has_item(region, item) \

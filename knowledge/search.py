@@ -49,6 +49,9 @@ SIBLING_SHARE = 0.6
 #: …and then leads it by this factor.
 SIBLING_LEAD = 1.3
 #: Characters of an item name that say nothing about it (punctuation, numbering).
+#: How much an item's text as a whole (one BM25 document per item) counts next to its best passages.
+ITEM_TEXT_WEIGHT = 1.0
+
 #: How much an item whose name does what the question asks ("回来能报不" → 报销) leads others.
 ACTION_LEAD = 1.5
 
@@ -109,6 +112,17 @@ class _RegionIndex:
         self.passages = passages
         self.bm25 = bm25s.BM25(k1=1.2, b=0.6)
         self.bm25.index(tokens, show_progress=False)
+        # each item's passages as one document: an item that says the question's words all over
+        # (生育, 配偶, 未参加生育保险) against one whose single short passage happens to share the
+        # everyday ones (单位, 参加, 没有)
+        item_tokens: Dict[str, List[str]] = {}
+        for p, ts in zip(passages, tokens):
+            if p.item:
+                item_tokens.setdefault(p.item, []).extend(ts)
+        self.item_keys = sorted(item_tokens)
+        self.item_bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        if self.item_keys:
+            self.item_bm25.index([item_tokens[k] for k in self.item_keys], show_progress=False)
         self.weights = np.array([p.weight for p in passages], dtype=np.float32)
         self.vocab = self.bm25.vocab_dict
         # per passage, for vectorised item / level filters
@@ -276,9 +290,10 @@ class SearchEngine:
         ``expand=False`` searches the words as typed, without the guide's synonyms.
         """
         index = self._indexes.get(region)
-        scores = self._scores(text, region, expand) if index is not None else None
-        if scores is None:
+        scored = self._scores(text, region, expand) if index is not None else None
+        if scored is None:
             return []
+        scores = scored[0]
         if item is not None:
             scores = np.where(index.items == item, scores, 0.0)
         if level is not None:  # 咸安's 区级 / 乡镇 / 村 windows: only the asked level's items
@@ -286,8 +301,9 @@ class SearchEngine:
         top = np.argsort(-scores)[:k]
         return [Hit(index.passages[i], float(scores[i])) for i in top if scores[i] > 0]
 
-    def _score_passages(self, text: str, region: str, expand: bool) -> Optional[np.ndarray]:
-        """Weighted BM25 scores of every passage of ``region`` (None when no word is indexed)."""
+    def _score_passages(self, text: str, region: str, expand: bool) -> Optional[Tuple[np.ndarray, Dict[str, float]]]:
+        """Weighted BM25 scores of every passage of ``region``, and each item's score as one
+        document, scaled to the best item's (None when no word is indexed)."""
         index = self._indexes[region]
         text = self.without_places(text)
         tokens = [t for t in self.tokenize(self.expand(text) if expand else text) if t in index.vocab]
@@ -295,14 +311,19 @@ class SearchEngine:
             return None
         with self._lock:
             scores = index.bm25.get_scores(tokens) * index.weights
+            in_items = [t for t in tokens if t in index.item_bm25.vocab_dict]
+            whole = index.item_bm25.get_scores(in_items) if index.item_keys and in_items else []
         scores.flags.writeable = False  # shared by every caller of the cache
-        return scores
+        best = max(whole, default=0.0) or 1.0
+        return scores, {k: float(v) / best for k, v in zip(index.item_keys, whole)}
 
     def rank_items(
         self, text: str, region: str, k: int = 5, depth: int = 40, expand: bool = True, level: Optional[str] = None
     ) -> List[Tuple[str, float, Passage]]:
         """Items by the evidence of their passages: best passage plus a share of the next ones."""
         hits = self.search(text, region, k=depth, expand=expand, level=level)
+        scored = self._scores(text, region, expand) if hits else None
+        whole = scored[1] if scored else {}
         per_item: Dict[str, List[Hit]] = {}
         for h in hits:
             if h.passage.item:
@@ -317,7 +338,9 @@ class SearchEngine:
             names = {_NAME_NOISE.sub("", n or "") for n in (hs[0].passage.name, hs[0].passage.label)} - {""}
             coverage = max((len(set(n) & asked) / len(set(n)) for n in names), default=0.0)
             does = any(w in (hs[0].passage.name or "") for w in doing)
-            ranked.append((item, score * (1.0 + coverage) * (ACTION_LEAD if does else 1.0), hs[0].passage))
+            # the item's text as a whole: the best item's keeps its score, a weaker one's shrinks
+            as_whole = (1.0 + ITEM_TEXT_WEIGHT * whole.get(item, 0.0)) / (1.0 + ITEM_TEXT_WEIGHT)
+            ranked.append((item, score * as_whole * (1.0 + coverage) * (ACTION_LEAD if does else 1.0), hs[0].passage))
         ranked.sort(key=lambda r: -r[1])
         return self._by_distinct_words(ranked[:k], self.expand(text) if expand else text)
 

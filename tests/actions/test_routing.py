@@ -235,3 +235,6 @@ def test_the_item_that_does_what_is_asked_leads_the_situation_words(gateway):
     assert gateway.search.asked_doing("回来能报不") == ("报销", "支付")
     d = routing.answer(Turn("原来在外地上班交了几年医保，现在回郴州上班了，医保想转回来", "ask_process", 0.9, {"region": "chenzhou"}), gateway)
     assert d.kind == "answer" and "转" in d.records[0]["name"]
+    # and the other way: 转诊备案 shares 外地 and 转, but the transfer item does what is asked
+    d = routing.answer(Turn("医保要从东莞转回郴州，大概多少天", "ask_time_limit", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "转移接续手续办理"
