@@ -154,8 +154,8 @@ def supporting(
             pool.append((p, "variant" if p.label == label else "item"))
         elif p.item is None and p.title and _belongs(p.title, titles):
             pool.append((p, "form"))
-        elif p.item is None and (p.kind in DOCUMENT_KINDS or p.kind == "form"):
-            pool.append((p, "document"))
+        elif p.item is None and (p.kind in DOCUMENT_KINDS or p.kind == "form" and _sentence(p.text)):
+            pool.append((p, "document"))  # (another item's form: its rules, not its blanks "本人（被委托人）")
     covers = [(p, place, [t for t in terms if t.found_in(labelled(p))]) for p, place in pool]
     covers = [(p, place, ts) for p, place, ts in covers if ts]
     # relevant: the passage says enough of the question (a sentence of a form or notice the item
@@ -185,6 +185,14 @@ def supporting(
         if not left:
             break
     return chosen
+
+
+#: A form's line with fewer Chinese characters is a blank to fill in ("本人（被委托人）"), not a rule.
+FORM_SENTENCE_MIN = 10
+
+
+def _sentence(text: str) -> bool:
+    return len(re.findall(r"[\u4e00-\u9fff]", text)) >= FORM_SENTENCE_MIN
 
 
 def _gain(terms: Sequence[Term], left: set) -> float:

@@ -73,3 +73,14 @@ def test_the_budget_caps_what_is_quoted(engine):
 def test_a_period_in_chinese_numerals_finds_the_guides_digits(engine):
     found = supporting(engine, "怀孕四个月流产了能休几天", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理时限：即时办结。")
     assert found and "42天产假" in found[0].passage.text and "四个月" in found[0].words
+
+
+def test_another_items_form_gives_its_rules_not_its_blanks():
+    passages = [
+        _p("form", "代理人（受托人）", 1, item=None, label=None, title="别项的申请表"),
+        _p("notice", "委托他人办理的，应提供委托人及代理人身份证件原件及授权委托书。", 2, item=None, label=None, title="说明"),
+        _p("materials", "有效身份证件", 3),
+    ] + [_p("process", f"申请人向医保经办机构提出申请，办理第{i}步。", 100 + i, item=f"x{i}") for i in range(40)]
+    engine = SearchEngine(passages, expansions={"代办": "委托 代理人"})
+    found = supporting(engine, "家里人帮我代办行不行", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件")
+    assert found and "授权委托书" in found[0].passage.text
