@@ -576,7 +576,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if form and len(records) > 1:  # "填…变动表，要附什么": the record whose text cites that form
         records = [r for r in records if _cites(r, form)] or records
     # who is asking (人员类别, 险种, 申请人) stays known for the conversation until they say otherwise
-    chosen = selection.choose(records, question, variant, hints, kb.variant_words)
+    # a variant kept from earlier turns was chosen with who they said they were then: only who they
+    # say they are now may overrule it ("叫我表哥去帮我办" keeps 灵活就业…参保登记, "职工医保" or not)
+    said_now = [h for h in (ents.get(k) for k in HINT_SLOTS) if h]
+    kept = variant and not ents.get("variant") and variant in {selection.label(r) for r in records}
+    chosen = selection.choose(records, question, variant, said_now if kept else hints, kb.variant_words)
     unhinted = selection.choose(records, question, variant, [], kb.variant_words)
     decided_by = hints if hints and len(chosen) < len(unhinted) else []
     aspects = [aspect] if follow_up else asked_aspects(aspect, question)

@@ -238,3 +238,13 @@ def test_the_item_that_does_what_is_asked_leads_the_situation_words(gateway):
     # and the other way: 转诊备案 shares 外地 and 转, but the transfer item does what is asked
     d = routing.answer(Turn("医保要从东莞转回郴州，大概多少天", "ask_time_limit", 0.9, {"region": "chenzhou"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "转移接续手续办理"
+
+
+def test_a_kept_variant_stays_unless_who_they_say_they_are_now_changes_it(gateway):
+    slots = {"region": "yunnan", "service_item": "002036001002", "variant": "灵活就业、自谋职业人员参保登记",
+             "aspect": "ask_materials", "insurance_type": "职工医保"}
+    d = routing.answer(Turn("平时没空，让家里人拿着材料去帮我办行吗", "ask_process", 0.6, {}, slots), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "灵活就业、自谋职业人员参保登记"
+    # said now, it decides: 城乡居民 is another item, 在职职工 another variant
+    d = routing.answer(Turn("那在职职工呢", "ask_materials", 0.6, {"personnel_category": "在职职工"}, slots), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "职工参保登记"
