@@ -417,7 +417,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     tied = [k for k, sc in phrase_ranked if sc >= PHRASE_TIE * phrase_ranked[0][1]]
     if phrase_ranked and (not item or item in tied):  # a typed entity is the phrase lists' own pick
         item = item or phrase_ranked[0][0]
-        if len(tied) > 1 and region:  # the phrase lists cannot tell: the KB's text decides
+        if len(tied) > 1 and region:  # the phrase lists cannot tell: what is asked, then the KB's text decides
+            doing = kb.search.asked_doing(question)
+            tied = [k for k in tied if any(w in kb.item_name(k) for w in doing)] or tied
             order = [k for k, _, _ in kb.evidence_items(topic, region, k=20)]
             item = min(tied, key=lambda k: order.index(k) if k in order else len(order))
     # how strongly the phrase lists name it: a long official or colloquial name, or one short word
@@ -740,13 +742,15 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
 
 
 def _official_record(kb: KnowledgeGateway, text: str, region: str, intent: str) -> Optional[Record]:
-    """The record whose 查询方式 says how to check this case oneself."""
+    """The record whose 查询方式 says how to check this case oneself: for whether one is enrolled
+    and paid up, the enrollment query item (whatever scheme is named: "我的居民医保交上没"); for a
+    case in progress, the item the words name."""
+    item = ENROLLMENT_QUERY_ITEM if intent == "enrollment_lookup" and kb.has_item(region, ENROLLMENT_QUERY_ITEM) else None
     ranked = kb.rank_items(text)
-    item = ranked[0][0] if ranked and kb.has_item(region, ranked[0][0]) else None
+    if item is None and ranked and kb.has_item(region, ranked[0][0]):
+        item = ranked[0][0]
     if item is None:
         evidence = kb.evidence_items(text, region)
         item = evidence[0][0] if decisive(evidence) else None
-    if item is None and intent == "enrollment_lookup":
-        item = ENROLLMENT_QUERY_ITEM
     records = kb.records(region, item) if item else []
     return records[0] if records else None

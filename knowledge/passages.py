@@ -45,8 +45,14 @@ FIELD_WEIGHTS: Dict[str, float] = {
     "faq": 0.8,
     "cover_letter": 0.5,
 }
-#: Guides whose flowchart text adds details to the fields (INVENTORY §4.5: 002's narrative boxes).
+#: Guides whose flowchart text adds details to the fields (INVENTORY §4.5: 002's narrative boxes):
+#: answers use their lines.
 FLOWCHART_GUIDES = frozenset({"002"})
+#: Guides whose flowchart boxes are indexed as secondary passages: 002's, and 000's text boxes,
+#: "mostly intact" (INVENTORY §4.5), which now and then say what the fields do not ("不需个人申请").
+FLOWCHART_INDEXED = FLOWCHART_GUIDES | {"000"}
+#: A flowchart paragraph with fewer Chinese characters is a box label (申请, 判断是否受理).
+FLOWCHART_MIN_CHARS = 6
 #: Paragraphs longer than this are split at sentence ends, so one passage says one thing.
 MAX_PASSAGE_CHARS = 160
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
@@ -131,12 +137,12 @@ def _record_passages(record: Dict) -> Iterator[Passage]:
         yield Passage(kind="note" if m.get("kind") == "note" else "materials", text=text, source=m["source"], **common)
     for s in structured.get("steps") or []:
         yield Passage(kind="process", text=f"{s['title']}。{s['text']}" if s.get("title") else s["text"], source=s["source"], **common)
-    # The flowchart text is residue everywhere (INVENTORY §4.5) except 云南's long narrative boxes,
-    # which add what the fields leave out (外伤 needs a 承诺书, a bank card for 灵活就业): a secondary
-    # source, indexed for that guide only, and quoted as coming from the flowchart.
-    for chart in record.get("flowcharts") or [] if record.get("guide") in FLOWCHART_GUIDES else []:
+    # The flowchart text is residue in most guides (INVENTORY §4.5), but 云南's long narrative boxes
+    # and 郴州's text boxes add what the fields leave out (外伤 needs a 承诺书, a bank card for 灵活就业,
+    # 不需个人申请): a secondary source, indexed for those guides only, quoted as from the flowchart.
+    for chart in record.get("flowcharts") or [] if record.get("guide") in FLOWCHART_INDEXED else []:
         for para in split_paragraphs(rejoin(chart["text"])):
-            if len(re.findall(r"[\u4e00-\u9fff]", para)) >= 8 and "流程图" not in para:
+            if len(re.findall(r"[\u4e00-\u9fff]", para)) >= FLOWCHART_MIN_CHARS and "流程图" not in para:
                 yield Passage(kind="flowchart", text=para, source=chart["source"], **common)
     itemised = {"materials": bool(structured.get("materials")), "process": bool(structured.get("steps"))}
     for field, f in (record.get("fields") or {}).items():

@@ -62,3 +62,8 @@ def test_can_i_get_some_with_words_between_asks_eligibility():
     # "能领点什么补助不": whether it applies to them, though words stand between 领 and 不
     assert "ask_eligibility" in cues.cued_aspects("家属没参保，我这边能领点什么补助不？要带啥")
     assert "ask_eligibility" not in cues.cued_aspects("网上能办不")
+
+
+def test_whether_they_must_apply_themselves_and_whether_it_is_subsidised():
+    assert cues.cued_aspects("个人交的那部分能补贴吗？要他们自己去申请不？") == ["ask_eligibility", "ask_process"]
+    assert "ask_eligibility" in cues.cued_aspects("困难户交医保有补助吗")

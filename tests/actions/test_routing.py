@@ -248,3 +248,15 @@ def test_a_kept_variant_stays_unless_who_they_say_they_are_now_changes_it(gatewa
     # said now, it decides: 城乡居民 is another item, 在职职工 another variant
     d = routing.answer(Turn("那在职职工呢", "ask_materials", 0.6, {"personnel_category": "在职职工"}, slots), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "职工参保登记"
+
+
+def test_whether_one_is_paid_up_is_checked_the_enrollment_querys_way(gateway):
+    # the scheme named ("居民医保") says who, not which item's 查询方式 to give
+    d = routing.lookup(Turn("帮我查一下我的居民医保交上没", "enrollment_lookup", 0.9, {}, {"region": "yunnan"}), gateway)
+    assert d.kind == "start_lookup" and d.official["name"] == "参保人员参保信息查询"
+
+
+def test_phrase_items_in_a_tie_go_to_the_one_doing_what_is_asked(gateway):
+    # "去外地上班" is 常驻异地工作's phrase, "医保要转过去" asks the transfer
+    d = routing.answer(Turn("原来在咸安的厂里交职工医保，现在去外地上班了，医保要转过去，在哪办", "ask_channel", 0.9, {"region": "xianan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "转移接续手续办理"

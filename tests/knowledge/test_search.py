@@ -105,3 +105,10 @@ def test_an_item_whose_whole_text_says_the_question_leads_one_lucky_passage(engi
     # 职工参保登记 has one line on 灵活就业 and 医保; 生育津贴支付 says 生育 and 津贴 throughout
     ranked = engine.rank_items("自己交的灵活就业医保，生了孩子能领生育津贴吗", "yunnan")
     assert ranked[0][2].name == "生育津贴支付"
+
+
+def test_chenzhous_flowchart_boxes_are_secondary_passages(passages):
+    # 郴州's text boxes say what the fields do not (the subsidy needs no application of one's own)
+    boxes = [p for p in passages if p.region_key == "chenzhou" and p.kind == "flowchart"]
+    assert any("不需个人申请" in p.text for p in boxes)
+    assert not any(p.kind == "flowchart" for p in passages if p.region_key in ("hunan", "xianan", "guizhou"))
