@@ -655,9 +655,12 @@ def fallback(turn: Turn, kb: KnowledgeGateway) -> Decision:
         return Decision("cancel_lookup")
     if cues.out_of_scope_topic(text) and not kb.rank_items(text):
         return Decision("decline", topic=cues.out_of_scope_topic(text))
-    continues = turn.slot("service_item") and (guess in (*ASPECTS, "inform") or cues.cued_aspect(text))
+    # a follow-up about the item under discussion ("我帮他去代领行不行？告知书哪时候开？") goes on
+    # with it, whatever it asks and however many things: never "please rephrase" mid-topic
+    asked = cues.cued_aspects(text)
+    continues = turn.slot("service_item") and (guess in (*ASPECTS, "inform") or asked or _substantive(kb, text))
     if kb.rank_items(text) or kb.group(text) or turn.entities.get("region") or continues:
-        intent = guess if guess in (*ASPECTS, "inform") else (cues.cued_aspect(text) or "inform")
+        intent = guess if guess in (*ASPECTS, "inform") else (asked[0] if asked else "inform")
         return answer(turn, kb, intent)
     if guess in SMALL_TALK and cues.cued_aspect(text) is None:
         return Decision("small_talk", response=SMALL_TALK[guess])

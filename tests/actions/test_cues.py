@@ -67,3 +67,7 @@ def test_can_i_get_some_with_words_between_asks_eligibility():
 def test_whether_they_must_apply_themselves_and_whether_it_is_subsidised():
     assert cues.cued_aspects("个人交的那部分能补贴吗？要他们自己去申请不？") == ["ask_eligibility", "ask_process"]
     assert "ask_eligibility" in cues.cued_aspects("困难户交医保有补助吗")
+
+
+def test_whether_one_may_join_there_asks_eligibility():
+    assert cues.cued_aspects("没工作，能在这边参加居民医保不") == ["ask_eligibility"]

@@ -260,3 +260,15 @@ def test_phrase_items_in_a_tie_go_to_the_one_doing_what_is_asked(gateway):
     # "去外地上班" is 常驻异地工作's phrase, "医保要转过去" asks the transfer
     d = routing.answer(Turn("原来在咸安的厂里交职工医保，现在去外地上班了，医保要转过去，在哪办", "ask_channel", 0.9, {"region": "xianan"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "转移接续手续办理"
+
+
+def test_an_unclear_follow_up_stays_with_the_topic_instead_of_asking_to_rephrase(gateway):
+    slots = {"region": "yunnan", "service_item": "002036008002", "aspect": "ask_materials"}
+    d = routing.fallback(Turn("他躺在床上起不来，叫他儿子弄好不好", "nlu_fallback", 0.4, {}, slots, ("nlu_fallback", "enrollment_lookup")), gateway)
+    assert d.kind == "answer" and d.item == "002036008002"
+
+
+def test_a_patient_the_doctor_sends_elsewhere_is_a_referral_not_a_transfer(gateway):
+    text = gateway.search.normalize("我爸在咸安住院，医生说要转到南京大医院去做手术，医保要先办个什么")
+    d = routing.answer(Turn(text, "ask_process", 0.9, {"region": "xianan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "异地转诊人员备案"

@@ -98,6 +98,7 @@ def test_a_message_is_read_in_mandarin_with_its_typos_corrected(engine):
     assert engine.normalize("冇得单位，要带么子") == "没有单位，要带什么"
     assert engine.normalize("出门前要备按吗") == "出门前要备案吗"
     assert engine.normalize("生育津贴要什么材料") == "生育津贴要什么材料"
+    assert engine.normalize("个人帐户的钱") == "个人账户的钱"  # the old variant character
 
 
 
