@@ -746,7 +746,7 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
 
 def _official_record(kb: KnowledgeGateway, text: str, region: str, intent: str) -> Optional[Record]:
     """The record whose 查询方式 says how to check this case oneself: for whether one is enrolled
-    and paid up, the enrollment query item (whatever scheme is named: "我的居民医保交上没"); for a
+    and paid up, the enrollment query item (whatever scheme is named: "我今年缴上了没有"); for a
     case in progress, the item the words name."""
     item = ENROLLMENT_QUERY_ITEM if intent == "enrollment_lookup" and kb.has_item(region, ENROLLMENT_QUERY_ITEM) else None
     ranked = kb.rank_items(text)

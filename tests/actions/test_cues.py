@@ -60,14 +60,14 @@ def test_words_the_guides_print_are_no_sign_of_another_office():
 
 def test_can_i_get_some_with_words_between_asks_eligibility():
     # "能领点什么补助不": whether it applies to them, though words stand between 领 and 不
-    assert "ask_eligibility" in cues.cued_aspects("家属没参保，我这边能领点什么补助不？要带啥")
+    assert "ask_eligibility" in cues.cued_aspects("家属没参保，我这里能领点啥补助不？要带啥")
     assert "ask_eligibility" not in cues.cued_aspects("网上能办不")
 
 
 def test_whether_they_must_apply_themselves_and_whether_it_is_subsidised():
-    assert cues.cued_aspects("个人交的那部分能补贴吗？要他们自己去申请不？") == ["ask_eligibility", "ask_process"]
+    assert cues.cued_aspects("个人缴的部分能补贴吗？需要本人自己去申请不？") == ["ask_eligibility", "ask_process"]
     assert "ask_eligibility" in cues.cued_aspects("困难户交医保有补助吗")
 
 
 def test_whether_one_may_join_there_asks_eligibility():
-    assert cues.cued_aspects("没工作，能在这边参加居民医保不") == ["ask_eligibility"]
+    assert cues.cued_aspects("没工作，能在本地参加城乡居民医保不") == ["ask_eligibility"]

@@ -233,7 +233,7 @@ def test_a_city_outside_every_region_is_elsewhere(gateway):
 def test_the_item_that_does_what_is_asked_leads_the_situation_words(gateway):
     # "在外地上班" tells the situation (a 备案 item's phrase); "转回来" asks for the transfer
     assert gateway.search.asked_doing("回来能报不") == ("报销", "支付")
-    d = routing.answer(Turn("原来在外地上班交了几年医保，现在回郴州上班了，医保想转回来", "ask_process", 0.9, {"region": "chenzhou"}), gateway)
+    d = routing.answer(Turn("以前在外地打工时缴过医保，如今回郴州工作，想把医保关系转回来", "ask_process", 0.9, {"region": "chenzhou"}), gateway)
     assert d.kind == "answer" and "转" in d.records[0]["name"]
     # and the other way: 转诊备案 shares 外地 and 转, but the transfer item does what is asked
     d = routing.answer(Turn("医保要从东莞转回郴州，大概多少天", "ask_time_limit", 0.9, {"region": "chenzhou"}), gateway)
@@ -252,13 +252,13 @@ def test_a_kept_variant_stays_unless_who_they_say_they_are_now_changes_it(gatewa
 
 def test_whether_one_is_paid_up_is_checked_the_enrollment_querys_way(gateway):
     # the scheme named ("居民医保") says who, not which item's 查询方式 to give
-    d = routing.lookup(Turn("帮我查一下我的居民医保交上没", "enrollment_lookup", 0.9, {}, {"region": "yunnan"}), gateway)
+    d = routing.lookup(Turn("帮我查一下我的居民医保今年交没交", "enrollment_lookup", 0.9, {}, {"region": "yunnan"}), gateway)
     assert d.kind == "start_lookup" and d.official["name"] == "参保人员参保信息查询"
 
 
 def test_phrase_items_in_a_tie_go_to_the_one_doing_what_is_asked(gateway):
     # "去外地上班" is 常驻异地工作's phrase, "医保要转过去" asks the transfer
-    d = routing.answer(Turn("原来在咸安的厂里交职工医保，现在去外地上班了，医保要转过去，在哪办", "ask_channel", 0.9, {"region": "xianan"}), gateway)
+    d = routing.answer(Turn("原先在咸安一家工厂上班，职工医保在那缴，后来去外地上班了，医保要转过去，在哪办", "ask_channel", 0.9, {"region": "xianan"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "转移接续手续办理"
 
 
