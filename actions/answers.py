@@ -563,8 +563,18 @@ def official_check(record: Dict[str, Any], region: RegionInfo) -> Optional[str]:
         f, label = _field(record, "channels"), "办理（查询）渠道"
     if not f:
         return None
+    lines, sources = [f"{label}：{f['text']}"], [f["source"]]
+    # a query item's own 办理渠道 are the ways to query ("“湘医保”APP…"), and where the guide prints no
+    # 查询方式, its 办理流程 says them ("在自助终端机或窗口查询打印"; elsewhere it is 申请-受理-办结)
+    if "查询" in (record.get("name") or ""):
+        wanted = (("channels", "办理（查询）渠道"),) + ((("process", "办理流程"),) if label != "查询方式" else ())
+        for key, more in wanted:
+            g = _field(record, key)
+            if g and not any(g["text"] in line for line in lines):
+                lines.append(f"{more}：{g['text']}")
+                sources.append(g["source"])
     return (
-        f"{heading(record)}按指南，可通过以下方式自行查询：\n{label}：{f['text']}\n{source_line(record, [f['source']])}\n"
+        f"{heading(record)}按指南，可通过以下方式自行查询：\n" + "\n".join(lines) + f"\n{source_line(record, sources)}\n"
         "也可以在这里直接查询，需要先核验身份。"
     )
 

@@ -272,3 +272,10 @@ def test_a_patient_the_doctor_sends_elsewhere_is_a_referral_not_a_transfer(gatew
     text = gateway.search.normalize("我爸在咸安住院，医生说要转到南京大医院去做手术，医保要先办个什么")
     d = routing.answer(Turn(text, "ask_process", 0.9, {"region": "xianan"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "异地转诊人员备案"
+
+
+def test_the_enrollment_querys_way_to_check_gives_its_channels_and_where_needed_its_steps(gateway):
+    yunnan = answers.official_check(gateway.records("yunnan", "002036002002")[0], gateway.region("yunnan"))
+    assert "在自助终端机或窗口查询打印" in yunnan  # 云南 prints no 查询方式: its 办理流程 says the ways
+    hunan = answers.official_check(gateway.records("hunan", "002036002002")[0], gateway.region("hunan"))
+    assert "“湘易办”APP" in hunan and "受理" not in hunan  # 查询方式 and channels, not 申请-受理-办结
