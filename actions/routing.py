@@ -415,6 +415,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         item = None
     phrase_ranked = _phrase_items(kb, pending, text) if not turn.payload else []
     tied = [k for k, sc in phrase_ranked if sc >= PHRASE_TIE * phrase_ranked[0][1]]
+    if item and phrase_ranked and item not in tied and phrase_ranked[0][1] >= STRONG_PHRASE:
+        # the classifier's entity came from the words as typed ("退休职工"); the message as read
+        # ("个人帐户" is 个人账户) names another item outright
+        item = None
     if phrase_ranked and (not item or item in tied):  # a typed entity is the phrase lists' own pick
         item = item or phrase_ranked[0][0]
         if len(tied) > 1 and region:  # the phrase lists cannot tell: what is asked, then the KB's text decides

@@ -279,3 +279,11 @@ def test_the_enrollment_querys_way_to_check_gives_its_channels_and_where_needed_
     assert "在自助终端机或窗口查询打印" in yunnan  # 云南 prints no 查询方式: its 办理流程 says the ways
     hunan = answers.official_check(gateway.records("hunan", "002036002002")[0], gateway.region("hunan"))
     assert "“湘易办”APP" in hunan and "受理" not in hunan  # 查询方式 and channels, not 申请-受理-办结
+
+
+def test_the_message_as_read_overrules_an_entity_taken_from_the_words_as_typed(gateway):
+    # the classifier took 职工参保登记 from "退休职工"; read in the guides' characters the message
+    # names 个人账户 outright
+    text = gateway.search.normalize("父亲是退休职工，前阵子过世了，他个人帐户余额家属能领吗")
+    d = routing.answer(Turn(text, "inform", 0.7, {"region": "xianan", "service_item": "002036001002"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "参保人员个人账户一次性支取"
