@@ -287,3 +287,10 @@ def test_the_message_as_read_overrules_an_entity_taken_from_the_words_as_typed(g
     text = gateway.search.normalize("父亲是退休职工，前阵子过世了，他个人帐户余额家属能领吗")
     d = routing.answer(Turn(text, "inform", 0.7, {"region": "xianan", "service_item": "002036001002"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "参保人员个人账户一次性支取"
+
+
+def test_a_medicine_the_hospital_has_not_is_bought_outside_by_application(gateway):
+    # 莫得 and 外头 are 没有 and 外面; "药没有", "药店买" are the guide's 缺药 and 外购
+    text = gateway.search.normalize("看门特的定点医院说那个药莫得了，叫我到外头的药店买，要先办什么手续")
+    d = routing.answer(Turn(text, "ask_process", 0.9, {"region": "guizhou"}), gateway)
+    assert d.kind == "answer" and "缺药外购" in d.records[0]["name"]
