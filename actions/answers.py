@@ -567,7 +567,9 @@ def official_check(record: Dict[str, Any], region: RegionInfo) -> Optional[str]:
     # a query item's own 办理渠道 are the ways to query ("“湘医保”APP…"), and where the guide prints no
     # 查询方式, its 办理流程 says them ("在自助终端机或窗口查询打印"; elsewhere it is 申请-受理-办结)
     if "查询" in (record.get("name") or ""):
-        wanted = (("channels", "办理（查询）渠道"),) + ((("process", "办理流程"),) if label != "查询方式" else ())
+        wanted = [("channels", "办理（查询）渠道")]
+        if label != "查询方式":
+            wanted.append(("process", "办理流程"))
         for key, more in wanted:
             g = _field(record, key)
             if g and not any(g["text"] in line for line in lines):

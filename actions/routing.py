@@ -288,13 +288,15 @@ def supporting_evidence(
     return out
 
 
+def does_asked(kb: KnowledgeGateway, item: str, question: str) -> bool:
+    """Whether the item's name does what the question asks to be done ("转回来" → 关系转入)."""
+    return any(w in kb.item_name(item) for w in kb.search.asked_doing(question))
+
+
 def acts_instead(kb: KnowledgeGateway, other: Optional[str], item: Optional[str], question: str) -> bool:
-    """Whether ``other``'s name does what the question asks to be done ("转回来" → 关系转入) and
-    ``item``'s does not (a phrase of it told the situation: "在外地上班")."""
-    if not other or not item:
-        return False
-    doing = kb.search.asked_doing(question)
-    return any(w in kb.item_name(other) for w in doing) and not any(w in kb.item_name(item) for w in doing)
+    """Whether ``other`` does what the question asks and ``item`` does not (a phrase of it told the
+    situation: "在外地上班")."""
+    return bool(other and item) and does_asked(kb, other, question) and not does_asked(kb, item, question)
 
 
 #: The shortest end of a form's title that names it ("信息变更登记表"; not "登记表").
@@ -422,8 +424,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if phrase_ranked and (not item or item in tied):  # a typed entity is the phrase lists' own pick
         item = item or phrase_ranked[0][0]
         if len(tied) > 1 and region:  # the phrase lists cannot tell: what is asked, then the KB's text decides
-            doing = kb.search.asked_doing(question)
-            tied = [k for k in tied if any(w in kb.item_name(k) for w in doing)] or tied
+            tied = [k for k in tied if does_asked(kb, k, question)] or tied
             order = [k for k, _, _ in kb.evidence_items(topic, region, k=20)]
             item = min(tied, key=lambda k: order.index(k) if k in order else len(order))
     # how strongly the phrase lists name it: a long official or colloquial name, or one short word

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-from knowledge.passages import Passage
+from knowledge.passages import Passage, chinese_characters
 from knowledge.search import SearchEngine
 
 #: A word in more than this share of the region's passages (办理, 医保经办机构) points nowhere.
@@ -192,7 +192,7 @@ FORM_SENTENCE_MIN = 10
 
 
 def _sentence(text: str) -> bool:
-    return len(re.findall(r"[\u4e00-\u9fff]", text)) >= FORM_SENTENCE_MIN
+    return chinese_characters(text) >= FORM_SENTENCE_MIN
 
 
 def _gain(terms: Sequence[Term], left: set) -> float:

@@ -56,6 +56,12 @@ FLOWCHART_MIN_CHARS = 6
 #: Paragraphs longer than this are split at sentence ends, so one passage says one thing.
 MAX_PASSAGE_CHARS = 160
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def chinese_characters(text: str) -> int:
+    """How many Chinese characters ``text`` has (a box label or a blank to fill has few)."""
+    return len(_CHINESE.findall(text or ""))
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,7 @@ def _record_passages(record: Dict) -> Iterator[Passage]:
     # 不需个人申请): a secondary source, indexed for those guides only, quoted as from the flowchart.
     for chart in record.get("flowcharts") or [] if record.get("guide") in FLOWCHART_INDEXED else []:
         for para in split_paragraphs(rejoin(chart["text"])):
-            if len(re.findall(r"[\u4e00-\u9fff]", para)) >= FLOWCHART_MIN_CHARS and "流程图" not in para:
+            if chinese_characters(para) >= FLOWCHART_MIN_CHARS and "流程图" not in para:
                 yield Passage(kind="flowchart", text=para, source=chart["source"], **common)
     itemised = {"materials": bool(structured.get("materials")), "process": bool(structured.get("steps"))}
     for field, f in (record.get("fields") or {}).items():

@@ -48,16 +48,13 @@ _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 SIBLING_SHARE = 0.6
 #: …and then leads it by this factor.
 SIBLING_LEAD = 1.3
-#: Characters of an item name that say nothing about it (punctuation, numbering).
 #: How much an item's text as a whole (one BM25 document per item) counts next to its best passages.
 ITEM_TEXT_WEIGHT = 1.0
-
 #: How much an item whose name does what the question asks ("回来能报不" → 报销) leads others.
 ACTION_LEAD = 1.5
-
 #: What a place outside every region is to a person insured in one of them.
 ELSEWHERE = "外地"
-
+#: Characters of an item name that say nothing about it (punctuation, numbering).
 _NAME_NOISE = re.compile(r"[^\u4e00-\u9fff]")
 
 
@@ -186,8 +183,9 @@ class SearchEngine:
         # places outside every region are 外地 ("派我去广州干两年"); a region's own name stays, and so
         # does a listed name inside one (a county named after a listed place). A name the guides
         # print ("到海南、西藏等省级统筹的省份…") is their word too: kept, with 外地 added.
+        printed = "\n".join(p.text for p in passages)
         self._elsewhere = [
-            (name, tuple(p for p in self._places if name in p), any(name in p.text for p in passages))
+            (name, tuple(p for p in self._places if name in p), name in printed)
             for name in sorted({str(n) for n in colloquial.get("elsewhere") or []}, key=len, reverse=True)
             if not any(p in name for p in self._places)
         ]
@@ -197,6 +195,9 @@ class SearchEngine:
             for spec in (colloquial.get("asked_actions") or {}).values()
         ]
         self._shares = functools.lru_cache(maxsize=4096)(self._text_share)
+        # routing reads one message several times (phrases, family, evidence, done items)
+        self.elsewhere = functools.lru_cache(maxsize=256)(self._elsewhere_of)
+        self.asked_doing = functools.lru_cache(maxsize=256)(self._doing_of)
         self._name_words = functools.lru_cache(maxsize=1024)(self._words_of_name)
 
     @classmethod
@@ -250,7 +251,7 @@ class SearchEngine:
                 text = text.replace(word, mandarin)
         return self.typos.fix(text)
 
-    def elsewhere(self, text: str) -> str:
+    def _elsewhere_of(self, text: str) -> str:
         """``text`` with the places outside every region read as 外地, for choosing the item ("单位派我
         去广州干两年" is 常驻异地工作). Only for that: the answer's own lines are found with the words
         as typed, since 外地 (异地 in the guides) is what every line of such an item says."""
@@ -263,7 +264,7 @@ class SearchEngine:
                     text = text.replace(name, ELSEWHERE)
         return text + also
 
-    def asked_doing(self, text: str) -> Tuple[str, ...]:
+    def _doing_of(self, text: str) -> Tuple[str, ...]:
         """The item-name words of what ``text`` asks to be done ("回来能报不" → 报销, 支付)."""
         return tuple(w for asks, names in self._actions if asks.search(text) for w in names)
 
