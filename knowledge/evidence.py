@@ -49,6 +49,11 @@ COPIES = re.compile(r"一式[一二两三四五六\d]+份|[一二两三四五六
 #: One-character Chinese numerals, which the guides print as digits ("怀孕满4个月").
 _CN_DIGITS = "一二三四五六七八九"
 _CN_PERIOD = re.compile(f"([{_CN_DIGITS}])(个?[月天日年周])")
+#: The guides' note of what counts as an ID ("有效身份证件包括身份证、居住证、户口簿…等"): a definition,
+#: which says nothing of where one lives or is registered ("户口在永兴，人住在北湖") — unless the
+#: question asks which papers count as ID.
+ID_DEFINITION = re.compile(r"有效身份证件包括[^；;。\n]*?等")
+ASKS_ID = re.compile(r"证件|身份证|护照|通行证|居留证")
 #: A passage must say at least this much weight of the question's uncovered words to be quoted,
 #: and add one not yet covered: one two-character word printed in about 1 % of the region's
 #: passages weighs about 0.65, a rarer or longer one more, a common one less.
@@ -85,6 +90,11 @@ class Support:
 def labelled(passage: Passage) -> str:
     label = FIELD_LABELS.get(passage.kind) if passage.item else None
     return f"{label}：{passage.text}" if label and not passage.text.startswith(label) else passage.text
+
+
+def without_id_definition(text: str) -> str:
+    """Text without the list of what counts as an ID (see :data:`ID_DEFINITION`)."""
+    return ID_DEFINITION.sub("", text)
 
 
 def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: str) -> List[Term]:
@@ -142,7 +152,8 @@ def supporting(
     """Passages of the item (its own variant first), its forms and the region's notices that cover
     the question's words the answer ``covered`` leaves out, in the order chosen. ``level``: 咸安's
     window level of the record answered (another level's window is another office)."""
-    terms = uncovered_terms(engine, question, region, covered)
+    asks_id = bool(ASKS_ID.search(question))
+    terms = uncovered_terms(engine, question, region, covered if asks_id else without_id_definition(covered))
     if not terms:
         return []
     titles = set(form_titles)
@@ -156,7 +167,8 @@ def supporting(
             pool.append((p, "form"))
         elif p.item is None and (p.kind in DOCUMENT_KINDS or p.kind == "form" and _sentence(p.text)):
             pool.append((p, "document"))  # (another item's form: its rules, not its blanks "本人（被委托人）")
-    covers = [(p, place, [t for t in terms if t.found_in(labelled(p))]) for p, place in pool]
+    said = labelled if asks_id else (lambda p: without_id_definition(labelled(p)))
+    covers = [(p, place, [t for t in terms if t.found_in(said(p))]) for p, place in pool]
     covers = [(p, place, ts) for p, place, ts in covers if ts]
     # relevant: the passage says enough of the question (a sentence of a form or notice the item
     # does not link must say more than one everyday word: "□新生儿" is no answer to "生了孩子")
@@ -171,7 +183,7 @@ def supporting(
             break
         # the most new coverage per character, nearest the record first (a short sentence of its
         # own variant beats a long one of a notice)
-        best = max(fresh, key=lambda e: PLACE_WEIGHT[e[1]] * _gain(e[2], left) / (1.0 + len(e[0].text) / 400.0))
+        best = max(fresh, key=lambda e: _worth(e[0], e[1], question) * _gain(e[2], left) / (1.0 + len(e[0].text) / 400.0))
         p, place, ts = best
         covers.remove(best)
         if any(p.text in s for s in seen_text):
@@ -193,6 +205,17 @@ FORM_SENTENCE_MIN = 10
 
 def _sentence(text: str) -> bool:
     return chinese_characters(text) >= FORM_SENTENCE_MIN
+
+
+#: A form's boxes to tick ("□退役军人") name a case; the form's notes say what that case needs. Boxes
+#: count this much of a sentence unless the question asks which box is the asker's ("属于哪一项").
+CHECKBOX_WEIGHT = 0.5
+ASKS_OPTION = re.compile(r"哪一项|哪项|哪一类|哪类|勾|选哪")
+
+
+def _worth(passage: Passage, place: str, question: str) -> float:
+    weight = PLACE_WEIGHT[place]
+    return weight * CHECKBOX_WEIGHT if "□" in passage.text and not ASKS_OPTION.search(question) else weight
 
 
 def _gain(terms: Sequence[Term], left: set) -> float:

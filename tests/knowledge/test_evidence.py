@@ -84,3 +84,35 @@ def test_another_items_form_gives_its_rules_not_its_blanks():
     engine = SearchEngine(passages, expansions={"代办": "委托 代理人"})
     found = supporting(engine, "家里人帮我代办行不行", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件")
     assert found and "授权委托书" in found[0].passage.text
+
+
+def _filler() -> list:
+    return [_p("process", f"申请人向医保经办机构提出申请，办理第{i}步。", 100 + i, item=f"x{i}") for i in range(40)]
+
+
+def test_the_list_of_what_counts_as_id_covers_no_question_about_residence():
+    passages = [
+        _p("note", "有效身份证件包括身份证、居住证、户口簿、护照等（下同）", 1),
+        _p("form", "2.外地户籍人员在本地参保还需要提供居住证。", 2, item=None, label=None, title="参保登记表"),
+    ] + _filler()
+    engine = SearchEngine(passages, expansions={"户口": "户籍"}, place_names=["永兴"])
+    answer = "办理材料：有效身份证件。备注：有效身份证件包括身份证、居住证、户口簿、护照等（下同）"
+    found = supporting(engine, "我户口在永兴，还要交啥", "demo", ITEM, "城乡居民减少登记（暂停参保）", answer, form_titles=["参保登记表"])
+    assert found and "户籍" in found[0].passage.text
+    # asked which papers count as ID, the list answers
+    found = supporting(engine, "户口簿算不算证件", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件")
+    assert found and "包括" in found[0].passage.text
+
+
+def test_a_forms_note_beats_its_box_to_tick():
+    passages = [
+        _p("form", "□低保对象  □特困人员  □退役军人", 1, item=None, label=None, title="救助申请表"),
+        _p("form", "备注：1.本表由申请人填写。2.申请救助需提供户口簿、身份证及复印件，申请人为退役军人的需提供退役军人身份相关证明及复印件。", 2,
+           item=None, label=None, title="救助申请表"),
+    ] + _filler()
+    engine = SearchEngine(passages)
+    found = supporting(engine, "他还是退役军人，要多带啥", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件", form_titles=["救助申请表"])
+    assert found and "身份相关证明" in found[0].passage.text
+    # asked which box is theirs, the boxes answer
+    found = supporting(engine, "退役军人在申请表上勾哪一项", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件", form_titles=["救助申请表"])
+    assert found and found[0].passage.text.startswith("□")
