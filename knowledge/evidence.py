@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from knowledge.passages import Passage, chinese_characters
@@ -190,13 +190,34 @@ def supporting(
             continue
         if spent + len(p.text) > budget:
             break
-        chosen.append(Support(p, tuple(t.word for t in ts if t.word in left), p.label if place == "item" else None))
-        seen_text.add(p.text)
-        spent += len(p.text)
+        whole = _with_section(p, pool, budget - spent)
+        chosen.append(Support(whole, tuple(t.word for t in ts if t.word in left), p.label if place == "item" else None))
+        seen_text.add(whole.text)
+        spent += len(whole.text)
         left -= {t.word for t in ts}
         if not left:
             break
     return chosen
+
+
+#: A numbered section of a notice that opens with its heading ("三、不实承诺的法律责任：依据…"): the
+#: heading says what the section is about, the sentences after it (cut into passages of their own
+#: when the paragraph is long) say the rule — "处骗取金额2倍以上5倍以下的罚款".
+SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]+、[^，。：:]{2,20}[：:]")
+
+
+def _with_section(passage: Passage, pool: Sequence[Tuple[Passage, str]], room: int) -> Passage:
+    """``passage``, and when it opens a section, the rest of that paragraph (the pool's next
+    passages from the same lines) as far as ``room`` allows."""
+    if not SECTION_HEADING.match(passage.text):
+        return passage
+    order = [p for p, _ in pool]
+    text = passage.text
+    for nxt in order[order.index(passage) + 1 :]:
+        if nxt.source != passage.source or nxt.title != passage.title or len(text) + len(nxt.text) > room:
+            break
+        text += nxt.text
+    return replace(passage, text=text)
 
 
 #: A form's line with fewer Chinese characters is a blank to fill in ("本人（被委托人）"), not a rule.

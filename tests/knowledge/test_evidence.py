@@ -116,3 +116,15 @@ def test_a_forms_note_beats_its_box_to_tick():
     # asked which box is theirs, the boxes answer
     found = supporting(engine, "退役军人在申请表上勾哪一项", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件", form_titles=["救助申请表"])
     assert found and found[0].passage.text.startswith("□")
+
+
+def test_a_notices_section_is_quoted_with_the_rule_after_its_heading():
+    rule = "违反规定的，由行政部门责令退回，处骗取金额2倍以上5倍以下的罚款。"
+    passages = [
+        _p("notice", "三、不实承诺的法律责任：依据省政府令第十五条规定，任何人不得提供虚假材料冒领待遇。", 1, item=None, label=None, title="告知承诺书"),
+        _p("notice", rule, 1, item=None, label=None, title="告知承诺书"),
+        _p("notice", "四、其他：承诺人应予以配合核查。", 2, item=None, label=None, title="告知承诺书"),
+    ] + _filler()
+    engine = SearchEngine(passages)
+    found = supporting(engine, "承诺不实要承担什么法律责任", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件", form_titles=["告知承诺书"])
+    assert found and found[0].passage.text.endswith(rule) and "四、" not in found[0].passage.text
