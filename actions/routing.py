@@ -744,7 +744,10 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
     official = _official_record(kb, text, region, turn.intent) if region and not turn.has_personal_data else None
     slots: Dict[str, Any] = {"aspect": None}
     ranked = kb.rank_items(text)
-    if region is None and ranked:  # kept for the guide's way to check once the place is known
+    if form == "enrollment_form":
+        # the topic is now checking one's enrollment: "乡里能查不，手机上行不行" asks about that item
+        slots["service_item"] = ENROLLMENT_QUERY_ITEM
+    elif region is None and ranked:  # kept for the guide's way to check once the place is known
         slots["service_item"] = ranked[0][0]
     return Decision("start_lookup", region=region, form=form, official=official, slots=slots)
 

@@ -294,3 +294,18 @@ def test_a_medicine_the_hospital_has_not_is_bought_outside_by_application(gatewa
     text = gateway.search.normalize("看门特的定点医院说那个药莫得了，叫我到外头的药店买，要先办什么手续")
     d = routing.answer(Turn(text, "ask_process", 0.9, {"region": "guizhou"}), gateway)
     assert d.kind == "answer" and "缺药外购" in d.records[0]["name"]
+
+
+def test_after_an_enrollment_lookup_began_a_question_about_checking_answers_the_query_item(gateway):
+    d = routing.lookup(Turn("帮我看看我今年医保费缴上了没有", "enrollment_lookup", 0.9), gateway)
+    assert d.kind == "start_lookup" and d.slots.get("service_item") == routing.ENROLLMENT_QUERY_ITEM
+    slots = {"service_item": d.slots["service_item"]}
+    turn = Turn("我是咸安官埠桥镇的，镇上窗口能不能查，用手机查得了不", "ask_channel", 0.8, {"region": "xianan"}, slots, form="enrollment_form")
+    d = routing.in_form(turn, gateway)
+    assert d.kind == "answer" and d.leave_form and d.records[0]["name"] == "参保人员参保信息查询"
+
+
+def test_asking_whether_one_has_paid_leads_to_the_enrollment_query(gateway):
+    text = gateway.search.normalize("湘潭的，不晓得我的医保交了冒，手机上哪里看得到")
+    d = routing.answer(Turn(text, "ask_channel", 0.9, {"region": "hunan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "参保人员参保信息查询"
