@@ -309,3 +309,10 @@ def test_asking_whether_one_has_paid_leads_to_the_enrollment_query(gateway):
     text = gateway.search.normalize("湘潭的，不晓得我的医保交了冒，手机上哪里看得到")
     d = routing.answer(Turn(text, "ask_channel", 0.9, {"region": "hunan"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "参保人员参保信息查询"
+
+
+def test_asking_what_one_can_receive_leads_to_an_item_that_pays(gateway):
+    # 单位/交/没单位 are 参保登记's words; "可以领什么" asks for money paid out (支付)
+    text = gateway.search.normalize("湘潭的，单位交了生育险，我老婆没单位，她生产我可以领什么")
+    d = routing.answer(Turn(text, "ask_eligibility", 0.9, {"region": "hunan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "生育津贴支付"
