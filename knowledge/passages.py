@@ -142,7 +142,9 @@ def _record_passages(record: Dict) -> Iterator[Passage]:
         text = f"{m['condition']}：{m['text']}" if m.get("condition") else m["text"]
         yield Passage(kind="note" if m.get("kind") == "note" else "materials", text=text, source=m["source"], **common)
     for s in structured.get("steps") or []:
-        yield Passage(kind="process", text=f"{s['title']}。{s['text']}" if s.get("title") else s["text"], source=s["source"], **common)
+        # the step's title before its text, unless the text already opens with it ("申请。申请人…")
+        titled = s.get("title") and not s["text"].startswith(s["title"])
+        yield Passage(kind="process", text=f"{s['title']}。{s['text']}" if titled else s["text"], source=s["source"], **common)
     # The flowchart text is residue in most guides (INVENTORY §4.5), but 云南's long narrative boxes
     # and 郴州's text boxes add what the fields leave out (外伤 needs a 承诺书, a bank card for 灵活就业,
     # 不需个人申请): a secondary source, indexed for those guides only, quoted as from the flowchart.

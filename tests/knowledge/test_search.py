@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from knowledge.passages import MAX_PASSAGE_CHARS, Passage, build_passages, split_paragraphs
@@ -26,6 +28,13 @@ def test_passages_cover_fields_materials_forms_and_notices(passages):
     assert {"title", "materials", "process", "time_limit", "channels", "form", "notice", "preface", "flowchart"} <= kinds
     assert {p.region_key for p in passages} == {"chenzhou", "hunan", "yunnan", "xianan", "guizhou"}
     assert all(p.source and ":" in p.source and p.text.strip() for p in passages)
+
+
+def test_a_step_is_said_once_where_its_text_opens_with_its_title(passages):
+    # 郴州 prints "1.申请。申请人按属地管理原则…": the step's title is not put before it again
+    steps = [p.text for p in passages if p.kind == "process" and p.region_key == "chenzhou"]
+    assert any(t.startswith("申请。申请人") for t in steps)
+    assert not any(re.match(r"^(\w{2,4})。\1。", t) for t in steps)
     assert all(p.item for p in passages if p.kind in ("title", "materials", "time_limit"))
 
 
