@@ -103,7 +103,9 @@ def carry_out(decision: Decision, kb: KnowledgeGateway, dispatcher: CollectingDi
     if kind in ("answer", "answer_alike"):
         first = decision.records[0]
         if kind == "answer":
-            text = answers.answer_many(first, decision.aspects, region, decision.focus, decision.evidence, decision.decided_by)
+            text = answers.answer_many(
+                first, decision.aspects, region, decision.focus, decision.evidence, decision.decided_by, decision.next_guide
+            )
             events += say_in_parts(dispatcher, text)
         else:
             text = answers.answer_many(first, decision.aspects, region, evidence=decision.evidence)

@@ -312,6 +312,11 @@ def _flowchart_lines(record: Dict[str, Any], keep: Callable[[str], bool]) -> Lis
     return lines
 
 
+def states(record: Dict[str, Any], aspect: str, region: RegionInfo) -> bool:
+    """Whether the record's guide says anything about the aspect."""
+    return _section(record, aspect, region, ()) is not None
+
+
 def answer(record: Dict[str, Any], aspect: str, region: RegionInfo, focus: Sequence[str] = ()) -> str:
     """The reply text for one aspect of one record."""
     return answer_many(record, [aspect], region, focus)
@@ -324,6 +329,7 @@ def answer_many(
     focus: Sequence[str] = (),
     evidence: Sequence[Tuple[str, str]] = (),
     decided_by: Sequence[str] = (),
+    next_guide: Optional[Dict[str, Any]] = None,
 ) -> str:
     """Every asked aspect of one record in one reply, then the guide's other sentences that match.
 
@@ -332,16 +338,25 @@ def answer_many(
         evidence: (verbatim text, "file:a-b" source) passages from the item, its forms or notices
             that match the question and that the sections do not already say.
         decided_by: what the asker said about themselves (退休人员, 职工医保) when it chose the variant.
+        next_guide: the same item in the region's next guide (郴州 → the Hunan provincial list): an
+            aspect the record's guide does not state is given from it, under its own title and source.
     """
     sections: List[Section] = []
+    borrowed: List[Section] = []
     silent: List[str] = []
     for aspect in dict.fromkeys(aspects):  # each once, in order
         section = _section(record, aspect, region, focus, aspects)
-        if section is None:
+        other = _section(next_guide, aspect, region, focus, aspects) if section is None and next_guide else None
+        if other is not None:
+            label, body, srcs = other
+            said_by = f"《{record['guide_title']}》没有写明，以下摘自《{next_guide['guide_title']}》"  # type: ignore[index]
+            sections.append((f"{label}（{said_by}）", body, []))
+            borrowed.append(other)
+        elif section is None:
             silent.append(ASPECT_LABELS.get(aspect, ASPECT_LABELS["overview"]).replace("（一次性告知）", ""))
         else:
             sections.append(section)
-    if not sections and not evidence:
+    if not sections and not borrowed and not evidence:
         return _missing(record, "、".join(silent) or "这一项", region)
     parts: List[str] = []
     sources: List[Optional[str]] = []
@@ -366,7 +381,10 @@ def answer_many(
     head = heading(record) + (f"（按您说的“{'、'.join(decided_by)}”）" if decided_by else "")
     text = head + ("\n" if len(sections) != 1 or not parts[0].startswith(sections[0][0]) else "") + "\n".join(parts)
     notes = _notes(record, region, "\n".join(parts))
-    return text + ("\n" + notes if notes else "") + "\n" + source_line(record, sources)
+    cited = source_line(record, sources) if any(sources) or len(sections) > len(borrowed) or not borrowed else ""
+    if borrowed and next_guide:  # what the next guide said, cited under its own title
+        cited = "\n".join(x for x in (cited, source_line(next_guide, [src for _, _, srcs in borrowed for src in srcs])) if x)
+    return text + ("\n" + notes if notes else "") + "\n" + cited
 
 
 _SILENCE = re.compile(r"《[^》\n]*》没有写明[^\n]*")

@@ -249,6 +249,29 @@ class KnowledgeGateway:
                 for v in query.variants_of_item(session, region, item_key)
             ]
 
+    def next_guide_records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
+        """The item's records in the region's next guide after the one that answers (郴州's own guide
+        first, then the Hunan provincial one): where the first is silent on a field, the manifest's
+        precedence lets the next say it ("a fact missing there may come from the next guide")."""
+        key = ("next", region_key, item_key)
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit and now - hit[0] < self._cache_seconds:
+            return hit[1]
+        self._ensure()
+        records: List[Dict[str, Any]] = []
+        with Session(self._engine, future=True) as session:
+            region = query.region_by_key(session, region_key)
+            found = False
+            for rg in region.guides if region else []:
+                variants = query.variants_of_guide_item(session, rg.guide_id, item_key)
+                if variants and found:
+                    records = [query.variant_record(v, query.region_of_guide(session, v.item.guide)) for v in variants]
+                    break
+                found = found or bool(variants)
+        self._cache[key] = (now, records)
+        return records
+
     def related_records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
         """Records of the region's item that INCLUDES the asked one, when the region merged it.
 

@@ -125,6 +125,7 @@ class Decision:
     document: Optional[Tuple[str, List[Tuple[str, str]]]] = None
     form: Optional[str] = None
     official: Optional[Record] = None
+    next_guide: Optional[Record] = None  # the item in the region's next guide, for what the first leaves out
     response: Optional[str] = None
     topic: Optional[str] = None
     leave_form: bool = False
@@ -286,6 +287,19 @@ def supporting_evidence(
         text = f"（{line.other_variant}）{text}" if line.other_variant else text
         out.append((text, line.passage.source))
     return out
+
+
+def next_guide_record(kb: KnowledgeGateway, record: Record, aspects: Sequence[str], region: str, item: str) -> Optional[Record]:
+    """The item's record in the region's next guide when the record's own guide is silent on an
+    asked aspect (郴州's guide prints no 设定依据; the Hunan list does): the same variant, else the
+    first of the item's variants there that states it."""
+    info = kb.region(region)
+    silent = [a for a in aspects if info and not answers.states(record, a, info)]
+    if not silent:
+        return None
+    others = kb.next_guide_records(region, item)
+    same = [r for r in others if selection.label(r) == selection.label(record)]
+    return next((r for r in same + others if any(answers.states(r, a, info) for a in silent)), None)
 
 
 def does_asked(kb: KnowledgeGateway, item: str, question: str) -> bool:
@@ -607,7 +621,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, question, region, item, aspects, form)
     return Decision(
         "answer", region=region, item=item, aspects=aspects, records=[record], evidence=extra,
-        decided_by=decided_by, focus=focus, candidates=alternatives,
+        decided_by=decided_by, focus=focus, candidates=alternatives, next_guide=next_guide_record(kb, record, aspects, region, item),
         slots={**slots, "variant": selection.label(record), "awaiting": None},
     )
 

@@ -203,6 +203,7 @@ def supporting(
 #: A numbered section of a notice that opens with its heading ("三、不实承诺的法律责任：依据…"): the
 #: heading says what the section is about, the sentences after it (cut into passages of their own
 #: when the paragraph is long) say the rule — "处骗取金额2倍以上5倍以下的罚款".
+_SENTENCE_CLOSED = re.compile(r"[。；;！!？?]$")
 SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]+、[^，。：:]{2,20}[：:]")
 
 
@@ -215,6 +216,8 @@ def _with_section(passage: Passage, pool: Sequence[Tuple[Passage, str]], room: i
     text = passage.text
     for nxt in order[order.index(passage) + 1 :]:
         if nxt.source != passage.source or nxt.title != passage.title or len(text) + len(nxt.text) > room:
+            break
+        if not _SENTENCE_CLOSED.search(nxt.text):  # a signature or a blank after the section, not its rule
             break
         text += nxt.text
     return replace(passage, text=text)

@@ -72,6 +72,19 @@ def variants(session: Session, guide: Optional[Guide] = None) -> List[Variant]:
     return list(session.scalars(stmt))
 
 
+def variants_of_guide_item(session: Session, guide_id: int, key: str) -> List[Variant]:
+    """Variants of the item known as ``key`` (national code, else printed name) in one guide."""
+    stmt = (
+        select(Variant)
+        .join(ServiceItem)
+        .options(*_VARIANT_LOAD)
+        .where(ServiceItem.guide_id == guide_id)
+        .where((ServiceItem.code == key) | ((ServiceItem.code.is_(None)) & (ServiceItem.name == key)))
+        .order_by(Variant.seq)
+    )
+    return list(session.scalars(stmt))
+
+
 def variants_of_item(session: Session, region: Region, key: str) -> List[Variant]:
     """Variants of the item known as ``key`` (national code, else printed name) in a region.
 
@@ -79,15 +92,7 @@ def variants_of_item(session: Session, region: Region, key: str) -> List[Variant
     (郴州's own guide before the Hunan provincial one).
     """
     for rg in region.guides:
-        stmt = (
-            select(Variant)
-            .join(ServiceItem)
-            .options(*_VARIANT_LOAD)
-            .where(ServiceItem.guide_id == rg.guide_id)
-            .where((ServiceItem.code == key) | ((ServiceItem.code.is_(None)) & (ServiceItem.name == key)))
-            .order_by(Variant.seq)
-        )
-        found = list(session.scalars(stmt))
+        found = variants_of_guide_item(session, rg.guide_id, key)
         if found:
             return found
     return []

@@ -109,6 +109,14 @@ def test_guide_silent_on_legal_basis_says_so(gateway):
     assert "没有写明设定依据" in texts_of(d)
 
 
+def test_chenzhou_legal_basis_comes_from_the_provincial_list_with_its_own_source(gateway):
+    tracker = make_tracker("郴州生育津贴的依据", "ask_legal_basis", entities={"region": "chenzhou", "service_item": "002036007004"})
+    d, _ = run(AnswerFromKB(gateway), tracker)
+    text = texts_of(d)
+    assert "以下摘自《湖南省医疗保障经办政务服务事项清单" in text and "社会保险法" in text
+    assert "来源：《郴州市医保经办政务服务事项办事指南》" not in text.split("设定依据")[0]
+
+
 def test_hunan_legal_basis_comes_from_the_list_table(gateway):
     tracker = make_tracker("依据", "ask_legal_basis", entities={"region": "hunan", "service_item": "002036009001"})
     d, _ = run(AnswerFromKB(gateway), tracker)

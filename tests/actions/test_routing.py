@@ -316,3 +316,18 @@ def test_asking_what_one_can_receive_leads_to_an_item_that_pays(gateway):
     text = gateway.search.normalize("湘潭的，单位交了生育险，我老婆没单位，她生产我可以领什么")
     d = routing.answer(Turn(text, "ask_eligibility", 0.9, {"region": "hunan"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "生育津贴支付"
+
+
+def test_what_the_city_guide_leaves_out_the_provincial_list_says_under_its_own_title(gateway):
+    # 郴州's guide prints no 设定依据; the manifest puts the Hunan list next for 郴州
+    d = routing.answer(Turn("郴州生育津贴是按什么文件规定办的", "ask_legal_basis", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.kind == "answer" and d.next_guide is not None
+    reply = answers.answer_many(d.records[0], d.aspects, gateway.region("chenzhou"), evidence=d.evidence, next_guide=d.next_guide)
+    assert "《郴州市医保经办政务服务事项办事指南》没有写明，以下摘自《湖南省医疗保障经办政务服务事项清单" in reply
+    assert "社会保险法" in reply and "来源：《湖南省医疗保障经办政务服务事项清单" in reply
+    # a region with one guide has no next one: the guide's silence is said, with where to ask
+    d = routing.answer(Turn("都匀生育津贴的设定依据是什么", "ask_legal_basis", 0.9, {"region": "guizhou"}), gateway)
+    assert d.kind == "answer" and d.next_guide is None
+    # an aspect the city guide states is not borrowed
+    d = routing.answer(Turn("郴州生育津贴要交什么材料", "ask_materials", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.kind == "answer" and d.next_guide is None
