@@ -55,7 +55,19 @@ _OWN_CASE = re.compile(r"查.{0,3}我(?:的|今年|家|妈|爸|自己)|(?:我|�
 
 
 def asks_own_case(text: str) -> bool:
-    return bool(_OWN_CASE.search(text))
+    return bool(_OWN_CASE.search(text)) and not asks_what_a_window_does(text)
+
+
+#: Whether a service point can do something ("村医保窗口能帮他们查备案办好了没"): a question about its
+#: duties, answered from the guide, not a request to look a case up.
+_WINDOW_CAN = re.compile(
+    r"(?:窗口|村里|村上|村委会|社区|乡里|乡上|镇上|便民服务中心|服务站)[^，,。？?！!]{0,4}"
+    r"(?:能不能|能否|可不可以|可以|能|会不会)[^，,。？?！!]{0,3}(?:帮|代|办|查)"
+)
+
+
+def asks_what_a_window_does(text: str) -> bool:
+    return bool(_WINDOW_CAN.search(text))
 
 
 #: Words that end a lookup or a topic whatever the classifier made of them ("算了不查了" contains 查).

@@ -25,6 +25,9 @@ def test_two_cues_decide_nothing():
 def test_own_case():
     assert cues.asks_own_case("查一下我的备案办到哪了")
     assert not cues.asks_own_case("异地备案要什么材料")
+    # whether a service point can check is a question about its duties, not a lookup to start
+    assert cues.asks_own_case("我妈的慢特病认定批下来没")
+    assert not cues.asks_own_case("社区窗口能不能帮居民查慢特病认定办好了没")
 
 
 @pytest.mark.parametrize("text", ["这个谁去办", "家属去办还是本人去", "能不能委托亲戚", "单位可以替我办吗"])
