@@ -331,3 +331,10 @@ def test_what_the_city_guide_leaves_out_the_provincial_list_says_under_its_own_t
     # an aspect the city guide states is not borrowed
     d = routing.answer(Turn("郴州生育津贴要交什么材料", "ask_materials", 0.9, {"region": "chenzhou"}), gateway)
     assert d.kind == "answer" and d.next_guide is None
+
+
+def test_an_employer_insuring_the_asker_makes_it_the_employees_record(gateway):
+    # "单位给我…" says who enrolled the asker; the record to change is the employee's (职工), not the employer's
+    text = gateway.search.normalize("公司帮我办医保时把我名字写错了一个字，要改的话交什么表")
+    d = routing.answer(Turn(text, "ask_forms", 0.9, {"region": "guizhou"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "职工参保信息变更登记"
