@@ -306,6 +306,10 @@ def test_after_an_enrollment_lookup_began_a_question_about_checking_answers_the_
 
 
 def test_asking_whether_one_has_paid_leads_to_the_enrollment_query(gateway):
+    assert "参保信息查询" in gateway.search.asked_doing("我的医保缴到哪一年了")
+    # where to hand papers in, or where to check a claim, is no question of one's enrollment
+    assert "参保信息查询" not in gateway.search.asked_doing("报销的材料交到哪里")
+    assert "参保信息查询" not in gateway.search.asked_doing("去哪里查医保报销的进度")
     text = gateway.search.normalize("湘潭的，不晓得我的医保交了冒，手机上哪里看得到")
     d = routing.answer(Turn(text, "ask_channel", 0.9, {"region": "hunan"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "参保人员参保信息查询"
