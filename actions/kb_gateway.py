@@ -73,6 +73,12 @@ class KnowledgeGateway:
                 # how people say who they are (职工医保, 灵活就业, 单位 …): the label tables' words
                 self.who_words = label_words(colloquial, ("insurance_types", "personnel_categories", "applicant_types", "levels"))
                 self._folded_who = frozenset(fold(w) for w in self.who_words)
+                # items for one group only: the words of their names that say it, and what people say for it
+                people = colloquial.get("personnel_categories") or {}
+                self._target_groups = [
+                    (tuple(str(w) for w in name_words), tuple(str(w) for w in [label, *(people.get(label) or []), *name_words]))
+                    for label, name_words in (colloquial.get("target_groups") or {}).items()
+                ]
                 self._all_names = item_names(session)
                 self._domain = _domain_lexicon(n for names in self._all_names.values() for n in names)
                 self._names = {k: v[0] for k, v in self._all_names.items()}
@@ -184,6 +190,15 @@ class KnowledgeGateway:
         """
         self._ensure()
         return any(text[i : i + 2] in self._domain for i in range(len(text) - 1))
+
+    def for_group_unsaid(self, key: str, text: str) -> bool:
+        """Whether the item is for one group of people (医疗救助对象, 退役士兵) that ``text`` never names."""
+        self._ensure()
+        name = self.item_name(key)
+        return any(
+            any(w in name for w in name_words) and not any(w in text for w in said)
+            for name_words, said in self._target_groups
+        )
 
     def item_name(self, key: str) -> str:
         self._ensure()

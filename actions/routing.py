@@ -49,6 +49,8 @@ OVERRULE = 2.0
 BAG_OVERRULE = 1.5
 #: …and when only the evidence's item does what the question asks (转, 报销, 备案 …)
 ACTION_OVERRULE = 1.3
+#: How much an item for one group of people (医疗救助对象) counts when nobody says the asker is one.
+GROUP_UNSAID = 0.6
 #: How much an item named in the reply to our question counts next to the kept question's items.
 REPLY_WEIGHT = 0.5
 #: Evidence that outweighs an out-of-scope word ("户口都迁过去了，要办什么备案").
@@ -182,17 +184,18 @@ _EMPLOYEE_SIDE = {"职工医保", "单位", "在职职工", "灵活就业人员"
 _RESIDENT_SIDE = {"城乡居民医保"}
 
 
-def fits_who(kb: KnowledgeGateway, ranked: List[Any], hints: Sequence[str]) -> List[Any]:
+def fits_who(kb: KnowledgeGateway, ranked: List[Any], hints: Sequence[str], question: str = "") -> List[Any]:
     """Evidence re-ranked by who is asking: an employee's question (职工医保, 单位, 灵活就业) away from
-    城乡居民 items, a resident's (居民医保) away from 职工 and 单位 items."""
+    城乡居民 items, a resident's (居民医保) away from 职工 and 单位 items; and away from items for one
+    group of people (医疗救助对象, 退役士兵) that the question and the asker's hints never name."""
     employee, resident = bool(_EMPLOYEE_SIDE & set(hints)), bool(_RESIDENT_SIDE & set(hints))
-    if employee == resident:
-        return list(ranked)
+    said = " ".join([question, *hints])
 
     def weight(key: str) -> float:
         name = kb.item_name(key)
-        other = "城乡居民" in name if employee else ("职工" in name or "单位" in name)
-        return OTHER_SIDE if other else 1.0
+        other = employee != resident and ("城乡居民" in name if employee else ("职工" in name or "单位" in name))
+        unsaid = bool(question) and kb.for_group_unsaid(key, said)
+        return (OTHER_SIDE if other else 1.0) * (GROUP_UNSAID if unsaid else 1.0)
 
     return sorted(((k, sc * weight(k), p) for k, sc, p in ranked), key=lambda r: -r[1])
 
@@ -431,9 +434,12 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         item = None
     phrase_ranked = _phrase_items(kb, pending, text) if not turn.payload else []
     tied = [k for k, sc in phrase_ranked if sc >= PHRASE_TIE * phrase_ranked[0][1]]
-    if item and phrase_ranked and item not in tied and phrase_ranked[0][1] >= STRONG_PHRASE:
+    if item and phrase_ranked and item not in tied and (
+        phrase_ranked[0][1] >= STRONG_PHRASE or acts_instead(kb, phrase_ranked[0][0], item, question)
+    ):
         # the classifier's entity came from the words as typed ("退休职工"); the message as read
-        # ("个人帐户" is 个人账户) names another item outright
+        # ("个人帐户" is 个人账户) names another item outright — or one that does what is asked, where
+        # the entity's item only tells the situation ("看的是慢特病门诊，…能报不": 门诊费用报销)
         item = None
     if phrase_ranked and (not item or item in tied):  # a typed entity is the phrase lists' own pick
         item = item or phrase_ranked[0][0]
@@ -478,9 +484,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     domain = kb.in_domain(question)
     hints = [h for h in (ents.get(k) or turn.slot(k) for k in HINT_SLOTS) if h]
     if region and not turn.payload and not follow_up:
-        evidence = fits_who(kb, kb.evidence_items(topic, region, k=8), hints)
+        evidence = fits_who(kb, kb.evidence_items(topic, region, k=8), hints, question)
         if region == "xianan" and named_level and cues.window_asked(question):  # "村里能办不": that window's own items first
-            at_level = fits_who(kb, kb.evidence_items(topic, region, k=8, level=named_level), hints)
+            at_level = fits_who(kb, kb.evidence_items(topic, region, k=8, level=named_level), hints, question)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
                 evidence = at_level
                 if item and named_level not in {r.get("level") for r in kb.records(region, item)}:

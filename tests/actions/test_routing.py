@@ -342,3 +342,20 @@ def test_an_employer_insuring_the_asker_makes_it_the_employees_record(gateway):
     text = gateway.search.normalize("公司帮我办医保时把我名字写错了一个字，要改的话交什么表")
     d = routing.answer(Turn(text, "ask_forms", 0.9, {"region": "guizhou"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "职工参保信息变更登记"
+
+
+def test_a_reply_naming_the_situation_keeps_the_item_that_does_what_was_asked(gateway):
+    # asked "能不能报" before the region; the reply's "慢特病门诊" (慢特病认定, by the classifier) says
+    # what kind of outpatient visit it was: the claim is still 门诊费用报销
+    slots = {"pending_question": "去外地旅游时看了门诊，钱是自己出的，回来能不能报", "awaiting": "region"}
+    turn = Turn("株洲的，看的是慢特病门诊，材料有哪些", "ask_materials", 0.9, {"region": "hunan", "service_item": "002036005001"}, slots)
+    d = routing.answer(turn, gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "门诊费用报销"
+
+
+def test_an_item_for_one_group_of_people_counts_less_when_nobody_says_the_asker_is_one(gateway):
+    relief, outpatient = "002036008002", "002036006001"  # 医疗救助对象手工（零星）报销, 门诊费用报销
+    ranked = [(relief, 100.0, None), (outpatient, 80.0, None)]
+    assert [k for k, _, _ in routing.fits_who(gateway, ranked, [], "在外地看门诊自己垫了钱能报吗")] == [outpatient, relief]
+    assert [k for k, _, _ in routing.fits_who(gateway, ranked, [], "我家是低保户，看门诊自己垫了钱能报吗")] == [relief, outpatient]
+    assert [k for k, _, _ in routing.fits_who(gateway, ranked, ["医疗救助对象"], "看门诊自己垫了钱能报吗")] == [relief, outpatient]
