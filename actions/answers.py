@@ -395,7 +395,8 @@ def without_silence(text: str) -> str:
     return _SILENCE.sub("", text)
 
 
-_FORM_FIELDS = re.compile(r"（主要填写：[^）]*）")
+#: (to the end of the line: the field names have brackets of their own, "（参考样表 19）")
+_FORM_FIELDS = re.compile(r"（主要填写：[^\n]*）(?=\n|$)")
 
 
 def without_form_fields(text: str) -> str:

@@ -172,6 +172,9 @@ def test_the_guides_silence_on_an_aspect_does_not_hide_it_elsewhere(gateway):
                                         "002036007004", ["ask_legal_basis"])
     assert any("湖南省人民政府令第294号" in text for text, _ in lines)
     assert answers.without_silence("甲\n《某指南》没有写明设定依据，可咨询…\n乙") == "甲\n\n乙"
+    # a form's field list goes whole, brackets inside it too ("（参考样表 19）", "（一次性生育补助金）")
+    listed = "《申领表》（参考样表19）（主要填写：申领表（参考样表 19）、配偶姓名、生育津贴（一次性生育补助金）、产假日期）\n乙"
+    assert answers.without_form_fields(listed) == "《申领表》（参考样表19）\n乙"
 
 
 def test_a_process_answer_also_says_how_long_it_takes(gateway):
