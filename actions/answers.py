@@ -36,6 +36,8 @@ _PAYMENT = re.compile(r"拨付|支付至|发放|汇入|转账|银行账户|银�
 SHORT_PROCESS = 120
 #: How many of a form's fields an answer about forms names.
 FORM_FIELDS_SHOWN = 24
+#: A field's printed heading longer than this is a sentence, not a name for the field.
+HEADING_MAX = 20
 #: A process this short goes with a materials answer too.
 WITH_MATERIALS_PROCESS = 250
 
@@ -131,6 +133,9 @@ def _section(
         f = _field(record, key)
         if not f:
             return False
+        # the guide's own heading where it says more than ours ("咸安区医疗保障局监督电话": whose phone)
+        heading = f.get("heading") or ""
+        title = heading if title and heading.endswith(title) and len(heading) <= HEADING_MAX else title
         body.append(f"{title}：{f['text']}" if title else f["text"])
         sources.append(f["source"])
         return True

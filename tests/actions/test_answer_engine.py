@@ -198,3 +198,10 @@ def test_no_reply_says_the_same_line_twice(gateway, aspects):
             for record in gateway.records(region, item)[:2]:
                 lines = [ln for ln in answers.answer_many(record, aspects, gateway.region(region)).splitlines() if len(ln) > 12]
                 assert len(lines) == len(set(lines)), (region, item, [ln for ln in lines if lines.count(ln) > 1][:1])
+
+
+def test_a_phone_is_given_under_the_guides_own_heading_when_it_says_whose(gateway):
+    record = gateway.records("xianan", "002036006002")[0]
+    reply = answers.answer(record, "ask_contact", gateway.region("xianan"))
+    assert "咸安区医疗保障局监督电话：0715-8876622" in reply  # not just "监督电话：…"
+    assert "咨询方式：" in reply
