@@ -359,3 +359,11 @@ def test_an_item_for_one_group_of_people_counts_less_when_nobody_says_the_asker_
     assert [k for k, _, _ in routing.fits_who(gateway, ranked, [], "在外地看门诊自己垫了钱能报吗")] == [outpatient, relief]
     assert [k for k, _, _ in routing.fits_who(gateway, ranked, [], "我家是低保户，看门诊自己垫了钱能报吗")] == [relief, outpatient]
     assert [k for k, _, _ in routing.fits_who(gateway, ranked, ["医疗救助对象"], "看门诊自己垫了钱能报吗")] == [relief, outpatient]
+
+
+def test_not_yet_rated_poor_is_the_guides_unrecognised(gateway):
+    # "还没评上低保" is the guide's 未经认定 (its rule: a 核查委托授权书)
+    from knowledge.evidence import uncovered_terms
+
+    terms = uncovered_terms(gateway.search, "有户人家还没评上低保，能申请不", "hunan", "")
+    assert any("未经认定" in t.spellings for t in terms)
