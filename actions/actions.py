@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 #: Slots routing reads.
 _SLOTS = (
     "aspect", "service_item", "region", "variant", "level", "item_group", "awaiting", "pending_question",
-    *routing.HINT_SLOTS,
+    "topic_question", *routing.HINT_SLOTS,
 )
 MORE_BUTTON = {"title": "更多", "payload": "/more"}
 

@@ -70,6 +70,9 @@ def asks_what_a_window_does(text: str) -> bool:
     return bool(_WINDOW_CAN.search(text))
 
 
+#: Words that point back at what the user said before ("咯种情况能领不？", "像我这样的要交什么").
+REFERS_BACK = re.compile(r"[这咯那]种情况|[这那]个情况|[这那]情况|像我这样|我这样的|我这种|这样的话|那样的话")
+
 #: Words that end a lookup or a topic whatever the classifier made of them ("算了不查了" contains 查).
 CANCEL = re.compile(r"算了|不查了|不用查|取消|不用了|退出|不办了|别查了")
 

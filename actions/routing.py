@@ -49,6 +49,8 @@ OVERRULE = 2.0
 BAG_OVERRULE = 1.5
 #: …and when only the evidence's item does what the question asks (转, 报销, 备案 …)
 ACTION_OVERRULE = 1.3
+#: How much of what was said about the item under discussion a follow-up's evidence search reads.
+TOPIC_QUESTION_CHARS = 300
 #: How much an item for one group of people (医疗救助对象) counts when nobody says the asker is one.
 GROUP_UNSAID = 0.6
 #: How much an item named in the reply to our question counts next to the kept question's items.
@@ -624,11 +626,16 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                         slots={**slots, "variant": None, "awaiting": "variant", "pending_question": question})
     record = chosen[0]
     focus = list(hints) + [h.replace("人员", "") for h in hints]
-    extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, question, region, item, aspects, form)
+    # what was said of this item in earlier turns ("我堂客冇上班…") is part of a follow-up's question
+    # ("咯种情况能领不？要交么子？") when the evidence for it is searched
+    refers = item == previous_item or cues.REFERS_BACK.search(text)
+    earlier = (turn.slot("topic_question") or "") if refers and not pending and not turn.payload else ""
+    said = f"{earlier} {question}".strip()[-TOPIC_QUESTION_CHARS:]
+    extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, said, region, item, aspects, form)
     return Decision(
         "answer", region=region, item=item, aspects=aspects, records=[record], evidence=extra,
         decided_by=decided_by, focus=focus, candidates=alternatives, next_guide=next_guide_record(kb, record, aspects, region, item),
-        slots={**slots, "variant": selection.label(record), "awaiting": None},
+        slots={**slots, "variant": selection.label(record), "awaiting": None, "topic_question": None if turn.payload else said},
     )
 
 

@@ -46,6 +46,8 @@ PERIOD = re.compile(r"\d+\s*个?\s*(?:工作日|自然日|日|天|月|年)(?:内
 #: A question about how many copies ("填几份"), and the guides' way of saying it ("一式二份").
 ASKS_COPIES = re.compile(r"几份|多少份|几联|几张|一式几")
 COPIES = re.compile(r"一式[一二两三四五六\d]+份|[一二两三四五六\d]+份")
+#: "要他本人去申请不", "要自己去哪里申请吗": whether one applies oneself — the guides' 个人申请.
+ASKS_SELF_APPLYING = re.compile(r"(?:自己|本人|亲自)[^，,。？?！!；;]{0,5}申请")
 #: One-character Chinese numerals, which the guides print as digits ("怀孕满4个月").
 _CN_DIGITS = "一二三四五六七八九"
 _CN_PERIOD = re.compile(f"([{_CN_DIGITS}])(个?[月天日年周])")
@@ -132,6 +134,8 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
     if ASKS_PERIOD.search(text) and not PERIOD.search(covered):
         # the answer gives no period ("即时办结") where the question asks one: a deadline elsewhere may
         terms["期限"] = Term("期限", frozenset(), 0.8, PERIOD)
+    if ASKS_SELF_APPLYING.search(text) and "个人申请" not in covered:
+        terms["个人申请"] = Term("个人申请", frozenset({"个人申请"}), 1.0)
     if ASKS_COPIES.search(text) and not COPIES.search(covered):
         terms["份数"] = Term("份数", frozenset(), 0.8, COPIES)  # "要填几份" → "本表一式二份"
     return sorted(terms.values(), key=lambda t: -t.weight)

@@ -367,3 +367,12 @@ def test_not_yet_rated_poor_is_the_guides_unrecognised(gateway):
 
     terms = uncovered_terms(gateway.search, "有户人家还没评上低保，能申请不", "hunan", "")
     assert any("未经认定" in t.spellings for t in terms)
+
+
+def test_a_follow_up_pointing_back_is_searched_with_what_was_said_before(gateway):
+    slots = {"region": "hunan", "service_item": "002036001002", "topic_question": "我男人在长沙单位上班，交了生育保险，我自己没工作也没参加生育保险，刚生完孩子"}
+    turn = Turn(gateway.search.normalize("像我这样的，一次性生育补助金能领不？"), "ask_eligibility", 0.9, {"region": "hunan"}, slots)
+    d = routing.answer(turn, gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "生育津贴支付"
+    assert any("男职工的配偶合法生育" in t for t, _ in d.evidence)
+    assert "刚生完孩子" in d.slots["topic_question"] and d.slots["topic_question"].endswith("能领不？")
