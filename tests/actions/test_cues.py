@@ -59,6 +59,8 @@ def test_words_the_guides_print_are_no_sign_of_another_office():
     assert cues.out_of_scope_topic("住院发票丢了还能报吗") is None
     assert cues.out_of_scope_topic("准生证复印件要几份") is None
     assert cues.out_of_scope_topic("公积金怎么提取") == "housing_fund"
+    assert cues.out_of_scope_topic("孩子转学了学籍怎么转过去") == "school"
+    assert cues.out_of_scope_topic("大学生入学后医保怎么参保") is None  # 学生 enrolment is a 医保 item
 
 
 def test_can_i_get_some_with_words_between_asks_eligibility():
