@@ -353,7 +353,7 @@ class KnowledgeGateway:
 
 #: "单位给我交的医保", "公司帮我上的医保": the employer insures the asker, an employee (职工) — the
 #: question is about the employee's record, not the employer's (单位…登记 items).
-_EMPLOYER_FOR_ME = re.compile(r"(单位|公司|厂里|厂子|老板)((?:给|帮|替)(?:我|他|她|我们|我爸|我妈|我老婆|我老公))")
+_EMPLOYER_FOR_ME = re.compile(r"(单位|公司|厂里|厂子|老板)((?:要|会|能|可以|来)?(?:给|帮|替)(?:我|他|她|我们|我爸|我妈|我老婆|我老公))")
 
 #: What separates a message's clauses.
 _CLAUSE = re.compile(r"[，,。.！!？?；;\s]+")

@@ -342,6 +342,10 @@ def test_an_employer_insuring_the_asker_makes_it_the_employees_record(gateway):
     text = gateway.search.normalize("公司帮我办医保时把我名字写错了一个字，要改的话交什么表")
     d = routing.answer(Turn(text, "ask_forms", 0.9, {"region": "guizhou"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "职工参保信息变更登记"
+    # (with a word between: "单位要帮他…")
+    text = gateway.search.normalize("医保里他的名字录错了，单位要帮他改，交什么表")
+    d = routing.answer(Turn(text, "ask_forms", 0.9, {"region": "yunnan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "职工参保信息变更登记"
 
 
 def test_a_reply_naming_the_situation_keeps_the_item_that_does_what_was_asked(gateway):
