@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions import answers, routing
+from actions import answers, routing, selection
 from actions.routing import Turn
 
 
@@ -380,3 +380,10 @@ def test_a_follow_up_pointing_back_is_searched_with_what_was_said_before(gateway
     assert d.kind == "answer" and d.records[0]["name"] == "生育津贴支付"
     assert any("男职工的配偶合法生育" in t for t, _ in d.evidence)
     assert "刚生完孩子" in d.slots["topic_question"] and d.slots["topic_question"].endswith("能领不？")
+
+
+def test_retiring_soon_is_the_employees_change_to_retired_not_a_filing_for_retirees_elsewhere(gateway):
+    d = routing.answer(Turn("单位里我下个月就要退休了，医保这块要办什么手续", "ask_process", 0.9, {"region": "hunan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "职工参保登记" and selection.label(d.records[0]) == "在职转退休"
+    # working for a company says who is asking: the employees' record, not the self-employed's
+    assert gateway.indexes["personnel_category"].best("我爸在企业上班") == "在职职工"
