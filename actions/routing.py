@@ -469,8 +469,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         aspect = intent
     else:
         aspect = cues.cued_aspect(question) or previous_aspect or "overview"
-    level = ents.get("level") or cues.level_named(text) or turn.slot("level")
-    named_level = ents.get("level") or cues.level_named(question)
+    # the classifier's level entity only where the words name a window level (its lookup takes "村里"
+    # in "村里有个婆婆", which says where she lives)
+    level = (cues.level_named(text) and ents.get("level")) or cues.level_named(text) or turn.slot("level")
+    named_level = (cues.level_named(question) and ents.get("level")) or cues.level_named(question)
     slots: Dict[str, Any] = {"aspect": aspect, "pending_question": None}
 
     if aspect == "human_handoff":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions import answers, routing, selection
+from actions import answers, cues, routing, selection
 from actions.routing import Turn
 
 
@@ -387,3 +387,11 @@ def test_retiring_soon_is_the_employees_change_to_retired_not_a_filing_for_retir
     assert d.kind == "answer" and d.records[0]["name"] == "职工参保登记" and selection.label(d.records[0]) == "在职转退休"
     # working for a company says who is asking: the employees' record, not the self-employed's
     assert gateway.indexes["personnel_category"].best("我爸在企业上班") == "在职职工"
+
+
+def test_where_someone_lives_in_a_village_is_no_window_level(gateway):
+    assert cues.level_named("村里有位大爷长年在外地") is None and cues.level_named("村里能办不") == "村"
+    # the classifier's "村" from "村里" counts only where the words name the window
+    text = "村里有位大爷长年住在深圳儿子家，户口在咸安，想在那边看病直接结算，要交什么材料"
+    d = routing.answer(Turn(text, "ask_materials", 0.9, {"region": "xianan", "level": "村"}), gateway)
+    assert d.kind == "answer" and d.records[0].get("level") != "村"
