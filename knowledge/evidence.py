@@ -172,6 +172,7 @@ def supporting(
         elif p.item is None and (p.kind in DOCUMENT_KINDS or p.kind == "form" and _sentence(p.text)):
             pool.append((p, "document"))  # (another item's form: its rules, not its blanks "本人（被委托人）")
     said = labelled if asks_id else (lambda p: without_id_definition(labelled(p)))
+    pool = [(p, place) for p, place in pool if not (p.kind in ("form", "form_title") and FORM_BLANKS.match(p.text))]
     covers = [(p, place, [t for t in terms if t.found_in(said(p))]) for p, place in pool]
     covers = [(p, place, ts) for p, place, ts in covers if ts]
     # relevant: the passage says enough of the question (a sentence of a form or notice the item
@@ -225,6 +226,10 @@ def _with_section(passage: Passage, pool: Sequence[Tuple[Passage, str]], room: i
             break
         text += nxt.text
     return replace(passage, text=text)
+
+
+#: A form's line of blanks to fill in ("经办人（签名）： 申领单位（盖章）："): names of fields, no rule.
+FORM_BLANKS = re.compile(r"^(?:\s*[^，,。；;：:]{1,14}[：:])+\s*$")
 
 
 #: A form's line with fewer Chinese characters is a blank to fill in ("本人（被委托人）"), not a rule.

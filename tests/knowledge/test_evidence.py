@@ -128,3 +128,13 @@ def test_a_notices_section_is_quoted_with_the_rule_after_its_heading():
     engine = SearchEngine(passages)
     found = supporting(engine, "承诺不实要承担什么法律责任", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件", form_titles=["告知承诺书"])
     assert found and found[0].passage.text.endswith(rule) and "四、" not in found[0].passage.text
+
+
+def test_a_forms_blanks_to_fill_are_no_rule():
+    passages = [
+        _p("form", "经办人（签名）： 申领单位（盖章）：", 1, item=None, label=None, title="申领表"),
+        _p("form", "1.失业人员可不填写经办人信息，无需单位签字、盖章。", 2, item=None, label=None, title="申领表"),
+    ] + _filler()
+    engine = SearchEngine(passages)
+    found = supporting(engine, "申领表要原单位盖章不", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件", form_titles=["申领表"])
+    assert found and found[0].passage.text.startswith("1.失业人员") and all("（签名）" not in s.passage.text for s in found)
