@@ -84,3 +84,8 @@ def test_generated_files_round_trip(kb_engine, tmp_path):
     assert "异地安置 2000" in words
     assert "lookup: region" in (tmp_path / "lookups.yml").read_text(encoding="utf-8")
     json.loads((tmp_path / "entities.json").read_text(encoding="utf-8"))
+
+
+def test_the_name_of_a_regions_own_guide_names_the_region(indexes):
+    # agents cite the Hunan list by its name: "事项清单里写的依据"
+    assert indexes["region"].best("事项清单里写的设定依据有哪些") == "hunan"
