@@ -96,8 +96,27 @@ OUT_OF_SCOPE_TOPICS = (
 
 
 def out_of_scope_topic(text: str) -> Optional[str]:
-    """The out-of-scope topic the words name, if any."""
-    return next((topic for topic, keys in OUT_OF_SCOPE_TOPICS if any(k in text for k in keys)), None)
+    """The out-of-scope topic the words name, if any — unless what the message finally asks is
+    something done with 医保 ("工伤住院医保能报吗", "领着失业金还能交职工医保吗"): the other office's
+    word then only tells the situation."""
+    topic = next((topic for topic, keys in OUT_OF_SCOPE_TOPICS if any(k in text for k in keys)), None)
+    if topic is None:
+        return None
+    return None if asks_of_medical_insurance(text) else topic
+
+
+def asks_of_medical_insurance(text: str) -> bool:
+    """Whether the message's last clause asks something done with 医保 itself ("医保还能报吗")."""
+    clauses = [c for c in _CLAUSES.split(text) if c.strip()]
+    return bool(clauses) and bool(_ASKS_OF_MEDICAL_INSURANCE.search(clauses[-1]))
+
+
+_CLAUSES = re.compile(r"[，,。.！!？?；;]")
+#: A clause asking something done with 医保 itself (报, 补, 交, 转, 参保 …).
+_ASKS_OF_MEDICAL_INSURANCE = re.compile(
+    r"(?:医保|医疗保险)[^，,。？?]{0,4}(?:报|补|交|缴|转|停|参保|备案)"
+    r"|(?:交|缴|参加|上|报|转)[^，,。？?]{0,3}(?:医保|医疗保险)"
+)
 
 
 #: A question about what a service point or office does ("村里的服务点能帮我们做哪些事").

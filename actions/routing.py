@@ -711,6 +711,9 @@ def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
     region = insured_region(kb, text) or turn.entities.get("region") or turn.slot("region")
     if kb.region(region) and kb.in_domain(text) and _clearly_in_kb(kb, text, region):
         return answer(turn, kb, cues.cued_aspect(text) or "inform")  # the region's guide clearly answers it
+    if cues.asks_of_medical_insurance(text) and kb.evidence_items(text, region) if kb.region(region) else False:
+        # "养老保险和医保一起交的，医保断了怎么补": another office's word, but what it asks is of 医保
+        return answer(turn, kb, cues.cued_aspect(text) or "inform")
     return Decision("decline", topic=cues.out_of_scope_topic(text), leave_form=True)
 
 

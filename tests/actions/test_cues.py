@@ -60,6 +60,10 @@ def test_words_the_guides_print_are_no_sign_of_another_office():
     assert cues.out_of_scope_topic("准生证复印件要几份") is None
     assert cues.out_of_scope_topic("公积金怎么提取") == "housing_fund"
     assert cues.out_of_scope_topic("孩子转学了学籍怎么转过去") == "school"
+    # another office's word tells the situation; what is finally asked is done with 医保
+    assert cues.out_of_scope_topic("因为工伤住的院，医保能报销吗") is None
+    assert cues.out_of_scope_topic("在领失业金，还可以交职工医保不") is None
+    assert cues.out_of_scope_topic("公积金和医保一起交的，公积金怎么取") == "housing_fund"
     assert cues.out_of_scope_topic("大学生入学后医保怎么参保") is None  # 学生 enrolment is a 医保 item
 
 

@@ -395,3 +395,10 @@ def test_where_someone_lives_in_a_village_is_no_window_level(gateway):
     text = "村里有位大爷长年住在深圳儿子家，户口在咸安，想在那边看病直接结算，要交什么材料"
     d = routing.answer(Turn(text, "ask_materials", 0.9, {"region": "xianan", "level": "村"}), gateway)
     assert d.kind == "answer" and d.records[0].get("level") != "村"
+
+
+def test_a_question_of_medical_insurance_is_answered_though_the_classifier_says_out_of_scope(gateway):
+    d = routing.out_of_scope(Turn("湖南的，因为工伤住的院，医保能报销吗", "out_of_scope", 0.8, {"region": "hunan"}), gateway)
+    assert d.kind != "decline"
+    d = routing.out_of_scope(Turn("湖南的，公积金和医保一起交的，公积金怎么取", "out_of_scope", 0.9, {"region": "hunan"}), gateway)
+    assert d.kind == "decline" and d.topic == "housing_fund"
