@@ -402,3 +402,11 @@ def test_a_question_of_medical_insurance_is_answered_though_the_classifier_says_
     assert d.kind != "decline"
     d = routing.out_of_scope(Turn("湖南的，公积金和医保一起交的，公积金怎么取", "out_of_scope", 0.9, {"region": "hunan"}), gateway)
     assert d.kind == "decline" and d.topic == "housing_fund"
+
+
+def test_a_claim_is_answered_where_the_guide_lacks_the_filing_the_situation_names(gateway):
+    # 贵州's guide has no 异地急诊人员备案; "没备案" says it was not filed, "能报销不" asks the claim
+    assert "备案" not in gateway.search.asked_doing("出差时急诊住院，当时没备案")
+    text = gateway.search.normalize("都匀参保的，出差时在外省急诊住院，没来得及备案，回来能报销不")
+    d = routing.answer(Turn(text, "ask_process", 0.9, {"region": "guizhou"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "住院费用报销"
