@@ -410,3 +410,8 @@ def test_a_claim_is_answered_where_the_guide_lacks_the_filing_the_situation_name
     text = gateway.search.normalize("都匀参保的，出差时在外省急诊住院，没来得及备案，回来能报销不")
     d = routing.answer(Turn(text, "ask_process", 0.9, {"region": "guizhou"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "住院费用报销"
+
+
+def test_staff_newly_hired_are_enrolled_as_employees_not_as_a_new_employer(gateway):
+    d = routing.answer(Turn("公司这个月新招了两个人，怎么给他们上医保", "ask_process", 0.9, {"region": "yunnan"}), gateway)
+    assert d.kind in ("answer", "choose_variant") and d.records[0]["name"] == "职工参保登记"
