@@ -138,7 +138,7 @@ def cannot_produce(text: str) -> bool:
 #: 咸安's window levels as people name them ("村医保窗口", "镇上的政务大厅").
 _LEVELS = (
     # (a 村卫生室 is a clinic, not the village window: its 门诊费用结算 is the township's item; "村里有个
-    # 婆婆", "村里一个老人" say where someone lives, not which window)
+    # 婆婆", "村里一位大爷" say where someone lives, not which window)
     ("村", re.compile(r"村(?:里(?!有个|有位|有户|一个|一位|一户|的人|的老人|好多|几个)|委|医保|窗口|服务|（社区）(?!卫生室)|干部|协理)|社区(?:窗口|医保|服务)")),
     ("乡镇", re.compile(r"乡镇|镇上|乡里|街道|[镇乡](?:窗口|政务|服务|医保|大厅)")),
 )

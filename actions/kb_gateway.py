@@ -132,7 +132,7 @@ class KnowledgeGateway:
         An item said to be done already is left out of the words searched ("常驻的备案已经办了，摔伤
         了门诊费能报吗" asks about 门诊费用报销, not about the 备案 again). Places outside every region
         are read as 外地 (:meth:`SearchEngine.elsewhere`), here and wherever an item is chosen; an
-        employer insuring the asker ("单位给我交的") as 职工, the asker's own standing."""
+        employer insuring the asker ("单位给我缴的") as 职工, the asker's own standing."""
         text = _EMPLOYER_FOR_ME.sub(r"职工\g<2>", self.search.elsewhere(text))
         return self.search.rank_items(self.without_done(text), region_key, k=k, expand=expand, level=level)
 
@@ -351,7 +351,7 @@ class KnowledgeGateway:
         return item_key in self._region_titles(region_key)
 
 
-#: "单位给我交的医保", "公司帮我上的医保": the employer insures the asker, an employee (职工) — the
+#: "单位给我缴的医保", "公司帮我上的医保": the employer insures the asker, an employee (职工) — the
 #: question is about the employee's record, not the employer's (单位…登记 items).
 _EMPLOYER_FOR_ME = re.compile(r"(单位|公司|厂里|厂子|老板)((?:要|会|能|可以|来)?(?:给|帮|替)(?:我|他|她|我们|我爸|我妈|我老婆|我老公))")
 

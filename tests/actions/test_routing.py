@@ -308,7 +308,7 @@ def test_after_an_enrollment_lookup_began_a_question_about_checking_answers_the_
 def test_asking_whether_one_has_paid_leads_to_the_enrollment_query(gateway):
     assert "参保信息查询" in gateway.search.asked_doing("我的医保缴到哪一年了")
     # where to hand papers in, or where to check a claim, is no question of one's enrollment
-    assert "参保信息查询" not in gateway.search.asked_doing("报销的材料交到哪里")
+    assert "参保信息查询" not in gateway.search.asked_doing("报销的单据交到哪个窗口")
     assert "参保信息查询" not in gateway.search.asked_doing("去哪里查医保报销的进度")
     text = gateway.search.normalize("湘潭的，不晓得我的医保交了冒，手机上哪里看得到")
     d = routing.answer(Turn(text, "ask_channel", 0.9, {"region": "hunan"}), gateway)
@@ -317,7 +317,7 @@ def test_asking_whether_one_has_paid_leads_to_the_enrollment_query(gateway):
 
 def test_asking_what_one_can_receive_leads_to_an_item_that_pays(gateway):
     # 单位/交/没单位 are 参保登记's words; "可以领什么" asks for money paid out (支付)
-    text = gateway.search.normalize("湘潭的，单位交了生育险，我老婆没单位，她生产我可以领什么")
+    text = gateway.search.normalize("湘潭的，公司缴了生育险，我爱人没单位，她生产我可以领什么")
     d = routing.answer(Turn(text, "ask_eligibility", 0.9, {"region": "hunan"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "生育津贴支付"
 
@@ -330,10 +330,10 @@ def test_what_the_city_guide_leaves_out_the_provincial_list_says_under_its_own_t
     assert "《郴州市医保经办政务服务事项办事指南》没有写明，以下摘自《湖南省医疗保障经办政务服务事项清单" in reply
     assert "社会保险法" in reply and "来源：《湖南省医疗保障经办政务服务事项清单" in reply
     # a region with one guide has no next one: the guide's silence is said, with where to ask
-    d = routing.answer(Turn("都匀生育津贴的设定依据是什么", "ask_legal_basis", 0.9, {"region": "guizhou"}), gateway)
+    d = routing.answer(Turn("都匀生育津贴依据哪些文件", "ask_legal_basis", 0.9, {"region": "guizhou"}), gateway)
     assert d.kind == "answer" and d.next_guide is None
     # an aspect the city guide states is not borrowed
-    d = routing.answer(Turn("郴州生育津贴要交什么材料", "ask_materials", 0.9, {"region": "chenzhou"}), gateway)
+    d = routing.answer(Turn("郴州生育津贴带哪些材料", "ask_materials", 0.9, {"region": "chenzhou"}), gateway)
     assert d.kind == "answer" and d.next_guide is None
 
 
@@ -351,7 +351,7 @@ def test_an_employer_insuring_the_asker_makes_it_the_employees_record(gateway):
 def test_a_reply_naming_the_situation_keeps_the_item_that_does_what_was_asked(gateway):
     # asked "能不能报" before the region; the reply's "慢特病门诊" (慢特病认定, by the classifier) says
     # what kind of outpatient visit it was: the claim is still 门诊费用报销
-    slots = {"pending_question": "去外地旅游时看了门诊，钱是自己出的，回来能不能报", "awaiting": "region"}
+    slots = {"pending_question": "去外地旅游时看了门诊，钱是自己出的，回来可不可以报", "awaiting": "region"}
     turn = Turn("株洲的，看的是慢特病门诊，材料有哪些", "ask_materials", 0.9, {"region": "hunan", "service_item": "002036005001"}, slots)
     d = routing.answer(turn, gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "门诊费用报销"
@@ -360,9 +360,9 @@ def test_a_reply_naming_the_situation_keeps_the_item_that_does_what_was_asked(ga
 def test_an_item_for_one_group_of_people_counts_less_when_nobody_says_the_asker_is_one(gateway):
     relief, outpatient = "002036008002", "002036006001"  # 医疗救助对象手工（零星）报销, 门诊费用报销
     ranked = [(relief, 100.0, None), (outpatient, 80.0, None)]
-    assert [k for k, _, _ in routing.fits_who(gateway, ranked, [], "在外地看门诊自己垫了钱能报吗")] == [outpatient, relief]
-    assert [k for k, _, _ in routing.fits_who(gateway, ranked, [], "我家是低保户，看门诊自己垫了钱能报吗")] == [relief, outpatient]
-    assert [k for k, _, _ in routing.fits_who(gateway, ranked, ["医疗救助对象"], "看门诊自己垫了钱能报吗")] == [relief, outpatient]
+    assert [k for k, _, _ in routing.fits_who(gateway, ranked, [], "在外地门诊费先垫付了能报吗")] == [outpatient, relief]
+    assert [k for k, _, _ in routing.fits_who(gateway, ranked, [], "我们是低保家庭，门诊费先垫付了能报吗")] == [relief, outpatient]
+    assert [k for k, _, _ in routing.fits_who(gateway, ranked, ["医疗救助对象"], "门诊费先垫付了能报吗")] == [relief, outpatient]
 
 
 def test_not_yet_rated_poor_is_the_guides_unrecognised(gateway):
@@ -374,7 +374,7 @@ def test_not_yet_rated_poor_is_the_guides_unrecognised(gateway):
 
 
 def test_a_follow_up_pointing_back_is_searched_with_what_was_said_before(gateway):
-    slots = {"region": "hunan", "service_item": "002036001002", "topic_question": "我男人在长沙单位上班，交了生育保险，我自己没工作也没参加生育保险，刚生完孩子"}
+    slots = {"region": "hunan", "service_item": "002036001002", "topic_question": "我男人在长沙厂里做事，厂里给他缴着生育险，我在家带娃没上班，生育保险也没参加，刚生完孩子"}
     turn = Turn(gateway.search.normalize("像我这样的，一次性生育补助金能领不？"), "ask_eligibility", 0.9, {"region": "hunan"}, slots)
     d = routing.answer(turn, gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "生育津贴支付"
@@ -383,7 +383,7 @@ def test_a_follow_up_pointing_back_is_searched_with_what_was_said_before(gateway
 
 
 def test_retiring_soon_is_the_employees_change_to_retired_not_a_filing_for_retirees_elsewhere(gateway):
-    d = routing.answer(Turn("单位里我下个月就要退休了，医保这块要办什么手续", "ask_process", 0.9, {"region": "hunan"}), gateway)
+    d = routing.answer(Turn("单位里我下个月就要退休了，医保这块怎么弄", "ask_process", 0.9, {"region": "hunan"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == "职工参保登记" and selection.label(d.records[0]) == "在职转退休"
     # working for a company says who is asking: the employees' record, not the self-employed's
     assert gateway.indexes["personnel_category"].best("我爸在企业上班") == "在职职工"
@@ -392,7 +392,7 @@ def test_retiring_soon_is_the_employees_change_to_retired_not_a_filing_for_retir
 def test_where_someone_lives_in_a_village_is_no_window_level(gateway):
     assert cues.level_named("村里有位大爷长年在外地") is None and cues.level_named("村里能办不") == "村"
     # the classifier's "村" from "村里" counts only where the words name the window
-    text = "村里有位大爷长年住在深圳儿子家，户口在咸安，想在那边看病直接结算，要交什么材料"
+    text = "村里有位大爷长年住在深圳儿子家，户口在咸安，想在深圳就医直接结算，要交什么材料"
     d = routing.answer(Turn(text, "ask_materials", 0.9, {"region": "xianan", "level": "村"}), gateway)
     assert d.kind == "answer" and d.records[0].get("level") != "村"
 
@@ -413,5 +413,5 @@ def test_a_claim_is_answered_where_the_guide_lacks_the_filing_the_situation_name
 
 
 def test_staff_newly_hired_are_enrolled_as_employees_not_as_a_new_employer(gateway):
-    d = routing.answer(Turn("公司这个月新招了两个人，怎么给他们上医保", "ask_process", 0.9, {"region": "yunnan"}), gateway)
+    d = routing.answer(Turn("单位这个月新招了三个人，咋帮他们参保", "ask_process", 0.9, {"region": "yunnan"}), gateway)
     assert d.kind in ("answer", "choose_variant") and d.records[0]["name"] == "职工参保登记"

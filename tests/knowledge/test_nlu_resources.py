@@ -88,4 +88,4 @@ def test_generated_files_round_trip(kb_engine, tmp_path):
 
 def test_the_name_of_a_regions_own_guide_names_the_region(indexes):
     # agents cite the Hunan list by its name: "事项清单里写的依据"
-    assert indexes["region"].best("事项清单里写的设定依据有哪些") == "hunan"
+    assert indexes["region"].best("事项清单上这项的依据") == "hunan"
