@@ -230,6 +230,15 @@ class KBSearch(RoutedAction):
         return "action_kb_search"
 
 
+class SmallTalk(RoutedAction):
+    """Greetings, goodbyes and thanks, unless the message asks about 医保 after all."""
+
+    route = staticmethod(routing.small_talk)
+
+    def name(self) -> Text:
+        return "action_small_talk"
+
+
 class OutOfScope(RoutedAction):
     """Decline politely and say where to go instead (unless the KB clearly answers it)."""
 

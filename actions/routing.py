@@ -705,6 +705,20 @@ def fallback(turn: Turn, kb: KnowledgeGateway) -> Decision:
     return which_item(turn, kb)
 
 
+def small_talk(turn: Turn, kb: KnowledgeGateway) -> Decision:
+    """The classifier says greeting, goodbye, thanks …: say the short reply — unless the message
+    asks about 医保 after all ("分级诊疗政策在村里能问到吗" read as a goodbye): then it is answered."""
+    text = turn.text
+    asks = _ASKS.search(text)  # ("谢谢，生育津贴的材料我知道了" thanks; it asks nothing again)
+    if asks and kb.in_domain(text) and (kb.rank_items(text) or kb.group(text) or cues.cued_aspect(text) or _substantive(kb, text)):
+        return fallback(turn, kb)
+    return Decision("small_talk", response=SMALL_TALK.get(turn.intent, "utter_greet"))
+
+
+#: A message that asks something (a question mark or a question word).
+_ASKS = re.compile(r"[？?吗嘛么呢]|能不能|可不可以|怎么|咋|哪|什么|啥|多少|几|要不要")
+
+
 def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
     """The classifier says out of scope: decline, unless the KB clearly answers it after all."""
     text = turn.text

@@ -415,3 +415,12 @@ def test_a_claim_is_answered_where_the_guide_lacks_the_filing_the_situation_name
 def test_staff_newly_hired_are_enrolled_as_employees_not_as_a_new_employer(gateway):
     d = routing.answer(Turn("单位这个月新招了三个人，咋帮他们参保", "ask_process", 0.9, {"region": "yunnan"}), gateway)
     assert d.kind in ("answer", "choose_variant") and d.records[0]["name"] == "职工参保登记"
+
+
+def test_a_question_the_classifier_took_for_small_talk_is_answered(gateway):
+    slots = {"region": "xianan"}
+    d = routing.small_talk(Turn("看病要先到基层再往上转，这个分级诊疗政策在咸安村里能问到吗", "goodbye", 0.6, {"region": "xianan"}, slots), gateway)
+    assert d.kind not in ("small_talk", "decline")
+    assert routing.small_talk(Turn("好的，再见", "goodbye", 0.99), gateway).response == "utter_goodbye"
+    assert routing.small_talk(Turn("谢谢，生育津贴的材料我知道了", "thanks", 0.9, {}, slots), gateway).response == "utter_thanks"
+    assert routing.small_talk(Turn("你好", "greet", 0.99), gateway).response == "utter_greet"
