@@ -128,8 +128,12 @@ class PhraseIndex:
         """:meth:`rank` over hits already found (one matcher pass serves both)."""
         kept: List[Hit] = []
         for h in hits:
+            # a hit inside a longer kept one, or crossing a kept one that is as strong and earlier
+            # ("咸安乡镇": 咸安, not 湖南's 安乡 — a character belongs to one word)
             inside = h.start != h.end and any(
-                k.start <= h.start and h.end <= k.end and (k.end - k.start) > (h.end - h.start) for k in kept
+                k.start != k.end and k.start < h.end and h.start < k.end
+                and ((k.end - k.start) > (h.end - h.start) or (k.score >= h.score and k.start < h.start))
+                for k in kept
             )
             if not inside:
                 kept.append(h)

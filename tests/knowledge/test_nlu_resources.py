@@ -89,3 +89,9 @@ def test_generated_files_round_trip(kb_engine, tmp_path):
 def test_the_name_of_a_regions_own_guide_names_the_region(indexes):
     # agents cite the Hunan list by its name: "事项清单里写的依据"
     assert indexes["region"].best("事项清单上这项的依据") == "hunan"
+
+
+def test_a_character_belongs_to_one_place_name(indexes):
+    # "咸安乡镇窗口": 咸安, not 湖南's county 安乡 in its middle
+    assert indexes["region"].rank("咸安乡镇窗口能办门诊费用报销吗") == [("xianan", 6.0)]
+    assert indexes["region"].best("我是安乡县的") == "hunan"
