@@ -527,16 +527,17 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                 weak_phrase = top_score >= overrule * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE or acts)
                 in_region = bool(item) and kb.has_item(region, item)
                 # an item named outright that the region's guide lacks is said to be missing, not swapped
-                # (unless the region's own item does what is asked and the named one does not: "在外地急诊
-                #住院了没备案，回来能报吗" asks the claim, where a guide without the 急诊 filing still answers)
-                doer = next((k for k, _, _ in evidence if does_asked(kb, k, question)), None)
-                named_elsewhere = bool(item) and not in_region and phrase_strength >= STRONG_PHRASE \
-                    and not acts_instead(kb, doer, item, question)
+                # (unless an item of the region's own does what is asked: "在外地急诊住院了没备案，回来能报吗"
+                # asks the claim, which a guide without the 急诊 filing still answers; "医保断了几年…退役的
+                # 可以补缴" is 云南's 退役士兵补缴, though 云南 has no 法定断档补缴)
+                said_who = " ".join([question, *hints])
+                doer = next((k for k, _, _ in evidence if does_asked(kb, k, question) and not kb.for_group_unsaid(k, said_who)), None)
+                named_elsewhere = bool(item) and not in_region and phrase_strength >= STRONG_PHRASE and doer is None
                 # …and the phrase's item that does what is asked is not overruled by one that does not
                 # ("医保从深圳转回郴州": 转诊备案 shares 外地 and 转, the transfer item does the asking)
                 weak_phrase = weak_phrase and not acts_instead(kb, item, top, question)
                 if (in_region and weak_phrase) or (not in_region and not named_elsewhere):
-                    item, oos = (doer if not in_region and acts_instead(kb, doer, item, question) else top), None
+                    item, oos = (doer if not in_region and doer else top), None
     if item and region and evidence and phrase_strength < STRONG_PHRASE and not kb.has_item(region, item) \
             and not kb.related_records(region, item):
         # a few words pointed at an item this region's guide lacks: the region's own text decides,

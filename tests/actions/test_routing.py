@@ -419,8 +419,21 @@ def test_staff_newly_hired_are_enrolled_as_employees_not_as_a_new_employer(gatew
 
 def test_a_question_the_classifier_took_for_small_talk_is_answered(gateway):
     slots = {"region": "xianan"}
-    d = routing.small_talk(Turn("看病要先到基层再往上转，这个分级诊疗政策在咸安村里能问到吗", "goodbye", 0.6, {"region": "xianan"}, slots), gateway)
+    d = routing.small_talk(Turn("看病要先到基层再往上转，咸安这个分级诊疗政策到村委会问得到吗", "goodbye", 0.6, {"region": "xianan"}, slots), gateway)
     assert d.kind not in ("small_talk", "decline")
     assert routing.small_talk(Turn("好的，再见", "goodbye", 0.99), gateway).response == "utter_goodbye"
     assert routing.small_talk(Turn("谢谢，生育津贴的材料我知道了", "thanks", 0.9, {}, slots), gateway).response == "utter_thanks"
     assert routing.small_talk(Turn("你好", "greet", 0.99), gateway).response == "utter_greet"
+
+
+def test_months_without_paying_are_the_back_payment_item_or_said_missing(gateway):
+    text = "医保停了大半年没交，医保断了，现在想补上"
+    d = routing.answer(Turn(text, "ask_process", 0.9, {"region": "hunan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "法定断档补缴"
+    # 贵州's and 云南's guides have no such item: said so, with where to ask — not a 补助金 or a
+    # veterans' item for someone who never said they served
+    for region in ("guizhou", "yunnan"):
+        assert routing.answer(Turn(text, "ask_process", 0.9, {"region": region}), gateway).kind == "no_item_in_region"
+    # one who says they served gets 云南's veterans' back payment
+    d = routing.answer(Turn("退伍以后医保断了，现在想补上", "ask_process", 0.9, {"region": "yunnan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"].startswith("退役士兵补缴")
