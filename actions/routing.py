@@ -711,7 +711,11 @@ def small_talk(turn: Turn, kb: KnowledgeGateway) -> Decision:
     asks about 医保 after all ("分级诊疗政策在村里能问到吗" read as a goodbye): then it is answered."""
     text = turn.text
     asks = _ASKS.search(text)  # ("谢谢，生育津贴的材料我知道了" thanks; it asks nothing again)
-    if asks and kb.in_domain(text) and (kb.rank_items(text) or kb.group(text) or cues.cued_aspect(text) or _substantive(kb, text)):
+    # (what it asks must name an item, a family or an aspect, or the region's text must clearly point
+    # at one: "你好，医保的问题能问你吗" is a greeting)
+    region = insured_region(kb, text) or turn.entities.get("region") or turn.slot("region")
+    clearly = bool(kb.region(region)) and decisive(kb.evidence_items(text, region))
+    if asks and kb.in_domain(text) and (kb.rank_items(text) or kb.group(text) or cues.cued_aspect(text) or clearly):
         return fallback(turn, kb)
     return Decision("small_talk", response=SMALL_TALK.get(turn.intent, "utter_greet"))
 

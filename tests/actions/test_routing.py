@@ -424,6 +424,7 @@ def test_a_question_the_classifier_took_for_small_talk_is_answered(gateway):
     assert routing.small_talk(Turn("好的，再见", "goodbye", 0.99), gateway).response == "utter_goodbye"
     assert routing.small_talk(Turn("谢谢，生育津贴的材料我知道了", "thanks", 0.9, {}, slots), gateway).response == "utter_thanks"
     assert routing.small_talk(Turn("你好", "greet", 0.99), gateway).response == "utter_greet"
+    assert routing.small_talk(Turn("您好，医保方面的事可以找你问吗", "greet", 0.9), gateway).response == "utter_greet"
 
 
 def test_months_without_paying_are_the_back_payment_item_or_said_missing(gateway):
