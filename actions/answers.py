@@ -347,21 +347,21 @@ def answer_many(
             aspect the record's guide does not state is given from it, under its own title and source.
     """
     sections: List[Section] = []
-    borrowed: List[Section] = []
+    borrowed: List[Optional[str]] = []  # the next guide's sources, for its own source line
+    said_by_next = f"《{record['guide_title']}》没有写明，以下摘自《{next_guide['guide_title']}》" if next_guide else ""
     silent: List[str] = []
     for aspect in dict.fromkeys(aspects):  # each once, in order
         section = _section(record, aspect, region, focus, aspects)
         other = _section(next_guide, aspect, region, focus, aspects) if section is None and next_guide else None
         if other is not None:
             label, body, srcs = other
-            said_by = f"《{record['guide_title']}》没有写明，以下摘自《{next_guide['guide_title']}》"  # type: ignore[index]
-            sections.append((f"{label}（{said_by}）", body, []))
-            borrowed.append(other)
+            sections.append((f"{label}（{said_by_next}）", body, []))
+            borrowed += srcs or [None]
         elif section is None:
             silent.append(ASPECT_LABELS.get(aspect, ASPECT_LABELS["overview"]).replace("（一次性告知）", ""))
         else:
             sections.append(section)
-    if not sections and not borrowed and not evidence:
+    if not sections and not evidence:
         return _missing(record, "、".join(silent) or "这一项", region)
     parts: List[str] = []
     sources: List[Optional[str]] = []
@@ -386,9 +386,11 @@ def answer_many(
     head = heading(record) + (f"（按您说的“{'、'.join(decided_by)}”）" if decided_by else "")
     text = head + ("\n" if len(sections) != 1 or not parts[0].startswith(sections[0][0]) else "") + "\n".join(parts)
     notes = _notes(record, region, "\n".join(parts))
-    cited = source_line(record, sources) if any(sources) or len(sections) > len(borrowed) or not borrowed else ""
+    # the record's own source line unless every word of the reply came from the next guide
+    only_borrowed = bool(borrowed) and not any(sources) and all(said_by_next in label for label, _, _ in sections)
+    cited = "" if only_borrowed else source_line(record, sources)
     if borrowed and next_guide:  # what the next guide said, cited under its own title
-        cited = "\n".join(x for x in (cited, source_line(next_guide, [src for _, _, srcs in borrowed for src in srcs])) if x)
+        cited = "\n".join(x for x in (cited, source_line(next_guide, borrowed)) if x)
     return text + ("\n" + notes if notes else "") + "\n" + cited
 
 

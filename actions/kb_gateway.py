@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -243,15 +243,19 @@ class KnowledgeGateway:
         phrase = fold(hit.phrase)
         return any(w in phrase and len(phrase) - len(w) == 1 for w in self._folded_who)
 
-    def records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
-        """Export-shaped records of the item's variants in the region (guides by precedence)."""
+    def _cached(self, cache: Dict[Any, Tuple[float, Any]], key: Any, read: Callable[[], Any]) -> Any:
+        """``read()``, kept for ``cache_seconds`` under ``key`` (an editor's rebuilt KB shows soon)."""
         now = time.monotonic()
-        hit = self._cache.get((region_key, item_key))
+        hit = cache.get(key)
         if hit and now - hit[0] < self._cache_seconds:
             return hit[1]
-        records = self._read_records(region_key, item_key)
-        self._cache[(region_key, item_key)] = (now, records)
-        return records
+        value = read()
+        cache[key] = (now, value)
+        return value
+
+    def records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
+        """Export-shaped records of the item's variants in the region (guides by precedence)."""
+        return self._cached(self._cache, (region_key, item_key), lambda: self._read_records(region_key, item_key))
 
     def _read_records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
         self._ensure()
@@ -269,24 +273,15 @@ class KnowledgeGateway:
         """The item's records in the region's next guide after the one that answers (郴州's own guide
         first, then the Hunan provincial one): where the first is silent on a field, the manifest's
         precedence lets the next say it ("a fact missing there may come from the next guide")."""
-        key = ("next", region_key, item_key)
-        now = time.monotonic()
-        hit = self._cache.get(key)
-        if hit and now - hit[0] < self._cache_seconds:
-            return hit[1]
+        return self._cached(self._cache, ("next", region_key, item_key), lambda: self._read_next_guide(region_key, item_key))
+
+    def _read_next_guide(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
         self._ensure()
-        records: List[Dict[str, Any]] = []
         with Session(self._engine, future=True) as session:
             region = query.region_by_key(session, region_key)
-            found = False
-            for rg in region.guides if region else []:
-                variants = query.variants_of_guide_item(session, rg.guide_id, item_key)
-                if variants and found:
-                    records = [query.variant_record(v, query.region_of_guide(session, v.item.guide)) for v in variants]
-                    break
-                found = found or bool(variants)
-        self._cache[key] = (now, records)
-        return records
+            having = [vs for vs in (query.variants_of_guide_item(session, rg.guide_id, item_key) for rg in region.guides) if vs] if region else []
+            # (the first guide that has the item answers; the one after it fills in)
+            return [query.variant_record(v, query.region_of_guide(session, v.item.guide)) for v in having[1]] if len(having) > 1 else []
 
     def related_records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
         """Records of the region's item that INCLUDES the asked one, when the region merged it.
@@ -312,13 +307,7 @@ class KnowledgeGateway:
 
         Cached like records: a family question asks has_item for every member of the family.
         """
-        now = time.monotonic()
-        hit = self._titles_cache.get(region_key)
-        if hit and now - hit[0] < self._cache_seconds:
-            return hit[1]
-        titles = self._read_region_titles(region_key)
-        self._titles_cache[region_key] = (now, titles)
-        return titles
+        return self._cached(self._titles_cache, region_key, lambda: self._read_region_titles(region_key))
 
     def _read_region_titles(self, region_key: str) -> Dict[str, List[str]]:
         from knowledge.schema import ItemField, ServiceItem, Variant

@@ -191,15 +191,20 @@ def fits_who(kb: KnowledgeGateway, ranked: List[Any], hints: Sequence[str], ques
     城乡居民 items, a resident's (居民医保) away from 职工 and 单位 items; and away from items for one
     group of people (医疗救助对象, 退役士兵) that the question and the asker's hints never name."""
     employee, resident = bool(_EMPLOYEE_SIDE & set(hints)), bool(_RESIDENT_SIDE & set(hints))
-    said = " ".join([question, *hints])
 
     def weight(key: str) -> float:
         name = kb.item_name(key)
         other = employee != resident and ("城乡居民" in name if employee else ("职工" in name or "单位" in name))
-        unsaid = bool(question) and kb.for_group_unsaid(key, said)
+        unsaid = bool(question) and group_unsaid(kb, key, question, hints)
         return (OTHER_SIDE if other else 1.0) * (GROUP_UNSAID if unsaid else 1.0)
 
     return sorted(((k, sc * weight(k), p) for k, sc, p in ranked), key=lambda r: -r[1])
+
+
+def group_unsaid(kb: KnowledgeGateway, key: str, question: str, hints: Sequence[str]) -> bool:
+    """Whether the item is for one group of people (医疗救助对象) that neither the question nor who
+    the asker said they are names."""
+    return kb.for_group_unsaid(key, " ".join([question, *hints]))
 
 
 def asked_aspects(aspect: str, question: str) -> List[str]:
@@ -299,7 +304,9 @@ def next_guide_record(kb: KnowledgeGateway, record: Record, aspects: Sequence[st
     asked aspect (郴州's guide prints no 设定依据; the Hunan list does): the same variant, else the
     first of the item's variants there that states it."""
     info = kb.region(region)
-    silent = [a for a in aspects if info and not answers.states(record, a, info)]
+    if info is None or len(info.guide_titles) < 2:  # one guide: nothing comes after it
+        return None
+    silent = [a for a in aspects if not answers.states(record, a, info)]
     if not silent:
         return None
     others = kb.next_guide_records(region, item)
@@ -471,8 +478,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         aspect = cues.cued_aspect(question) or previous_aspect or "overview"
     # the classifier's level entity only where the words name a window level (its lookup takes "村里"
     # in "村里有个婆婆", which says where she lives)
-    level = (cues.level_named(text) and ents.get("level")) or cues.level_named(text) or turn.slot("level")
-    named_level = (cues.level_named(question) and ents.get("level")) or cues.level_named(question)
+    named_here, named_level = cues.level_named(text), cues.level_named(question)
+    level = (named_here and ents.get("level")) or named_here or turn.slot("level")
+    named_level = (named_level and ents.get("level")) or named_level
     slots: Dict[str, Any] = {"aspect": aspect, "pending_question": None}
 
     if aspect == "human_handoff":
@@ -530,8 +538,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                 # (unless an item of the region's own does what is asked: "在外地急诊住院了没备案，回来能报吗"
                 # asks the claim, which a guide without the 急诊 filing still answers; "医保断了几年…退役的
                 # 可以补缴" is 云南's 退役士兵补缴, though 云南 has no 法定断档补缴)
-                said_who = " ".join([question, *hints])
-                doer = next((k for k, _, _ in evidence if does_asked(kb, k, question) and not kb.for_group_unsaid(k, said_who)), None)
+                doer = next((k for k, _, _ in evidence if does_asked(kb, k, question) and not group_unsaid(kb, k, question, hints)), None)
                 named_elsewhere = bool(item) and not in_region and phrase_strength >= STRONG_PHRASE and doer is None
                 # …and the phrase's item that does what is asked is not overruled by one that does not
                 # ("医保从深圳转回郴州": 转诊备案 shares 外地 and 转, the transfer item does the asking)
@@ -706,6 +713,13 @@ def fallback(turn: Turn, kb: KnowledgeGateway) -> Decision:
     return which_item(turn, kb)
 
 
+def _asked_region(turn: Turn, kb: KnowledgeGateway) -> Optional[str]:
+    """The region of a message outside the main answer path: where the asker is insured, the place
+    named, else the conversation's (None when it is no region of the KB)."""
+    region = insured_region(kb, turn.text) or turn.entities.get("region") or turn.slot("region")
+    return region if kb.region(region) else None
+
+
 def small_talk(turn: Turn, kb: KnowledgeGateway) -> Decision:
     """The classifier says greeting, goodbye, thanks …: say the short reply — unless the message
     asks about 医保 after all ("分级诊疗政策在村里能问到吗" read as a goodbye): then it is answered."""
@@ -713,8 +727,8 @@ def small_talk(turn: Turn, kb: KnowledgeGateway) -> Decision:
     asks = _ASKS.search(text)  # ("谢谢，生育津贴的材料我知道了" thanks; it asks nothing again)
     # (what it asks must name an item, a family or an aspect, or the region's text must clearly point
     # at one: "你好，医保的问题能问你吗" is a greeting)
-    region = insured_region(kb, text) or turn.entities.get("region") or turn.slot("region")
-    clearly = bool(kb.region(region)) and decisive(kb.evidence_items(text, region))
+    region = _asked_region(turn, kb)
+    clearly = bool(region) and decisive(kb.evidence_items(text, region))
     if asks and kb.in_domain(text) and (kb.rank_items(text) or kb.group(text) or cues.cued_aspect(text) or clearly):
         return fallback(turn, kb)
     return Decision("small_talk", response=SMALL_TALK.get(turn.intent, "utter_greet"))
@@ -731,10 +745,10 @@ def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
         return answer(turn, kb, cues.cued_aspect(text))  # the words name a KB item and an aspect
     if _answers_region_question(turn, kb):  # "我户口在嘉禾县" answers our region question
         return answer(turn, kb, "inform")
-    region = insured_region(kb, text) or turn.entities.get("region") or turn.slot("region")
-    if kb.region(region) and kb.in_domain(text) and _clearly_in_kb(kb, text, region):
+    region = _asked_region(turn, kb)
+    if region and kb.in_domain(text) and _clearly_in_kb(kb, text, region):
         return answer(turn, kb, cues.cued_aspect(text) or "inform")  # the region's guide clearly answers it
-    if cues.asks_of_medical_insurance(text) and kb.evidence_items(text, region) if kb.region(region) else False:
+    if region and cues.asks_of_medical_insurance(text) and kb.evidence_items(text, region):
         # "养老保险和医保一起交的，医保断了怎么补": another office's word, but what it asks is of 医保
         return answer(turn, kb, cues.cued_aspect(text) or "inform")
     return Decision("decline", topic=cues.out_of_scope_topic(text), leave_form=True)
@@ -790,8 +804,7 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
     }:
         return answer(turn, kb, "inform")  # a reply to our question, misread as a lookup
     own_case = turn.has_personal_data or cues.asks_own_case(text)
-    region = insured_region(kb, text) or ents.get("region") or turn.slot("region")
-    region = region if kb.region(region) else None
+    region = _asked_region(turn, kb)
     if not own_case and (region or cues.cued_aspects(text) and cued != "ask_eligibility" or cues.asks_duties(text)):
         # not one's own case: a question about the guide, misread as a lookup
         return answer(turn, kb, cued or (cues.cued_aspects(text) or ["inform"])[0])

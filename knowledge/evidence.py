@@ -165,6 +165,8 @@ def supporting(
     for p in engine.item_and_loose_passages(region, item):
         if p.item == item and level and p.level and p.level != level:
             continue
+        if p.kind in ("form", "form_title") and FORM_BLANKS.match(p.text):
+            continue  # a line of blanks to fill in names fields, it says no rule
         if p.item == item and p.kind not in NOT_EVIDENCE:
             pool.append((p, "variant" if p.label == label else "item"))
         elif p.item is None and p.title and _belongs(p.title, titles):
@@ -172,12 +174,12 @@ def supporting(
         elif p.item is None and (p.kind in DOCUMENT_KINDS or p.kind == "form" and _sentence(p.text)):
             pool.append((p, "document"))  # (another item's form: its rules, not its blanks "本人（被委托人）")
     said = labelled if asks_id else (lambda p: without_id_definition(labelled(p)))
-    pool = [(p, place) for p, place in pool if not (p.kind in ("form", "form_title") and FORM_BLANKS.match(p.text))]
     covers = [(p, place, [t for t in terms if t.found_in(said(p))]) for p, place in pool]
     covers = [(p, place, ts) for p, place, ts in covers if ts]
     # relevant: the passage says enough of the question (a sentence of a form or notice the item
     # does not link must say more than one everyday word: "□新生儿" is no answer to "生了孩子")
     covers = [(p, place, ts) for p, place, ts in covers if _relevance(place, ts) >= MIN_GAIN]
+    boxes_asked = bool(ASKS_OPTION.search(question))
     chosen: List[Support] = []
     left = {t.word for t in terms}
     seen_text = {covered}
@@ -188,7 +190,7 @@ def supporting(
             break
         # the most new coverage per character, nearest the record first (a short sentence of its
         # own variant beats a long one of a notice)
-        best = max(fresh, key=lambda e: _worth(e[0], e[1], question) * _gain(e[2], left) / (1.0 + len(e[0].text) / 400.0))
+        best = max(fresh, key=lambda e: _worth(e[0], e[1], boxes_asked) * _gain(e[2], left) / (1.0 + len(e[0].text) / 400.0))
         p, place, ts = best
         covers.remove(best)
         if any(p.text in s for s in seen_text):
@@ -246,9 +248,9 @@ CHECKBOX_WEIGHT = 0.5
 ASKS_OPTION = re.compile(r"哪一项|哪项|哪一类|哪类|勾|选哪")
 
 
-def _worth(passage: Passage, place: str, question: str) -> float:
+def _worth(passage: Passage, place: str, boxes_asked: bool) -> float:
     weight = PLACE_WEIGHT[place]
-    return weight * CHECKBOX_WEIGHT if "□" in passage.text and not ASKS_OPTION.search(question) else weight
+    return weight * CHECKBOX_WEIGHT if "□" in passage.text and not boxes_asked else weight
 
 
 def _gain(terms: Sequence[Term], left: set) -> float:
