@@ -233,7 +233,7 @@ def test_a_city_outside_every_region_is_elsewhere(gateway):
 def test_the_item_that_does_what_is_asked_leads_the_situation_words(gateway):
     # "在外地上班" tells the situation (a 备案 item's phrase); "转回来" asks for the transfer
     assert gateway.search.asked_doing("回来能报不") == ("报销", "支付")
-    d = routing.answer(Turn("以前在外地打工时缴过医保，如今回郴州工作，想把医保关系转回来", "ask_process", 0.9, {"region": "chenzhou"}), gateway)
+    d = routing.answer(Turn("以前在外地打工时缴过医保，如今回郴州工作，医保关系打算转回来", "ask_process", 0.9, {"region": "chenzhou"}), gateway)
     assert d.kind == "answer" and "转" in d.records[0]["name"]
     # and the other way: 转诊备案 shares 外地 and 转, but the transfer item does what is asked
     d = routing.answer(Turn("医保要从东莞转回郴州，大概多少天", "ask_time_limit", 0.9, {"region": "chenzhou"}), gateway)
