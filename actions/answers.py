@@ -78,7 +78,7 @@ def _missing(record: Dict[str, Any], label: str, region: RegionInfo) -> str:
     consult = region.consult.replace("\n", " ")
     return (
         f"{heading(record)}\n《{record['guide_title']}》没有写明{label}。"
-        f"建议咨询当地医保经办机构：{consult}\n来源：{region.consult_source}"
+        f"建议咨询当地医保经办机构：{consult}\n来源：{region.consult_cited}"
     )
 
 
@@ -508,7 +508,7 @@ def handoff(region: RegionInfo) -> str:
         lines.append("指南中没有列出具体电话号码，请到当地医保经办机构窗口咨询。")
     if region.caveat:
         lines.append(f"提示：{region.caveat}")
-    lines.append(f"来源：{region.consult_source}")
+    lines.append(f"来源：{region.consult_cited}")
     return "\n".join(lines)
 
 
@@ -627,7 +627,7 @@ def no_item_in_region(item_name: str, region: RegionInfo) -> str:
     consult = region.consult.replace("\n", " ")
     return (
         f"{region.name}的办事指南中没有“{item_name}”这项业务。"
-        f"建议咨询当地医保经办机构：{consult}\n来源：{region.consult_source}"
+        f"建议咨询当地医保经办机构：{consult}\n来源：{region.consult_cited}"
     )
 
 

@@ -22,7 +22,9 @@ ASPECT_CUES = {
     "ask_eligibility": r"能不能|可不可以|能否|符合|条件|哪些人|什么人|谁可以|谁能|资格|享受|报多少|给多少|什么情况"
     # "这个钱能报不", "我能领吗", "我这里能领点钱不": whether it applies to them
     r"|(?:能|可以)(?:在[^，,。？?！!\s]{1,6}?)?(?:报|领|享受|报销|申领|补贴|补助|资助|减免|参加|参保)(?:[^，,。？?！!\s]{0,8}(?:不|吗|么|嘛|没|啵))(?=$|[，,。？?！!\s])"
-    r"|有(?:没有)?(?:补贴|补助|资助|减免)(?:吗|不|么|嘛|没)?",
+    r"|有(?:没有)?(?:补贴|补助|资助|减免)(?:吗|不|么|嘛|没)?"
+    # "单位说我能领一笔钱，真的假的": whether what they heard applies to them
+    r"|真的假的|是真的(?:吗|不|么|嘛|没)|是不是真的|算不算",
     "ask_contact": r"电话(?!(?:能|可以|可不可以)?办)|热线|投诉|举报|联系|(?<!身份证)(?<!证件)(?<!卡)(?<!账)号码|咨询|差评|评价",
     "ask_legal_basis": r"依据|法律|法规|文件规定|政策文件|哪个文件|什么文件|哪条规定|什么规定|处罚",
     "ask_forms": r"表格|申请表|样表|模板|承诺书|下载|哪张表|什么表|啥表|怎么填|咋填|如何填",
@@ -106,9 +108,17 @@ def out_of_scope_topic(text: str) -> Optional[str]:
 
 
 def asks_of_medical_insurance(text: str) -> bool:
-    """Whether the message's last clause asks something done with 医保 itself ("医保还能报吗")."""
+    """Whether the message asks something done with 医保 itself: its last clause names it ("医保还能
+    报吗"), or another clause asks it ("问外国人能不能自己交职工医保，除了护照还要提供啥")."""
     clauses = [c for c in _CLAUSES.split(text) if c.strip()]
-    return bool(clauses) and bool(_ASKS_OF_MEDICAL_INSURANCE.search(clauses[-1]))
+    return bool(clauses) and (
+        bool(_ASKS_OF_MEDICAL_INSURANCE.search(clauses[-1]))
+        or any(_ASKS_OF_MEDICAL_INSURANCE.search(c) and _ASKING.search(c) for c in clauses[:-1])
+    )
+
+
+#: Words that make a clause a question ("能不能", "要不要", "怎么" …).
+_ASKING = re.compile(r"能不能|可不可以|可以不|能否|要不要|是不是|怎么|咋|吗|么样|如何")
 
 
 _CLAUSES = re.compile(r"[，,。.！!？?；;]")
@@ -117,6 +127,17 @@ _ASKS_OF_MEDICAL_INSURANCE = re.compile(
     r"(?:医保|医疗保险)[^，,。？?]{0,4}(?:报|补|交|缴|转|停|参保|备案)"
     r"|(?:交|缴|参加|上|报|转)[^，,。？?]{0,3}(?:医保|医疗保险)"
 )
+
+
+#: A question about the guide itself (its basis, who wrote it), not about one of its items.
+ABOUT_GUIDE = re.compile(
+    r"(?:这套|这本|这个|这份|整套|你们的?|本)(?:医保)?(?:经办)?(?:政务服务)?(?:办事)?指南"
+    r"|指南(?:是|都)?(?:按|根据|依据|依照)"
+)
+
+
+#: A person's own data, kept on a person's record (not on an employer's).
+PERSON_DATA = re.compile(r"身份证号|身份证件号|证件号码|姓名|名字|出生日期|出生年月|性别|民族")
 
 
 #: A question about what a service point or office does ("村里的服务点能帮我们做哪些事").

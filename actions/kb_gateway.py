@@ -29,8 +29,9 @@ class RegionInfo:
     name: str
     caveat: Optional[str]
     consult: str  # the guide's own consult lines, verbatim
-    consult_source: str
+    consult_source: str  # "file:a-b" of the consult lines, for source lines built with the answer's own
     guide_titles: Tuple[str, ...]
+    consult_cited: str = ""  # the same lines as a reader sees them: 《guide title》第a–b行
 
 
 class KnowledgeGateway:
@@ -75,10 +76,12 @@ class KnowledgeGateway:
                 self._folded_who = frozenset(fold(w) for w in self.who_words)
                 # items for one group only: the words of their names that say it, and what people say for it
                 people = colloquial.get("personnel_categories") or {}
-                self._target_groups = [
-                    (tuple(str(w) for w in name_words), tuple(str(w) for w in [label, *(people.get(label) or []), *name_words]))
-                    for label, name_words in (colloquial.get("target_groups") or {}).items()
-                ]
+                self._target_groups = []
+                for label, words in (colloquial.get("target_groups") or {}).items():
+                    name_words = words.get("name", []) if isinstance(words, dict) else words
+                    also = words.get("said", []) if isinstance(words, dict) else []
+                    said = [label, *(people.get(label) or []), *name_words, *also]
+                    self._target_groups.append((tuple(map(str, name_words)), tuple(map(str, said))))
                 self._all_names = item_names(session)
                 self._domain = _domain_lexicon(n for names in self._all_names.values() for n in names)
                 self._names = {k: v[0] for k, v in self._all_names.items()}
@@ -92,6 +95,7 @@ class KnowledgeGateway:
                             f"{c.source_file}:{c.start_line}-{c.end_line}" for c in region.consult
                         ),
                         guide_titles=tuple(rg.guide.title for rg in region.guides),
+                        consult_cited=_cited(region),
                     )
             for index in indexes.values():
                 index.hits("预热")  # build the phrase matchers now, not on the first message
@@ -374,8 +378,20 @@ _GENERIC = frozenset(
 #: Words that are about 医保 wherever they stand.
 _CORE = frozenset(
     "医保 社保 参保 报销 备案 就医 生育 门诊 住院 缴费 断缴 补缴 停保 慢病 特病 药店 救助 津贴 账户 转诊 异地 结算 "
-    "待遇 医疗 农合 产检 医药 定点 续保 交保 保费 怀孕 产假 流产 出生 生娃 孩子 病历 药费 看病".split()
+    "待遇 医疗 农合 产检 医药 定点 续保 交保 保费 怀孕 产假 流产 出生 生娃 病历 药费 看病".split()
 )
+
+
+def _cited(region: Region) -> str:
+    """The region's consult lines as 《guide title》第a–b行 (a file name means nothing to a resident)."""
+    titles = {rg.guide.file: rg.guide.title for rg in region.guides}
+    by_title: Dict[str, List[str]] = {}
+    for c in region.consult:
+        lines = f"第{c.start_line}行" if c.start_line == c.end_line else f"第{c.start_line}–{c.end_line}行"
+        title = titles.get(c.source_file, c.source_file)
+        if lines not in by_title.setdefault(title, []):
+            by_title[title].append(lines)
+    return "；".join(f"《{t}》{'、'.join(ls)}" for t, ls in by_title.items())
 
 
 def _domain_lexicon(names) -> frozenset:

@@ -190,15 +190,29 @@ def fits_who(kb: KnowledgeGateway, ranked: List[Any], hints: Sequence[str], ques
     """Evidence re-ranked by who is asking: an employee's question (职工医保, 单位, 灵活就业) away from
     城乡居民 items, a resident's (居民医保) away from 职工 and 单位 items; and away from items for one
     group of people (医疗救助对象, 退役士兵) that the question and the asker's hints never name."""
-    employee, resident = bool(_EMPLOYEE_SIDE & set(hints)), bool(_RESIDENT_SIDE & set(hints))
+    # a person's own data (身份证号, 姓名 …) is on a person's record, never on the employer's
+    person = bool(question) and bool(cues.PERSON_DATA.search(question))
 
     def weight(key: str) -> float:
-        name = kb.item_name(key)
-        other = employee != resident and ("城乡居民" in name if employee else ("职工" in name or "单位" in name))
+        other = other_side(kb, key, hints) or person and "单位" in kb.item_name(key)
         unsaid = bool(question) and group_unsaid(kb, key, question, hints)
         return (OTHER_SIDE if other else 1.0) * (GROUP_UNSAID if unsaid else 1.0)
 
     return sorted(((k, sc * weight(k), p) for k, sc, p in ranked), key=lambda r: -r[1])
+
+
+#: 咸安's village-window duty records: they only publicise an item handled elsewhere.
+_PUBLICITY_ONLY = re.compile(r"^查询、宣传、培训.*政策$")
+#: A question about that publicity itself.
+_PUBLICITY_ASKED = re.compile(r"宣传|培训|政策")
+
+
+def other_side(kb: KnowledgeGateway, key: str, hints: Sequence[str]) -> bool:
+    """Whether the item's name is for the other side of who is asking: a 城乡居民 item for an
+    employee (职工医保, 单位, 灵活就业), a 职工 or 单位 item for a resident (居民医保)."""
+    employee, resident = bool(_EMPLOYEE_SIDE & set(hints)), bool(_RESIDENT_SIDE & set(hints))
+    name = kb.item_name(key)
+    return employee != resident and ("城乡居民" in name if employee else ("职工" in name or "单位" in name))
 
 
 def group_unsaid(kb: KnowledgeGateway, key: str, question: str, hints: Sequence[str]) -> bool:
@@ -497,6 +511,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     hints = [h for h in (ents.get(k) or turn.slot(k) for k in HINT_SLOTS) if h]
     if region and not turn.payload and not follow_up:
         evidence = fits_who(kb, kb.evidence_items(topic, region, k=8), hints, question)
+        if item and phrase_strength < STRONG_PHRASE and other_side(kb, item, hints) and evidence and evidence[0][0] != item:
+            # a few words named an item for the other side of who is asking ("出生日期…" for 城乡居民
+            # 参保登记, asked by an employee): the evidence decides
+            item = None
         if region == "xianan" and named_level and cues.window_asked(question):  # "村里能办不": that window's own items first
             at_level = fits_who(kb, kb.evidence_items(topic, region, k=8, level=named_level), hints, question)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
@@ -507,7 +525,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             # "养老保险交满15年能领多少", "新生儿怎么上户口": a phrase-list word is no reason to answer
             # what another office handles
             item, evidence = None, []
-        if (oos or not domain) and not item and not _clearly_in_kb(kb, question, region, strict=bool(oos)):
+        if (oos or not domain) and not item and not _clearly_in_kb(kb, question, region, strict=bool(oos) or not domain):
             evidence = []
         elif (decisive(evidence) or bool(evidence) and acts_instead(kb, evidence[0][0], item, question)) \
                 and evidence[0][0] != item and not _keeps_topic(kb, item, previous_item, text, region):
@@ -566,6 +584,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         duties = duty_list(kb, question, region)
         if duties:  # "村里的服务点能做哪些事": the guide's duty list of that service point
             return Decision("document", region=region, document=duties, slots={**slots, "region": region})
+    if region and not phrase_ranked and not ents.get("service_item") and cues.ABOUT_GUIDE.search(question):
+        about = document_passages(kb, question, region, [])
+        if about:  # "这套指南是按哪个文件定的": the guide's own preface or notices, not an item
+            return Decision("document", region=region, document=about, slots={**slots, "region": region})
     item = item or previous_item
 
     if not item and group:
@@ -584,8 +606,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if not item:
         if cues.CANCEL.search(text):  # "那算了" without a question: acknowledge, no rephrase request
             return Decision("deny_ack", slots=slots)
-        if oos or (not domain and not group and _substantive(kb, text) and not _clearly_in_kb(kb, question, region)):
-            # out-of-scope words, or a message about something else that no guide answers
+        if oos or (not domain and not group and _substantive(kb, text) and not _clearly_in_kb(kb, question, region, strict=True)):
+            # out-of-scope words, or a message about something else that no guide answers by a wide
+            # margin (a school's 小学 in one guide's 服务对象 list is no 医保 question)
             return Decision("decline", topic=oos, slots=slots)
         document = document_passages(kb, question, region, evidence) if region else None
         if document:  # the guide answers it outside any item (duties of service points, notices)
@@ -613,7 +636,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     slots.update(region=region, item_group=None)
 
     records = kb.records(region, item) or kb.related_records(region, item)
-    records = selection.by_level(records, level if region == "xianan" else None)
+    all_levels, records = records, selection.by_level(records, level if region == "xianan" else None)
+    if variant and variant not in {selection.label(r) for r in records}:
+        # a follow-up keeps the window the conversation settled on (the 区级 record chosen for a
+        # village worker's question stays chosen for "要填么子表")
+        records = [r for r in all_levels if selection.label(r) == variant] or records
     if not records:
         return Decision("no_item_in_region", region=region, item=item, slots={**slots, "variant": None})
     if form and len(records) > 1:  # "填…变动表，要附什么": the record whose text cites that form
@@ -624,6 +651,12 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     said_now = [h for h in (ents.get(k) for k in HINT_SLOTS) if h]
     kept = variant and not ents.get("variant") and variant in {selection.label(r) for r in records}
     chosen = selection.choose(records, question, variant, said_now if kept else hints, kb.variant_words)
+    if len(chosen) == 1 and _PUBLICITY_ONLY.match(chosen[0].get("name") or "") and len(records) < len(all_levels) \
+            and not cues.window_asked(question) and not _PUBLICITY_ASKED.search(question):
+        # that window only publicises the policy ("村医保专干…想申请慢性病" asks to apply): the window
+        # that handles the item answers, unless the question asks what that window does
+        records = selection.by_level(all_levels, None)
+        chosen = selection.choose(records, question, variant, said_now if kept else hints, kb.variant_words)
     unhinted = selection.choose(records, question, variant, [], kb.variant_words)
     decided_by = hints if hints and len(chosen) < len(unhinted) else []
     aspects = [aspect] if follow_up else asked_aspects(aspect, question)

@@ -80,3 +80,13 @@ def test_whether_they_must_apply_themselves_and_whether_it_is_subsidised():
 
 def test_whether_one_may_join_there_asks_eligibility():
     assert cues.cued_aspects("没工作，能在本地参加城乡居民医保不") == ["ask_eligibility"]
+
+
+def test_a_clause_asking_of_medical_insurance_outweighs_another_office_s_word():
+    text = "他是外国人，问能不能在这边交职工医保，护照以外还要什么"
+    assert cues.asks_of_medical_insurance(text) and cues.out_of_scope_topic(text) is None
+    assert cues.out_of_scope_topic("我交了医保，护照到期了在哪换") == "police"  # a statement, not a question of 医保
+
+
+def test_asking_whether_what_one_heard_is_true_asks_eligibility():
+    assert "ask_eligibility" in cues.cued_aspects("同事说男的也能领这笔钱，真的假的，要带啥")

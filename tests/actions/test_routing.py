@@ -438,3 +438,65 @@ def test_months_without_paying_are_the_back_payment_item_or_said_missing(gateway
     # one who says they served gets 云南's veterans' back payment
     d = routing.answer(Turn("退伍以后医保断了，现在想补上", "ask_process", 0.9, {"region": "yunnan"}), gateway)
     assert d.kind == "answer" and d.records[0]["name"].startswith("退役士兵补缴")
+
+
+def test_a_message_without_any_medical_insurance_word_needs_a_wide_margin(gateway):
+    # a child on a day out, a school's registration: words one guide prints (子女, 小学, 托幼) are no 医保 question
+    for text in ("昆明明天会不会下雨，周末想带孩子去公园玩", "大理孩子九月份上一年级，去学校报名要带哪些东西", "昆明的孩子要上幼儿园了，去报名要准备什么"):
+        assert routing.answer(Turn(text, "ask_materials", 0.9, {"region": "yunnan"}), gateway).kind == "decline", text
+
+
+def test_a_newly_founded_employer_registers_itself(gateway):
+    d = routing.answer(Turn("我们在郴州新开了一家公司，要给公司在医保局开户，带什么材料", "ask_materials", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "单位参保登记"
+
+
+def test_a_person_s_own_data_is_changed_on_the_person_s_record_not_the_employer_s(gateway):
+    turn = Turn("都匀，单位帮职工报医保时身份证号填错了一位数，要怎么改", "ask_process", 0.9, {"region": "guizhou", "applicant_type": "单位"})
+    d = routing.answer(turn, gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "职工参保信息变更登记", d.records[0]["name"]
+
+
+def test_a_phrase_for_the_other_side_of_the_asker_does_not_stand_against_the_evidence(gateway):
+    # "出生" (of 出生日期) names 城乡居民参保登记 for the phrase lists; an employee asks about their record
+    turn = Turn("我在郴州企业上班，医保系统里出生日期不对，单位帮我去改要带什么", "ask_materials", 0.9,
+                {"region": "chenzhou", "personnel_category": "在职职工", "applicant_type": "单位"})
+    assert routing.answer(turn, gateway).records[0]["name"] == "职工参保信息变更登记"
+
+
+def test_a_pharmacy_s_item_needs_the_question_to_say_pharmacy(gateway):
+    # the 营业执照 a pharmacy's materials name is no reason to answer a factory's question with them
+    turn = Turn("嘉禾县新开了个加工厂，营业执照刚办下来，要给厂子开医保户头，带什么材料", "ask_materials", 0.9,
+                {"region": "chenzhou", "service_item": "002036001001"})
+    d = routing.answer(turn, gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "单位参保登记", d.records[0]["name"]
+    d = routing.answer(Turn("郴州药店想申请医保定点，营业执照要复印件吗", "ask_materials", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.records[0]["name"] == "零售药店申请定点协议管理"
+
+
+def test_a_special_disease_patient_buying_medicine_outside_asks_for_the_purchase_approval(gateway):
+    turn = Turn("都匀这边我是门特病人，医院开不到我的药，只能自己去外边买，要办什么", "ask_process", 0.9, {"region": "guizhou"})
+    assert routing.answer(turn, gateway).records[0]["name"] == "基本医疗保险门诊特殊病缺药外购申请"
+
+
+def test_a_question_about_the_guide_itself_is_answered_from_its_preface(gateway):
+    d = routing.answer(Turn("贵州这本办事指南是根据国家哪个文件编的", "ask_legal_basis", 0.9, {"region": "guizhou"}), gateway)
+    assert d.kind == "document" and any("医保发〔2020〕18号" in text for text, _ in d.document[1])
+
+
+def test_a_village_worker_asking_to_apply_gets_the_window_that_handles_it(gateway):
+    # 咸安's village window only publicises the 慢性病 policy; applying is done where the item is handled
+    turn = Turn("我在咸安村里做医保专干，有个老人想申请门诊慢性病，要带什么", "ask_materials", 0.9, {"region": "xianan", "level": "村"})
+    d = routing.answer(turn, gateway)
+    assert d.kind == "answer" and not d.records[0]["name"].startswith("查询、宣传、培训"), d.records[0]["name"]
+    # …and what the village window does is still its own record's answer
+    d = routing.answer(Turn("咸安村里的窗口宣传门诊慢性病政策吗", "inform", 0.9, {"region": "xianan", "level": "村"}), gateway)
+    assert d.records[0]["name"].startswith("查询、宣传、培训")
+
+
+def test_a_follow_up_keeps_the_window_the_conversation_settled_on(gateway):
+    first = routing.answer(Turn("我在咸安村里做医保专干，有个老人想申请门诊慢性病", "inform", 0.9, {"region": "xianan", "level": "村"}), gateway)
+    assert first.kind == "answer" and not first.records[0]["name"].startswith("查询、宣传、培训")
+    slots = {**first.slots, "level": "村"}
+    d = routing.answer(Turn("她要填什么表，交上去多久出结果", "ask_forms", 0.9, {}, slots), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == first.records[0]["name"], [r["name"] for r in d.records]
