@@ -129,6 +129,10 @@ _ASKS_OF_MEDICAL_INSURANCE = re.compile(
 )
 
 
+#: A question about what a form says as a whole ("承诺书上写些什么内容", "那张表长什么样").
+ASKS_FORM_TEXT = re.compile(r"内容|写(?:些)?(?:什么|啥|么子)|怎么写|咋写|长什么样|什么样子|样式|格式|原文")
+
+
 #: A question about the guide itself (its basis, who wrote it), not about one of its items.
 ABOUT_GUIDE = re.compile(
     r"(?:这套|这本|这个|这份|整套|你们的?|本)(?:医保)?(?:经办)?(?:政务服务)?(?:办事)?指南"

@@ -68,6 +68,8 @@ OTHER_SIDE = 0.7
 EVIDENCE_CHARS = 640
 #: At most so many lines of a form answer how to fill it in.
 FORM_LINES = 3
+#: …and of one whose whole text is asked ("承诺书上写些什么"), so many in the guide's order.
+FORM_TEXT_LINES = 12
 #: At most so many passages that match the question as a whole (besides those that cover its other words).
 BEST_MATCHES = 2
 #: The national item "参保人员参保信息查询": where the guides say how to check one's own enrollment.
@@ -341,6 +343,8 @@ def acts_instead(kb: KnowledgeGateway, other: Optional[str], item: Optional[str]
 
 #: The shortest end of a form's title that names it ("信息变更登记表"; not "登记表").
 FORM_NAME_MIN = 6
+#: …or the whole of a title this long.
+FORM_TITLE_MIN = 4
 
 
 def named_form(kb: KnowledgeGateway, text: str, region: str) -> Optional[str]:
@@ -349,6 +353,9 @@ def named_form(kb: KnowledgeGateway, text: str, region: str) -> Optional[str]:
     best: Tuple[int, Optional[str]] = (0, None)
     for title in kb.form_titles(region):
         core = _form_core(title)
+        if len(core) >= FORM_TITLE_MIN and core in text and len(core) > best[0]:  # a short title said whole: "个人承诺书"
+            best = (len(core), title)
+            continue
         for start in range(0, len(core) - FORM_NAME_MIN + 1):
             if core[start:] in text:
                 if len(core) - start > best[0]:
@@ -374,10 +381,14 @@ def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str) ->
     def grams(t: str) -> set:
         return {t[i : i + 2] for i in range(len(t) - 1) if re.fullmatch(r"[\u4e00-\u9fff]{2}", t[i : i + 2])}
 
-    left = {g for g in grams(question) - grams(title) if kb.search.text_share(region, g) <= evidence.GENERIC_SHARE}
+    lines = [p for p in kb.document(region, title) if p.kind == "form" and not grams(p.text) <= grams(title)]
+    if cues.ASKS_FORM_TEXT.search(question):  # what the form says as a whole: its lines in order
+        return [_Line(p) for p in lines[:FORM_TEXT_LINES]]
+    # the question's words and the guide's words for them ("按手印" → 指印)
+    asked = grams(kb.search.expand(question))
+    left = {g for g in asked - grams(title) if kb.search.text_share(region, g) <= evidence.GENERIC_SHARE}
     if evidence.ASKS_COPIES.search(question):  # "要填几份": the guides say "一式二份"
         left.add("一式")
-    lines = [p for p in kb.document(region, title) if p.kind == "form" and not grams(p.text) <= grams(title)]
     chosen: List[Any] = []
     while left and lines and len(chosen) < FORM_LINES:
         best = max(lines, key=lambda p: (len(grams(p.text) & left), -len(p.text)))
@@ -679,6 +690,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     earlier = (turn.slot("topic_question") or "") if refers and not pending and not turn.payload else ""
     said = f"{earlier} {question}".strip()[-TOPIC_QUESTION_CHARS:]
     extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, said, region, item, aspects, form)
+    if form and extra and "ask_forms" in aspects and not answers.states(record, "ask_forms", kb.region(region)):
+        # the form the question names is quoted from the guide's own text: neither "没有写明相关表格"
+        # nor another guide's forms
+        aspects = [a for a in aspects if a != "ask_forms"]
     return Decision(
         "answer", region=region, item=item, aspects=aspects, records=[record], evidence=extra,
         decided_by=decided_by, focus=focus, candidates=alternatives, next_guide=next_guide_record(kb, record, aspects, region, item),

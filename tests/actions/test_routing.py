@@ -500,3 +500,22 @@ def test_a_follow_up_keeps_the_window_the_conversation_settled_on(gateway):
     slots = {**first.slots, "level": "村"}
     d = routing.answer(Turn("她要填什么表，交上去多久出结果", "ask_forms", 0.9, {}, slots), gateway)
     assert d.kind == "answer" and d.records[0]["name"] == first.records[0]["name"], [r["name"] for r in d.records]
+
+
+def test_a_short_form_title_said_whole_names_the_form(gateway):
+    assert routing.named_form(gateway, "写个人承诺书行不行", "chenzhou") == "个人承诺书"
+
+
+def test_what_a_form_says_as_a_whole_is_quoted_from_its_text(gateway):
+    slots = {"region": "chenzhou", "aspect": "ask_materials", "service_item": "002036004002"}
+    d = routing.answer(Turn("郴州那个个人承诺书上面要写什么内容", "ask_forms", 0.9, {"region": "chenzhou"}, slots), gateway)
+    quoted = " ".join(text for text, _ in d.evidence)
+    assert d.kind == "answer" and "由此产生的一切法律责任均由本人承担" in quoted and "承诺人（签名、指印）" in quoted
+    # the guide's own form is the answer: no "没有写明相关表格", no other guide's form
+    assert "ask_forms" not in d.aspects and d.next_guide is None
+
+
+def test_a_form_line_is_found_by_the_guide_s_word_for_what_is_asked(gateway):
+    # 按手印 is the guide's 指印
+    lines = routing._form_lines(gateway, "chenzhou", "个人承诺书", "要不要按手印")
+    assert any("指印" in line.passage.text for line in lines)
