@@ -140,6 +140,12 @@ ABOUT_GUIDE = re.compile(
 )
 
 
+#: "转" said of a patient in hospital care (转诊, 转院) …
+PATIENT_MOVED = re.compile(r"住院|医院|医生|病情|治疗|看病|转院|转诊|就医|病人")
+#: … and of the insurance itself moving with a job or a home (转移接续).
+INSURANCE_MOVED = re.compile(r"关系|工作|上班|单位|调动|调到|参保地|户口|定居|社保")
+
+
 #: A person's own data, kept on a person's record (not on an employer's).
 PERSON_DATA = re.compile(r"身份证号|身份证件号|证件号码|姓名|名字|出生日期|出生年月|性别|民族")
 

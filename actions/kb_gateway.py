@@ -340,6 +340,11 @@ class KnowledgeGateway:
                     result.setdefault(code or name, [name]).append(text)
         return result
 
+    def referral_items(self) -> List[str]:
+        """The items that move a patient to another hospital (转诊), by their names."""
+        self._ensure()
+        return [k for k, name in self._names.items() if "转诊" in name]
+
     def has_item(self, region_key: str, item_key: str) -> bool:
         return item_key in self._region_titles(region_key)
 

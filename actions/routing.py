@@ -574,6 +574,12 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                 weak_phrase = weak_phrase and not acts_instead(kb, item, top, question)
                 if (in_region and weak_phrase) or (not in_region and not named_elsewhere):
                     item, oos = (doer if not in_region and doer else top), None
+    if item and region and re.search(r"转移|转入|转出", kb.item_name(item)) and not re.search(r"转移|接续|转入|转出", question):
+        # "转过去", said of a patient in hospital ("医生说要转到武汉去", now or earlier in the
+        # conversation), moves the patient, not the insurance: 转诊, not 转移接续
+        context = f"{turn.slot('topic_question') or ''} {question}"
+        if cues.PATIENT_MOVED.search(context) and not cues.INSURANCE_MOVED.search(context):
+            item = next((k for k in kb.referral_items() if kb.has_item(region, k)), item)
     if item and region and evidence and phrase_strength < STRONG_PHRASE and not kb.has_item(region, item) \
             and not kb.related_records(region, item):
         # a few words pointed at an item this region's guide lacks: the region's own text decides,

@@ -519,3 +519,12 @@ def test_a_form_line_is_found_by_the_guide_s_word_for_what_is_asked(gateway):
     # 按手印 is the guide's 指印
     lines = routing._form_lines(gateway, "chenzhou", "个人承诺书", "要不要按手印")
     assert any("指印" in line.passage.text for line in lines)
+
+
+def test_a_patient_moved_to_another_hospital_is_a_referral_not_an_insurance_transfer(gateway):
+    first = routing.answer(Turn("我爸在咸安住院，医生讲要转到武汉的大医院去", "inform", 0.9, {"region": "xianan"}), gateway)
+    d = routing.answer(Turn("转过去之前要办什么手续", "ask_process", 0.9, {"service_item": "002036003002"}, first.slots), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "异地转诊人员备案", d.records[0]["name"]
+    # the insurance moving with a job is still the transfer
+    d = routing.answer(Turn("我调到武汉工作了，咸安的医保怎么转过去", "ask_process", 0.9, {"region": "xianan", "service_item": "002036003002"}), gateway)
+    assert d.records and d.records[0]["name"] != "异地转诊人员备案"
