@@ -70,6 +70,8 @@ class KnowledgeGateway:
                 colloquial = load_colloquial()
                 indexes = build_indexes(session, colloquial)
                 self.variant_words = {str(k): str(v) for k, v in (colloquial.get("variant_words") or {}).items()}
+                for word, guide_words in (colloquial.get("variant_choice_words") or {}).items():  # choice only, not search
+                    self.variant_words[str(word)] = f"{self.variant_words.get(str(word), '')} {guide_words}".strip()
                 self.groups = {str(k): [str(x) for x in v] for k, v in (colloquial.get("groups") or {}).items()}
                 # how people say who they are (职工医保, 灵活就业, 单位 …): the label tables' words
                 self.who_words = label_words(colloquial, ("insurance_types", "personnel_categories", "applicant_types", "levels"))

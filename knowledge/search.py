@@ -52,6 +52,8 @@ SIBLING_LEAD = 1.3
 ITEM_TEXT_WEIGHT = 1.0
 #: How much an item whose name does what the question asks ("回来能报不" → 报销) leads others.
 ACTION_LEAD = 1.5
+#: "老爷子上个月走了": of a parent or an elder, 走了 says they died (the guides' 死亡 via 去世).
+_PASSED_AWAY = re.compile(r"((?:老人|老人家|老爷子|老太太|老头|老伴|爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|公公|婆婆)[^，,。？?！!\s]{0,5}?)走了")
 #: What a place outside every region is to a person insured in one of them.
 ELSEWHERE = "外地"
 #: Characters of an item name that say nothing about it (punctuation, numbering).
@@ -249,7 +251,7 @@ class SearchEngine:
         for word, mandarin in self._dialect:
             if word in text:
                 text = text.replace(word, mandarin)
-        return self.typos.fix(text)
+        return self.typos.fix(_PASSED_AWAY.sub(r"\1去世了", text))
 
     def _elsewhere_of(self, text: str) -> str:
         """``text`` with the places outside every region read as 外地, for choosing the item ("单位派我

@@ -90,3 +90,7 @@ def test_a_clause_asking_of_medical_insurance_outweighs_another_office_s_word():
 
 def test_asking_whether_what_one_heard_is_true_asks_eligibility():
     assert "ask_eligibility" in cues.cued_aspects("同事说男的也能领这笔钱，真的假的，要带啥")
+
+
+def test_a_time_requirement_asks_the_time_limit():
+    assert "ask_time_limit" in cues.cued_aspects("停保有没有时间要求")

@@ -528,3 +528,9 @@ def test_a_patient_moved_to_another_hospital_is_a_referral_not_an_insurance_tran
     # the insurance moving with a job is still the transfer
     d = routing.answer(Turn("我调到武汉工作了，咸安的医保怎么转过去", "ask_process", 0.9, {"region": "xianan", "service_item": "002036003002"}), gateway)
     assert d.records and d.records[0]["name"] != "异地转诊人员备案"
+
+
+def test_a_death_ends_the_insurance_it_does_not_pause_it(gateway):
+    records = gateway.records("hunan", "002036001003")
+    chosen = selection.choose(records, "老人去世了，居民医保要去停掉", None, ["城乡居民医保"], gateway.variant_words)
+    assert [selection.label(r) for r in chosen] == ["城乡居民减少登记（终止参保）"]
