@@ -130,8 +130,9 @@ _ASKS_OF_MEDICAL_INSURANCE = re.compile(
 )
 
 
-#: A question about what a form says as a whole ("承诺书上写些什么内容", "那张表长什么样").
-ASKS_FORM_TEXT = re.compile(r"内容|写(?:些)?(?:什么|啥|么子)|怎么写|咋写|长什么样|什么样子|样式|格式|原文")
+#: A question about what a form says as a whole ("承诺书上写些什么内容", "那张表长什么样"; not
+#: "表上要写啥意见", which asks one line).
+ASKS_FORM_TEXT = re.compile(r"内容|长什么样|什么样子|样式|格式|原文|全文")
 
 
 #: A question about the guide itself (its basis, who wrote it), not about one of its items.

@@ -343,6 +343,8 @@ def acts_instead(kb: KnowledgeGateway, other: Optional[str], item: Optional[str]
 
 #: The shortest end of a form's title that names it ("信息变更登记表"; not "登记表").
 FORM_NAME_MIN = 6
+#: …or of one of the answer's own forms, this many.
+OWN_FORM_NAME_MIN = 4
 #: …or the whole of a title this long.
 FORM_TITLE_MIN = 4
 
@@ -362,6 +364,23 @@ def named_form(kb: KnowledgeGateway, text: str, region: str) -> Optional[str]:
                     best = (len(core) - start, title)
                 break
     return best[1]
+
+
+#: Words about filling a form in or what is on it.
+_FILLING_IN = re.compile(r"填|写|签|盖|上面|表上|书上|栏|意见")
+
+
+def own_form_named(kb: KnowledgeGateway, record: Record, text: str, region: str) -> Optional[str]:
+    """The answer's own form that the message names by a shorter end of its title ("那张申请审批表"
+    for 郴州市医疗救助申请审批表): among one item's few forms a shorter end is already clear."""
+    if not _FILLING_IN.search(text):  # "开个参保凭证" names what the item yields, not a form to fill in
+        return None
+    titles = set(kb.form_titles(region))
+    for f in record.get("forms") or []:
+        core = _form_core(f["title"])
+        if f["title"] in titles and any(core[start:] in text for start in range(0, len(core) - OWN_FORM_NAME_MIN + 1)):
+            return f["title"]
+    return None
 
 
 def _cites(record: Record, form: str) -> bool:
@@ -695,6 +714,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     refers = item == previous_item or cues.REFERS_BACK.search(text)
     earlier = (turn.slot("topic_question") or "") if refers and not pending and not turn.payload else ""
     said = f"{earlier} {question}".strip()[-TOPIC_QUESTION_CHARS:]
+    form = form or own_form_named(kb, record, question, region)
     extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, said, region, item, aspects, form)
     if form and extra and "ask_forms" in aspects and not answers.states(record, "ask_forms", kb.region(region)):
         # the form the question names is quoted from the guide's own text: neither "没有写明相关表格"

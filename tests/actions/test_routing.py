@@ -534,3 +534,13 @@ def test_a_death_ends_the_insurance_it_does_not_pause_it(gateway):
     records = gateway.records("hunan", "002036001003")
     chosen = selection.choose(records, "老人去世了，居民医保要去停掉", None, ["城乡居民医保"], gateway.variant_words)
     assert [selection.label(r) for r in chosen] == ["城乡居民减少登记（终止参保）"]
+
+
+def test_the_answer_s_own_form_is_named_by_a_short_end_of_its_title(gateway):
+    record = gateway.records("chenzhou", "002036008002")[0]
+    assert routing.own_form_named(gateway, record, "申请审批表上村委会要写啥意见", "chenzhou") == "郴州市医疗救助申请审批表"
+    assert routing.own_form_named(gateway, record, "要带哪些材料", "chenzhou") is None
+    assert routing.own_form_named(gateway, record, "申请审批表要带原件吗", "chenzhou") is None  # said, not filled in
+    text = "我是宜章县一个村的村干部，村里有个低保户住院，报了医保和大病保险还要自己出不少，想申请医疗救助，资料交到哪里？那张申请审批表上村里要填什么意见"
+    d = routing.answer(Turn(text, "ask_channel", 0.9, {"region": "chenzhou", "service_item": "002036008002"}), gateway)
+    assert any("初步意见" in quoted for quoted, _ in d.evidence)  # the form's line on the village's opinion
