@@ -110,7 +110,7 @@ def out_of_scope_topic(text: str) -> Optional[str]:
 
 def asks_of_medical_insurance(text: str) -> bool:
     """Whether the message asks something done with 医保 itself: its last clause names it ("医保还能
-    报吗"), or another clause asks it ("问外国人能不能自己交职工医保，除了护照还要提供啥")."""
+    报吗"), or another clause asks it ("外籍来电人问可否在此缴职工医保，护照之外还需啥")."""
     clauses = [c for c in _CLAUSES.split(text) if c.strip()]
     return bool(clauses) and (
         bool(_ASKS_OF_MEDICAL_INSURANCE.search(clauses[-1]))

@@ -373,7 +373,7 @@ _FILLING_IN = re.compile(r"填|写|签|盖|上面|表上|书上|栏|意见")
 def own_form_named(kb: KnowledgeGateway, record: Record, text: str, region: str) -> Optional[str]:
     """The answer's own form that the message names by a shorter end of its title ("那张申请审批表"
     for 郴州市医疗救助申请审批表): among one item's few forms a shorter end is already clear."""
-    if not _FILLING_IN.search(text):  # "开个参保凭证" names what the item yields, not a form to fill in
+    if not _FILLING_IN.search(text):  # "要一份参保凭证" names what the item yields, not a form to fill in
         return None
     titles = set(kb.form_titles(region))
     for f in record.get("forms") or []:
@@ -622,7 +622,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             return Decision("document", region=region, document=duties, slots={**slots, "region": region})
     if region and not phrase_ranked and not ents.get("service_item") and cues.ABOUT_GUIDE.search(question):
         about = document_passages(kb, question, region, [])
-        if about:  # "这套指南是按哪个文件定的": the guide's own preface or notices, not an item
+        if about:  # "这本指南依据的是什么文件": the guide's own preface or notices, not an item
             return Decision("document", region=region, document=about, slots={**slots, "region": region})
     item = item or previous_item
 

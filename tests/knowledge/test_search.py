@@ -108,7 +108,7 @@ def test_a_message_is_read_in_mandarin_with_its_typos_corrected(engine):
     assert engine.normalize("出门前要备按吗") == "出门前要备案吗"
     assert engine.normalize("生育津贴要什么材料") == "生育津贴要什么材料"
     assert engine.normalize("帐户余额多少") == "账户余额多少"  # the old variant character
-    assert engine.normalize("办下来要几多天，要交几多钱") == "办下来要几天，要交多少钱"  # 湖北's 几多
+    assert engine.normalize("审核要几多天，要交几多钱") == "审核要几天，要交多少钱"  # 湖北's 几多
     # of a parent or an elder, 走了 says they died; of anyone else it says they left
     assert engine.normalize("老爷子上个月走了，医保要停掉") == "老爷子上个月去世了，医保要停掉"
     assert engine.normalize("我走了两天路") == "我走了两天路"
