@@ -37,6 +37,9 @@ TOPIC_SWITCH_MIN = 12.0
 #: A phrase-list hit at least this strong (a 4-character colloquial phrase, an official name) is
 #: not overruled by the evidence unless the evidence ranks it far lower.
 STRONG_PHRASE = 8.0
+#: The phrase lists' best item replaces the classifier's entity when it scores this many times the
+#: entity's own phrase score (a birth in hospital: 生育医疗费 over the 住院 the entity read in one word).
+PHRASE_OVER_TYPED = 2.0
 #: Phrase-list items this close to the best one are a tie that the KB's text decides.
 PHRASE_TIE = 0.75
 #: How far the best item's evidence must lead the next one for the KB text alone to pick it.
@@ -487,8 +490,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         item = None
     phrase_ranked = _phrase_items(kb, pending, text) if not turn.payload else []
     tied = [k for k, sc in phrase_ranked if sc >= PHRASE_TIE * phrase_ranked[0][1]]
+    typed_score = next((sc for k, sc in phrase_ranked if k == item), 0.0)
     if item and phrase_ranked and item not in tied and (
         phrase_ranked[0][1] >= STRONG_PHRASE or acts_instead(kb, phrase_ranked[0][0], item, question)
+        or 0 < typed_score * PHRASE_OVER_TYPED <= phrase_ranked[0][1]
     ):
         # the classifier's entity came from the words as typed ("退休职工"); the message as read
         # ("个人帐户" is 个人账户) names another item outright — or one that does what is asked, where

@@ -544,3 +544,9 @@ def test_the_answer_s_own_form_is_named_by_a_short_end_of_its_title(gateway):
     text = "宜章一个村的干部来问：村上低保户住了院，报完医保和大病保险仍要自付不少，想办医疗救助，资料往哪交？申请审批表上村里要填什么意见"
     d = routing.answer(Turn(text, "ask_channel", 0.9, {"region": "chenzhou", "service_item": "002036008002"}), gateway)
     assert any("初步意见" in quoted for quoted, _ in d.evidence)  # the form's line on the village's opinion
+
+
+def test_a_hospital_stay_to_give_birth_is_paid_as_maternity_medical_costs(gateway):
+    # the classifier's entity read 住院 in one word; the phrase lists read the whole message
+    turn = Turn("保山这边生娃住院花了不少，咋个报", "ask_process", 0.9, {"region": "yunnan", "service_item": "002036006002"})
+    assert routing.answer(turn, gateway).records[0]["name"] == "生育医疗费支付"
