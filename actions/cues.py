@@ -135,6 +135,12 @@ _ASKS_OF_MEDICAL_INSURANCE = re.compile(
 ASKS_FORM_TEXT = re.compile(r"内容|长什么样|什么样子|样式|格式|原文|全文")
 
 
+#: Asking for a person rather than an answer (转人工).
+WANTS_A_PERSON = re.compile(r"人工|客服|真人|活人|工作人员|转接|接线|坐席|找个人|找人|投诉|电话")
+#: A message that opens with a greeting.
+GREETING = re.compile(r"^(?:你好|您好|嗨|哈喽|hello|hi|在吗|在不在)", re.IGNORECASE)
+
+
 #: A question about the guide itself (its basis, who wrote it), not about one of its items.
 ABOUT_GUIDE = re.compile(
     r"(?:这套|这本|这个|这份|整套|你们的?|本)(?:医保)?(?:经办)?(?:政务服务)?(?:办事)?指南"

@@ -789,6 +789,8 @@ def fallback(turn: Turn, kb: KnowledgeGateway) -> Decision:
         return answer(turn, kb, intent)
     if guess in SMALL_TALK and cues.cued_aspect(text) is None:
         return Decision("small_talk", response=SMALL_TALK[guess])
+    if cues.GREETING.match(text) and not asked:  # "你好呀，医保的问题能问你吗": a greeting, then nothing to answer yet
+        return Decision("small_talk", response=SMALL_TALK["greet"])
     return which_item(turn, kb)
 
 
@@ -866,6 +868,10 @@ def _answers_region_question(turn: Turn, kb: KnowledgeGateway) -> bool:
 
 
 def handoff(turn: Turn, kb: KnowledgeGateway) -> Decision:
+    """转人工: the region's consult phones — unless the message never asks for a person and names an
+    item ("转诊备案谁来办" asks who files it, a question the guide answers)."""
+    if not cues.WANTS_A_PERSON.search(turn.text) and (kb.knows_item(turn.entities.get("service_item")) or kb.rank_items(turn.text)):
+        return answer(turn, kb, cues.cued_aspect(turn.text) or "inform")
     region = turn.entities.get("region") or turn.slot("region")
     return Decision("handoff", region=region if kb.region(region) else None, leave_form=True, slots={"aspect": None})
 

@@ -550,3 +550,16 @@ def test_a_hospital_stay_to_give_birth_is_paid_as_maternity_medical_costs(gatewa
     # the classifier's entity read 住院 in one word; the phrase lists read the whole message
     turn = Turn("保山这边生娃住院花了不少，咋个报", "ask_process", 0.9, {"region": "yunnan", "service_item": "002036006002"})
     assert routing.answer(turn, gateway).records[0]["name"] == "生育医疗费支付"
+
+
+def test_a_question_read_as_a_request_for_a_person_is_answered_when_it_names_an_item(gateway):
+    turn = Turn("昆明医院叫我转去上海看病，转诊备案由谁去办", "human_handoff", 0.9, {"region": "yunnan", "service_item": "002036004004"})
+    assert routing.handoff(turn, gateway).kind == "answer"
+    assert routing.handoff(Turn("转诊备案的事我想找人工问问", "human_handoff", 0.9, {"region": "yunnan"}), gateway).kind == "handoff"
+    assert routing.handoff(Turn("帮我转人工", "human_handoff", 0.9, {"region": "yunnan"}), gateway).kind == "handoff"
+
+
+def test_a_greeting_with_nothing_yet_to_answer_is_greeted(gateway):
+    turn = Turn("你好哇，有医保方面的事想问一下", "nlu_fallback", 0.4, ranking=("nlu_fallback", "ask_contact", "greet"))
+    d = routing.fallback(turn, gateway)
+    assert d.kind == "small_talk" and d.response == "utter_greet"
