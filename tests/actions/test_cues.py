@@ -94,3 +94,8 @@ def test_asking_whether_what_one_heard_is_true_asks_eligibility():
 
 def test_a_time_requirement_asks_the_time_limit():
     assert "ask_time_limit" in cues.cued_aspects("停保有没有时间要求")
+
+
+def test_whether_money_can_be_had_at_all_asks_eligibility():
+    assert cues.cued_aspects("爸爸账户上剩的那点钱能取出来不") == ["ask_eligibility"]
+    assert cues.cued_aspects("老婆生孩子能用我的保险报销吗") == ["ask_eligibility"]
