@@ -112,6 +112,8 @@ def carry_out(decision: Decision, kb: KnowledgeGateway, dispatcher: CollectingDi
             say(text=text + "\n" + answers.alike_note([selection.label(r) for r in decision.records]))
         if decision.candidates:  # the item was the evidence's best guess: the next ones are a tap away
             say(text=answers.OTHER_ITEMS, buttons=_item_buttons(kb, decision.candidates))
+        if decision.next_steps:  # what is done after this item (a new employer's staff registration)
+            say(text=answers.NEXT_STEPS, buttons=_item_buttons(kb, decision.next_steps))
     elif kind == "ask_region":
         say(text=answers.region_prompt(), buttons=region_buttons(kb))
     elif kind == "choose_family":

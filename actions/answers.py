@@ -103,11 +103,15 @@ def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[s
         return [text] if text else []
     picked = [g for g in groups if g[0] and any(w and w in g[0] for w in focus)]
     shown = picked + [g for g in groups if not g[0]] if picked else groups
+    markers = guide_markers(record.get("materials") or "", [t for _, texts in groups for t in texts])
     lines: List[str] = []
     for condition, texts in shown:
         if condition:
             lines.append(f"{condition.rstrip('：:')}：")
-        lines += [f"{i}. {t}" for i, t in enumerate(texts, 1)]
+        own = [markers.get(t) for t in texts]
+        if not all(own) or len({_marker_style(m) for m in own}) > 1:  # the guide's own list, or ours
+            own = [f"{i}." for i in range(1, len(texts) + 1)]
+        lines += [f"{m} {t}" for m, t in zip(own, texts)]
     if picked:
         others = [g[0].rstrip("：:") for g in groups if g not in picked and g[0]]
         if others:
@@ -115,6 +119,31 @@ def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[s
     if notes:
         lines.append("备注：" + "；".join(notes))
     return lines
+
+
+#: A list marker as a guide prints it, just before an entry: ① · 1. · 2、 · （1） · (2)
+_GUIDE_MARKER = re.compile(r"(?:[①-⑳]|\d{1,2}\s*[.、．]|[（(]\d{1,2}[）)])\s*$")
+
+
+def guide_markers(verbatim: str, texts: Sequence[str]) -> Dict[str, str]:
+    """Each entry's list marker as the guide prints it (①, （1）), found just before the entry in
+    the field's verbatim text, so a list reads as the guide wrote it; entries the guide does not
+    number are numbered in the reply."""
+    found: Dict[str, str] = {}
+    at = 0
+    for text in texts:
+        pos = verbatim.find(text, at)
+        if pos < 0:
+            continue
+        m = _GUIDE_MARKER.search(verbatim[max(0, pos - 6) : pos])
+        if m:
+            found.setdefault(text, re.sub(r"\s+", "", m.group(0)))
+        at = pos + len(text)
+    return found
+
+
+def _marker_style(marker: Optional[str]) -> str:
+    return "circled" if re.match(r"[①-⑳]", marker or "") else "paren" if re.match(r"[（(]", marker or "") else "number"
 
 
 Section = Tuple[str, List[str], List[Optional[str]]]  # label, body lines, sources
@@ -609,6 +638,7 @@ def official_check(record: Dict[str, Any], region: RegionInfo) -> Optional[str]:
 
 
 OTHER_ITEMS = "以上是按您的描述最接近的一项。如果您问的不是它，可以点选下面的业务："
+NEXT_STEPS = "这一项办好后，通常还要接着办理下面的业务，可点选查看："
 
 
 def choose_evidence_prompt(region: RegionInfo) -> str:

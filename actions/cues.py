@@ -20,7 +20,9 @@ ASPECT_CUES = {
     # who hands it in: the process says (参保人或单位到医保经办机构办理, 由单位经办人或参保人现场提交)
     r"|谁(?:去|来)?(?:办|交|报|申请|提交)|(?:自己|本人|单位|家属|家人|子女|别人)(?:去|来)?(?:办|交|报|提交|申请)?还是"
     r"|代办|代为|代领|代交|委托|亲自去|本人到场|要不要(?:自己|本人)?去?(?:申请|办)|(?:自己|本人|亲自)(?:去|来)?(?:申请|办理?|提交)(?:吗|不|么|嘛|没)|(?:单位|别人|家人|家属|子女)(?:能|可以)?(?:帮|替|代)(?:我|他|她)?去?办",
-    "ask_eligibility": r"能不能|可不可以|能否|符合|条件|哪些人|什么人|谁可以|谁能|资格|享受|报多少|给多少|什么情况"
+    "ask_eligibility": r"能不能|可不可以|能否|符合|条件|哪些人|什么人|谁可以|谁能|资格|享受|报多少|给多少"
+    # "哪种情况能办", "什么样的情形可以转": which cases qualify
+    r"|(?:什么|哪种|哪些|哪类|啥子?|么子|何种)样?的?(?:情况|情形|人)"
     # "这个钱能报不", "我能领吗", "我这里能领点钱不": whether it applies to them
     # ("这钱能取出来吗", "能用我的生育保险报吗": whether it can be had at all)
     r"|(?:能|可以)(?:(?:在|用)[^，,。？?！!\s]{1,6}?)?(?:报|领|取|提取|支取|享受|报销|申领|补贴|补助|资助|减免|参加|参保)(?:[^，,。？?！!\s]{0,8}(?:不|吗|么|嘛|没|啵))(?=$|[，,。？?！!\s])"
@@ -109,6 +111,11 @@ def out_of_scope_topic(text: str) -> Optional[str]:
     return None if asks_of_medical_insurance(text) else topic
 
 
+def clauses(text: str) -> List[str]:
+    """The message's clauses, split at punctuation, empty ones dropped."""
+    return [c for c in _CLAUSES.split(text) if c.strip()]
+
+
 def asks_of_medical_insurance(text: str) -> bool:
     """Whether the message asks something done with 医保 itself: its last clause names it ("医保还能
     报吗"), or another clause asks it ("外籍来电人问可否在此缴职工医保，护照之外还需啥")."""
@@ -155,6 +162,15 @@ PATIENT_MOVED = re.compile(r"住院|医院|医生|病情|治疗|看病|转院|�
 INSURANCE_MOVED = re.compile(r"关系|工作|上班|单位|调动|调到|参保地|户口|定居|社保")
 
 
+#: An employer just founded ("刚办下执照的新厂", "单位头一回给职工参保") …
+NEW_EMPLOYER = re.compile(
+    r"(?:新开|新办|新成立|刚成立|新注册|刚注册|刚开(?!始)|才开(?!始)|才成立|才注册|新建)[^，,。？?！!；;卡保]{0,6}?"
+    r"(?:公司|厂|企业|单位|店|门店|工作室|作坊)|(?:公司|厂|企业|单位)[^，,。？?！!；;]{0,4}(?:第一次|头一回|首次)"
+)
+#: … asking to insure its staff: it registers itself first (单位参保登记), then its staff.
+INSURES_STAFF = re.compile(r"(?:上|交|买|办|缴)(?:医保|社保)|(?:医保|社保)[^，,。？?！!；;]{0,4}(?:上|交|买|缴|办)|五险|参保|开户|登记")
+
+
 #: A person's own data, kept on a person's record (not on an employer's).
 PERSON_DATA = re.compile(r"身份证号|身份证件号|证件号码|姓名|名字|出生日期|出生年月|性别|民族")
 
@@ -173,6 +189,17 @@ _CANNOT_PRODUCE = re.compile(r"没有|没办|冇得|冇有|没得|无法提供|�
 
 def cannot_produce(text: str) -> bool:
     return bool(_CANNOT_PRODUCE.search(text))
+
+
+#: What a promise binds one to ("承诺了以后有啥要求", "承诺做不到会怎样"): the 告知承诺 notice's duties
+#: and liabilities (补齐材料, 未履约的…, 不实承诺的法律责任).
+PROMISE_DUTY = re.compile(
+    r"承诺[^，,。？?！!；;]{0,8}(?:以后|之后|后|了)[^，,。？?！!；;]{0,8}(?:要求|义务|要做|还要|后果|会怎样|会咋样|会怎么样|责任)"
+    r"|(?:没|不|未|没有)(?:履行|做到|兑现|补齐)[^，,。？?！!；;]{0,4}承诺|承诺[^，,。？?！!；;]{0,6}(?:做不到|没做到|不履行|没履行|的后果|的责任)"
+    r"|不实承诺|虚假承诺|乱承诺|承诺假的"
+)
+#: A sentence of such a duty or liability.
+PROMISE_RULE = re.compile(r"承诺[^。]*(?:履行|履约|补齐|责任|不实|虚假|追回|罚款|失信)|(?:履行|履约|补齐|不实|虚假)[^。]*承诺")
 
 
 #: 咸安's window levels as people name them ("村医保窗口", "镇上的政务大厅").

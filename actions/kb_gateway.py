@@ -347,6 +347,11 @@ class KnowledgeGateway:
         self._ensure()
         return [k for k, name in self._names.items() if "转诊" in name]
 
+    def employer_registration(self, region_key: str) -> Optional[str]:
+        """The region's item that registers an employer itself (单位参保登记), by its name."""
+        self._ensure()
+        return next((k for k, name in self._names.items() if name == "单位参保登记" and self.has_item(region_key, k)), None)
+
     def has_item(self, region_key: str, item_key: str) -> bool:
         return item_key in self._region_titles(region_key)
 

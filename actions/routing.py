@@ -135,6 +135,7 @@ class Decision:
     form: Optional[str] = None
     official: Optional[Record] = None
     next_guide: Optional[Record] = None  # the item in the region's next guide, for what the first leaves out
+    next_steps: List[str] = field(default_factory=list)  # items done after this one (员工 after 单位参保登记)
     response: Optional[str] = None
     topic: Optional[str] = None
     leave_form: bool = False
@@ -294,6 +295,17 @@ def supporting_evidence(
             and (h.passage.item is None or h.passage.label == label)
         ]
         chosen = [_Line(h.passage) for h in rules[:1]] + chosen
+    if cues.PROMISE_DUTY.search(question):
+        # what the promise binds the asker to: the item's or its notices' own duty sentences
+        duty = f"{question} 承诺 履行 履约 补齐 法律责任"
+        pool = kb.evidence(duty, region, item, k=20) + kb.evidence(duty, region, None, k=30)
+        have = {line.passage.text for line in chosen}
+        rules = [
+            h for h in sorted(pool, key=lambda h: -h.score)
+            if cues.PROMISE_RULE.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE | {"form_title"}
+            and h.passage.text not in have and (h.passage.item is None or h.passage.label == label)
+        ]
+        chosen = [_Line(h.passage) for h in rules[:1]] + chosen
     if form is None and "ask_forms" in aspects:  # how to fill a form in: the lines of the form that answer it
         docs = [h for h in kb.evidence(question, region, None, k=20) if h.passage.item is None and h.passage.kind in ("form", "form_title")]
         linked = [h for h in docs if h.passage.title in own_forms] or [h for h in docs if h.score >= WEAK_EVIDENCE * 2]
@@ -450,6 +462,26 @@ def document_passages(kb: KnowledgeGateway, question: str, region: str, ranked_i
     return title, [(h.passage.text, h.passage.source) for h in same]
 
 
+#: A document number in a sentence (医保发〔2020〕18号): what a 依据 question asks for.
+_DOCUMENT_NUMBER = re.compile(r"〔\d{4}〕|\[\d{4}\]|\d+号")
+
+
+def about_the_guide(kb: KnowledgeGateway, question: str, region: str) -> Optional[Tuple[str, List[Tuple[str, str]]]]:
+    """(title, passages) of the guide's own preface or notice that the question's clause about the
+    guide asks ("这本指南依据的是哪份文件"); a 依据 question gets the sentences citing a document first."""
+    parts = cues.clauses(question)
+    first = next((i for i, c in enumerate(parts) if cues.ABOUT_GUIDE.search(c)), 0)
+    clause = "，".join(parts[first:]) or question  # from where the guide is named on
+    found = document_passages(kb, clause, region, []) or document_passages(kb, question, region, [])
+    if not found:
+        return None
+    title, passages = found
+    if "ask_legal_basis" in cues.cued_aspects(clause):
+        cited = [(p.text, p.source) for p in kb.document(region, title) if _DOCUMENT_NUMBER.search(p.text)]
+        passages = cited[:2] + [p for p in passages if p not in cited]
+    return title, passages[:4]
+
+
 def duty_list(kb: KnowledgeGateway, question: str, region: str) -> Optional[Tuple[str, List[Tuple[str, str]]]]:
     """(title, every passage) of the region's duty list that the question points to, if it has any."""
     score: Dict[str, float] = {}
@@ -604,6 +636,14 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         context = f"{turn.slot('topic_question') or ''} {question}"
         if cues.PATIENT_MOVED.search(context) and not cues.INSURANCE_MOVED.search(context):
             item = next((k for k in kb.referral_items() if kb.has_item(region, k)), item)
+    next_step: Optional[str] = None
+    first = kb.employer_registration(region) if region and not turn.payload else None
+    if first and item != first and cues.NEW_EMPLOYER.search(question) and cues.INSURES_STAFF.search(question) \
+            and (item is None or phrase_strength < STRONG_PHRASE or kb.item_name(item).endswith("参保登记")):
+        # a newly founded employer insuring its staff registers itself first (单位参保登记); the
+        # staff's own registration is the next step, offered with the answer
+        next_step = item if item and kb.item_name(item).endswith("参保登记") else None
+        item, group = first, None
     if item and region and evidence and phrase_strength < STRONG_PHRASE and not kb.has_item(region, item) \
             and not kb.related_records(region, item):
         # a few words pointed at an item this region's guide lacks: the region's own text decides,
@@ -626,7 +666,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         if duties:  # "村里的服务点能做哪些事": the guide's duty list of that service point
             return Decision("document", region=region, document=duties, slots={**slots, "region": region})
     if region and not phrase_ranked and not ents.get("service_item") and cues.ABOUT_GUIDE.search(question):
-        about = document_passages(kb, question, region, [])
+        about = about_the_guide(kb, question, region)
         if about:  # "这本指南依据的是什么文件": the guide's own preface or notices, not an item
             return Decision("document", region=region, document=about, slots={**slots, "region": region})
     item = item or previous_item
@@ -721,6 +761,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     said = f"{earlier} {question}".strip()[-TOPIC_QUESTION_CHARS:]
     form = form or own_form_named(kb, record, question, region)
     extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, said, region, item, aspects, form)
+    guide_asked = about_the_guide(kb, question, region) if cues.ABOUT_GUIDE.search(question) and not turn.payload else None
+    if guide_asked:  # "…带什么；这本指南依据的又是哪份文件": the guide's own text answers the second part
+        extra = extra + [p for p in guide_asked[1][:2] if p not in extra]
+        if not answers.states(record, "ask_legal_basis", kb.region(region)):
+            aspects = [a for a in aspects if a != "ask_legal_basis"] or aspects
     if form and extra and "ask_forms" in aspects and not answers.states(record, "ask_forms", kb.region(region)):
         # the form the question names is quoted from the guide's own text: neither "没有写明相关表格"
         # nor another guide's forms
@@ -728,6 +773,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     return Decision(
         "answer", region=region, item=item, aspects=aspects, records=[record], evidence=extra,
         decided_by=decided_by, focus=focus, candidates=alternatives, next_guide=next_guide_record(kb, record, aspects, region, item),
+        next_steps=[next_step] if next_step else [],
         slots={**slots, "variant": selection.label(record), "awaiting": None, "topic_question": None if turn.payload else said},
     )
 

@@ -205,3 +205,26 @@ def test_a_phone_is_given_under_the_guides_own_heading_when_it_says_whose(gatewa
     reply = answers.answer(record, "ask_contact", gateway.region("xianan"))
     assert "咸安区医疗保障局监督电话：0715-8876622" in reply  # not just "监督电话：…"
     assert "咨询方式：" in reply
+
+
+def test_a_materials_list_keeps_the_guide_s_own_markers(gateway):
+    lines = answers.materials_lines(gateway.records("xianan", "002036001002")[0])
+    # 灵活就业人员：①有效身份证件 ②《职工基本医疗保险参保登记表》 — as the guide prints it
+    at = lines.index("灵活就业人员：")
+    assert lines[at + 1 : at + 3] == ["① 有效身份证件", "② 《职工基本医疗保险参保登记表》"]
+    # a group the guide numbers in mixed styles (1. … ②…) is numbered by the reply, one style throughout
+    assert lines[0].startswith("1. ") and lines[1].startswith("2. ")
+
+
+def test_a_new_employer_gets_its_staff_registration_offered_as_the_next_step(gateway):
+    d, _ = run(AnswerFromKB(gateway), make_tracker(
+        "永兴那边刚注册一家贸易公司，员工医保怎么上", "ask_process", entities={"region": "chenzhou", "service_item": "002036001002"}
+    ))
+    assert "· 单位参保登记】" in texts_of(d) and answers.NEXT_STEPS in texts_of(d)
+    assert any("职工参保登记" in b["title"] for b in buttons_of(d))
+
+
+def test_a_shortfall_made_up_by_the_employer_is_found_in_the_guide_s_words(gateway):
+    text = "郴州的生育津贴若是少过平时工资，差的谁给补上"
+    d = routing.answer(Turn(text, "ask_eligibility", 0.9, {"region": "chenzhou", "service_item": "002036007004"}), gateway)
+    assert any("由我单位补差" in quoted for quoted, _ in d.evidence), d.evidence

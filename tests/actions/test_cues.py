@@ -99,3 +99,8 @@ def test_a_time_requirement_asks_the_time_limit():
 def test_whether_money_can_be_had_at_all_asks_eligibility():
     assert cues.cued_aspects("爸爸账户上剩的那点钱能取出来不") == ["ask_eligibility"]
     assert cues.cued_aspects("老婆生孩子能用我的保险报销吗") == ["ask_eligibility"]
+
+
+def test_which_cases_qualify_asks_eligibility():
+    assert "ask_eligibility" in cues.cued_aspects("转诊备案什么样的情形才可以办")
+    assert cues.cued_aspects("哪种情况能领，要带什么")[:2] == ["ask_eligibility", "ask_materials"]

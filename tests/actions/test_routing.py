@@ -563,3 +563,34 @@ def test_a_greeting_with_nothing_yet_to_answer_is_greeted(gateway):
     turn = Turn("你好哇，有医保方面的事想问一下", "nlu_fallback", 0.4, ranking=("nlu_fallback", "ask_contact", "greet"))
     d = routing.fallback(turn, gateway)
     assert d.kind == "small_talk" and d.response == "utter_greet"
+
+
+def test_a_certificate_asked_for_is_the_item_that_issues_it(gateway):
+    # "外地工作" names the filing of someone working elsewhere; what is asked is a 凭证 to be issued
+    text = "都匀的，换城市上班了，新东家让我带张参保凭证去，凭证在哪开"
+    d = routing.answer(Turn(text, "ask_channel", 0.9, {"region": "guizhou"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"].startswith("出具"), d.records[0]["name"]
+
+
+def test_a_newly_founded_employer_registers_itself_before_its_staff(gateway):
+    text = "我们在北湖区才成立一家贸易公司，员工医保得先办啥"
+    d = routing.answer(Turn(text, "ask_materials", 0.9, {"region": "chenzhou", "service_item": "002036001002"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "单位参保登记"
+    assert d.next_steps == ["002036001002"]  # the staff's own registration comes next
+    # an employer that is not new insuring a new hire is the staff's registration
+    d = routing.answer(Turn("公司新招了个员工，员工医保要啥材料", "ask_materials", 0.9, {"region": "chenzhou", "service_item": "002036001002"}), gateway)
+    assert d.records[0]["name"] == "职工参保登记" and not d.next_steps
+
+
+def test_a_question_about_the_guide_beside_an_item_question_quotes_the_guide_s_preface(gateway):
+    text = "都匀的单位参保登记要带啥材料，还有这本指南是依据什么文件编的"
+    d = routing.answer(Turn(text, "ask_materials", 0.9, {"region": "guizhou", "service_item": "002036001001"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "单位参保登记"
+    assert any("医保发〔2020〕18号" in quoted for quoted, _ in d.evidence)
+    assert "ask_legal_basis" not in d.aspects  # the item's own silence on 依据 is not the answer
+
+
+def test_what_a_promise_binds_one_to_is_quoted_from_the_notice(gateway):
+    first = routing.answer(Turn("湖南参保的，常年住广州，想办长住外地那个备案", "ask_process", 0.9, {"region": "hunan", "service_item": "002036004002"}), gateway)
+    d = routing.answer(Turn("用承诺书代替居住证的话，承诺之后还要做什么", "ask_forms", 0.9, {}, first.slots), gateway)
+    assert any("补齐相关备案材料" in quoted for quoted, _ in d.evidence), d.evidence
