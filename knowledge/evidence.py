@@ -117,8 +117,9 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
         for key, guide_words in engine.expansions.items():
             if key == word or (len(key) >= 2 and key in word):
                 spellings |= {g for g in guide_words.split() if len(g) >= 2}
-        if len(word) >= 3 and not engine.text_share(region, word) and not _CN_PERIOD.search(word):
-            # a word the guide never prints ("办手续") by the guide's words inside it ("手续")
+        if len(word) >= 3 and len(spellings) == 1 and not engine.text_share(region, word) and not _CN_PERIOD.search(word):
+            # a word the guide never prints ("办手续") by the guide's words inside it ("手续"),
+            # unless the thesaurus says how the guide prints it (第一次 → 初次, not 一次 of 一次性)
             spellings |= {word[i : i + 2] for i in range(len(word) - 1) if engine.text_share(region, word[i : i + 2])}
         if not spellings:
             continue
@@ -214,12 +215,21 @@ _SENTENCE_CLOSED = re.compile(r"[。；;！!？?]$")
 SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]+、[^，。：:]{2,20}[：:]")
 
 
+#: A label that opens what follows and says nothing alone ("单位缴纳部分费用：").
+LABEL_ONLY = re.compile(r"^[^，,。；;：:]{1,20}[：:]$")
+
+
 def _with_section(passage: Passage, pool: Sequence[Tuple[Passage, str]], room: int) -> Passage:
     """``passage``, and when it opens a section, the rest of that paragraph (the pool's next
-    passages from the same lines) as far as ``room`` allows."""
+    passages from the same lines) as far as ``room`` allows; a bare label, the sentence after it."""
+    order = [p for p, _ in pool]
+    if LABEL_ONLY.match(passage.text):
+        nxt = order[order.index(passage) + 1] if order.index(passage) + 1 < len(order) else None
+        if nxt is not None and nxt.source == passage.source and nxt.title == passage.title and len(passage.text) + len(nxt.text) <= room:
+            return replace(passage, text=passage.text + nxt.text)
+        return passage
     if not SECTION_HEADING.match(passage.text):
         return passage
-    order = [p for p, _ in pool]
     text = passage.text
     for nxt in order[order.index(passage) + 1 :]:
         if nxt.source != passage.source or nxt.title != passage.title or len(text) + len(nxt.text) > room:

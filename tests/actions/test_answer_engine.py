@@ -228,3 +228,10 @@ def test_a_shortfall_made_up_by_the_employer_is_found_in_the_guide_s_words(gatew
     text = "郴州的生育津贴若是少过平时工资，差的谁给补上"
     d = routing.answer(Turn(text, "ask_eligibility", 0.9, {"region": "chenzhou", "service_item": "002036007004"}), gateway)
     assert any("由我单位补差" in quoted for quoted, _ in d.evidence), d.evidence
+
+
+def test_a_first_claim_and_the_money_paid_out_find_the_list_s_general_rules(gateway):
+    # the Hunan list's 说明: 初次办理…报销…应提供参保人银行账户信息 (said as 第一次 / 打给)
+    text = "娄底的，我替邻居代办住院报销，他是第一次报，钱会打给谁"
+    d = routing.answer(Turn(text, "ask_materials", 0.9, {"region": "hunan", "service_item": "002036006002"}), gateway)
+    assert any("银行账户信息" in quoted for quoted, _ in d.evidence), d.evidence

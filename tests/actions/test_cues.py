@@ -104,3 +104,8 @@ def test_whether_money_can_be_had_at_all_asks_eligibility():
 def test_which_cases_qualify_asks_eligibility():
     assert "ask_eligibility" in cues.cued_aspects("转诊备案什么样的情形才可以办")
     assert cues.cued_aspects("哪种情况能领，要带什么")[:2] == ["ask_eligibility", "ask_materials"]
+
+
+def test_whether_a_place_handles_it_asks_the_channel():
+    assert "ask_channel" in cues.cued_aspects("这个备案可以在乡镇卫生院直接办理吗")
+    assert "ask_channel" not in cues.cued_aspects("这个能报销吗")

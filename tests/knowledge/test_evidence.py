@@ -138,3 +138,15 @@ def test_a_forms_blanks_to_fill_are_no_rule():
     engine = SearchEngine(passages)
     found = supporting(engine, "申领表要原单位盖章不", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件", form_titles=["申领表"])
     assert found and found[0].passage.text.startswith("1.失业人员") and all("（签名）" not in s.passage.text for s in found)
+
+
+def test_a_bare_label_is_quoted_with_the_sentence_after_it():
+    rule = "原单位已撤销的，由其主管部门缴纳；无主管部门的，申请财政资金。"
+    passages = [
+        _p("flowchart", "单位承担部分：", 1),
+        _p("flowchart", rule, 1),
+        _p("flowchart", "个人应缴部分：由本人缴纳。", 2),
+    ] + _filler()
+    engine = SearchEngine(passages)
+    found = supporting(engine, "单位承担那块现在谁来出", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件")
+    assert found and found[0].passage.text == "单位承担部分：" + rule
