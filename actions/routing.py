@@ -741,6 +741,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     unhinted = selection.choose(records, question, variant, [], kb.variant_words)
     decided_by = hints if hints and len(chosen) < len(unhinted) else []
     aspects = [aspect] if follow_up else asked_aspects(aspect, question)
+    if item == previous_item and not pending and not turn.payload and previous_aspect in ASPECTS and previous_aspect not in aspects:
+        # a new question about the same item ("网上能弄不？" after "要咋个改") is answered first, and
+        # what the conversation already asked of it stays in the reply: one reply says it all
+        aspects = aspects + [previous_aspect]
     if form and "ask_forms" not in aspects:  # a form named is a form asked about
         aspects = ["ask_forms"] if aspects == ["overview"] else aspects + ["ask_forms"]
     if len(chosen) > 1 and not variant:

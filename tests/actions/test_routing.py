@@ -594,3 +594,12 @@ def test_what_a_promise_binds_one_to_is_quoted_from_the_notice(gateway):
     first = routing.answer(Turn("湖南参保的，常年住广州，想办长住外地那个备案", "ask_process", 0.9, {"region": "hunan", "service_item": "002036004002"}), gateway)
     d = routing.answer(Turn("用承诺书代替居住证的话，承诺之后还要做什么", "ask_forms", 0.9, {}, first.slots), gateway)
     assert any("补齐相关备案材料" in quoted for quoted, _ in d.evidence), d.evidence
+
+
+def test_a_new_question_on_the_same_item_keeps_what_was_asked_of_it_before(gateway):
+    first = routing.answer(Turn("桂阳这边职工医保，姓名录入有误怎么更正", "ask_process", 0.9, {"region": "chenzhou", "service_item": "002036001005"}), gateway)
+    d = routing.answer(Turn("手机上可以办理吗", "ask_channel", 0.9, {}, first.slots), gateway)
+    assert d.kind == "answer" and d.aspects[0] == "ask_channel" and "ask_process" in d.aspects
+    # a new item starts afresh
+    d = routing.answer(Turn("那生育津贴要什么材料", "ask_materials", 0.9, {"service_item": "002036007004"}, first.slots), gateway)
+    assert d.aspects == ["ask_materials"]
