@@ -505,7 +505,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     intent = intent or turn.intent
     text = turn.text
     ents = turn.entities
-    previous_aspect = turn.slot("aspect")
+    # the aspects the previous answer gave, "+"-joined in the slot ("ask_process+ask_channel")
+    previous_aspects = [a for a in str(turn.slot("aspect") or "").split("+") if a]
+    previous_aspect = previous_aspects[0] if previous_aspects else None
     previous_item = turn.slot("service_item") if kb.knows_item(turn.slot("service_item")) else None
     # A question asked before the region (item, variant) was known is read again with its reply.
     pending = turn.slot("pending_question") or ""
@@ -740,11 +742,15 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         chosen = selection.choose(records, question, variant, said_now if kept else hints, kb.variant_words)
     unhinted = selection.choose(records, question, variant, [], kb.variant_words)
     decided_by = hints if hints and len(chosen) < len(unhinted) else []
-    aspects = [aspect] if follow_up else asked_aspects(aspect, question)
-    if item == previous_item and not pending and not turn.payload and previous_aspect in ASPECTS and previous_aspect not in aspects:
+    if follow_up and aspect == previous_aspect:
+        aspects = previous_aspects  # "那灵活就业的呢": what was asked, all of it, for the new case
+    else:
+        aspects = [aspect] if follow_up else asked_aspects(aspect, question)
+    slots["aspect"] = "+".join(aspects)  # (what this turn asked; a later turn keeps it in view)
+    if item == previous_item and not pending and not turn.payload:
         # a new question about the same item ("网上能弄不？" after "要咋个改") is answered first, and
         # what the conversation already asked of it stays in the reply: one reply says it all
-        aspects = aspects + [previous_aspect]
+        aspects = aspects + [a for a in previous_aspects if a in ASPECTS and a not in aspects]
     if form and "ask_forms" not in aspects:  # a form named is a form asked about
         aspects = ["ask_forms"] if aspects == ["overview"] else aspects + ["ask_forms"]
     if len(chosen) > 1 and not variant:

@@ -603,3 +603,13 @@ def test_a_new_question_on_the_same_item_keeps_what_was_asked_of_it_before(gatew
     # a new item starts afresh
     d = routing.answer(Turn("那生育津贴要什么材料", "ask_materials", 0.9, {"service_item": "002036007004"}, first.slots), gateway)
     assert d.aspects == ["ask_materials"]
+
+
+def test_every_aspect_of_the_previous_answer_stays_in_view(gateway):
+    first = routing.answer(Turn("咸安的职工参保登记怎么申请，在哪个地方办", "inform", 0.6, {"region": "xianan", "service_item": "002036001002"}), gateway)
+    assert first.aspects[:2] == ["ask_process", "ask_channel"] and first.slots["aspect"] == "ask_process+ask_channel"
+    d = routing.answer(Turn("大概多少天能办完", "ask_time_limit", 0.9, {}, first.slots), gateway)
+    assert d.aspects == ["ask_time_limit", "ask_process", "ask_channel"] and d.slots["aspect"] == "ask_time_limit"
+    # a follow-up that only changes who is asking gets every aspect asked before
+    d = routing.answer(Turn("那灵活就业人员呢", "inform", 0.6, {"personnel_category": "灵活就业人员"}, first.slots), gateway)
+    assert d.aspects[:2] == ["ask_process", "ask_channel"]
