@@ -146,6 +146,10 @@ def _marker_style(marker: Optional[str]) -> str:
     return "circled" if re.match(r"[①-⑳]", marker or "") else "paren" if re.match(r"[（(]", marker or "") else "number"
 
 
+#: A contact label the guide leaves empty (单位地址：, 监督电话：): nothing to say, so it is not said.
+BLANK_CONTACT = re.compile(r"^[ \t]*(?:单位地址|地址|咨询电话|监督电话|联系电话|电话)[：:][ \t]*(?:\n|$)", re.M)
+
+
 Section = Tuple[str, List[str], List[Optional[str]]]  # label, body lines, sources
 
 
@@ -160,6 +164,9 @@ def _section(
 
     def add_field(key: str, title: Optional[str] = None) -> bool:
         f = _field(record, key)
+        if f and BLANK_CONTACT.search(f["text"]):  # 云南 prints "单位地址：" and "监督电话：" with nothing after
+            text = BLANK_CONTACT.sub("", f["text"]).strip()
+            f = {**f, "text": text} if text else None
         if not f:
             return False
         # the guide's own heading where it says more than ours ("咸安区医疗保障局监督电话": whose phone)

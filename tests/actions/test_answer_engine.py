@@ -235,3 +235,10 @@ def test_a_first_claim_and_the_money_paid_out_find_the_list_s_general_rules(gate
     text = "娄底的，我替邻居代办住院报销，他是第一次报，钱会打给谁"
     d = routing.answer(Turn(text, "ask_materials", 0.9, {"region": "hunan", "service_item": "002036006002"}), gateway)
     assert any("银行账户信息" in quoted for quoted, _ in d.evidence), d.evidence
+
+
+def test_contact_labels_the_guide_leaves_empty_are_not_shown(gateway):
+    record = gateway.records("yunnan", "002036002002")[0]
+    text = answers.answer(record, "ask_contact", gateway.region("yunnan"))
+    assert "单位地址：\n" not in text + "\n" and "监督电话：\n" not in text + "\n"
+    assert "三、办理方式" not in text  # the region's consult line is the guide's words, not its heading
