@@ -109,3 +109,14 @@ def test_which_cases_qualify_asks_eligibility():
 def test_whether_a_place_handles_it_asks_the_channel():
     assert "ask_channel" in cues.cued_aspects("这个备案可以在乡镇卫生院直接办理吗")
     assert "ask_channel" not in cues.cued_aspects("这个能报销吗")
+
+
+def test_forms_fees_and_eligibility_asked_in_dialect_or_in_passing():
+    assert "ask_forms" in cues.cued_aspects("听说得先填个表才行")
+    assert "ask_forms" in cues.cued_aspects("办这个要填啥子表")
+    assert "ask_forms" in cues.cued_aspects("那张表单位要签字不")
+    assert "ask_fees" in cues.cued_aspects("补助标准是几多")
+    assert "ask_fees" in cues.cued_aspects("这笔钱由谁来承担")
+    assert "ask_fees" not in cues.cued_aspects("证明由哪个出具")
+    assert "ask_eligibility" in cues.cued_aspects("这种情形还能申请不")
+    assert "ask_eligibility" in cues.cued_aspects("救助对象的范围怎么界定")
