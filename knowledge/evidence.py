@@ -248,8 +248,12 @@ FORM_BLANKS = re.compile(r"^(?:\s*[^，,。；;：:]{1,14}[：:])+\s*$")
 FORM_SENTENCE_MIN = 10
 
 
+#: A rule is said in clauses; a table's header row ("最新核编人数（含纪检、军转） 退休人数") is not.
+_CLAUSE_MARK = re.compile(r"[，,。；;：:！!？?]")
+
+
 def _sentence(text: str) -> bool:
-    return chinese_characters(text) >= FORM_SENTENCE_MIN
+    return chinese_characters(text) >= FORM_SENTENCE_MIN and bool(_CLAUSE_MARK.search(text))
 
 
 #: A form's boxes to tick ("□退役军人") name a case; the form's notes say what that case needs. Boxes

@@ -3,6 +3,8 @@ matching sentences quoted, lookups with the official way to check, long replies 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -242,3 +244,9 @@ def test_contact_labels_the_guide_leaves_empty_are_not_shown(gateway):
     text = answers.answer(record, "ask_contact", gateway.region("yunnan"))
     assert "单位地址：\n" not in text + "\n" and "监督电话：\n" not in text + "\n"
     assert "三、办理方式" not in text  # the region's consult line is the guide's words, not its heading
+
+
+def test_the_heirs_of_a_dead_parent_find_the_form_s_rule_on_one_acting_for_all(gateway):
+    first = routing.answer(Turn("株洲的，父亲走了，他职工医保个账剩下的钱怎么取", "ask_process", 0.9, {"region": "hunan", "service_item": "002036002003"}), gateway)
+    d = routing.answer(Turn("我们兄弟姐妹四个，每个人都要去吗，要带什么", "ask_process", 0.9, {}, first.slots), gateway)
+    assert any("代表全部继承人" in re.sub(r"\s", "", quoted) for quoted, _ in d.evidence), d.evidence

@@ -150,3 +150,13 @@ def test_a_bare_label_is_quoted_with_the_sentence_after_it():
     engine = SearchEngine(passages)
     found = supporting(engine, "单位承担那块现在谁来出", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件")
     assert found and found[0].passage.text == "单位承担部分：" + rule
+
+
+def test_a_table_header_row_of_an_unlinked_form_is_no_rule():
+    passages = [
+        _p("form", "在职人数（含返聘、借调） 退休人数 在册总人数", 1, item=None, label=None, title="单位情况表"),
+        _p("form", "退休人员由原单位统一申报，在职人数以花名册为准。", 2, item=None, label=None, title="单位情况表"),
+    ] + _filler()
+    engine = SearchEngine(passages)
+    found = supporting(engine, "退休人数怎么算", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件")
+    assert found and all("在册总人数" not in s.passage.text for s in found)
