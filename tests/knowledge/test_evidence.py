@@ -140,23 +140,26 @@ def test_a_forms_blanks_to_fill_are_no_rule():
     assert found and found[0].passage.text.startswith("1.失业人员") and all("（签名）" not in s.passage.text for s in found)
 
 
+def _supported(passages, question):
+    """What :func:`supporting` quotes for ``question`` among ``passages`` and filler, the answer
+    so far being one material."""
+    engine = SearchEngine(passages + _filler())
+    return supporting(engine, question, "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件")
+
+
 def test_a_bare_label_is_quoted_with_the_sentence_after_it():
     rule = "原单位已撤销的，由其主管部门缴纳；无主管部门的，申请财政资金。"
-    passages = [
+    found = _supported([
         _p("flowchart", "单位承担部分：", 1),
         _p("flowchart", rule, 1),
         _p("flowchart", "个人应缴部分：由本人缴纳。", 2),
-    ] + _filler()
-    engine = SearchEngine(passages)
-    found = supporting(engine, "单位承担那块现在谁来出", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件")
+    ], "单位承担那块现在谁来出")
     assert found and found[0].passage.text == "单位承担部分：" + rule
 
 
 def test_a_table_header_row_of_an_unlinked_form_is_no_rule():
-    passages = [
+    found = _supported([
         _p("form", "在职人数（含返聘、借调） 退休人数 在册总人数", 1, item=None, label=None, title="单位情况表"),
         _p("form", "退休人员由原单位统一申报，在职人数以花名册为准。", 2, item=None, label=None, title="单位情况表"),
-    ] + _filler()
-    engine = SearchEngine(passages)
-    found = supporting(engine, "退休人数怎么算", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：有效身份证件")
+    ], "退休人数怎么算")
     assert found and all("在册总人数" not in s.passage.text for s in found)
