@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from actions.kb_gateway import RegionInfo
-from knowledge.extract import without_marker
+from knowledge.extract import marker_type, without_marker
 from knowledge.passages import FLOWCHART_GUIDES
 
 ASPECT_LABELS: Dict[str, str] = {
@@ -89,7 +89,7 @@ def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[s
     the other groups are named, so the list stays complete without burying the asker's case.
     """
     mats = record["structured"]["materials"]
-    groups: List[tuple] = []  # (condition, [texts])
+    groups: List[tuple] = []  # (condition, [(text, the guide's marker)])
     notes: List[str] = []
     for m in mats:
         if m["kind"] == "note":
@@ -97,21 +97,20 @@ def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[s
             continue
         if not groups or groups[-1][0] != m["condition"]:
             groups.append((m["condition"], []))
-        groups[-1][1].append(m["text"])
+        groups[-1][1].append((m["text"], m.get("marker")))
     if not groups:
         text = record.get("materials_marker") or record.get("materials") or ""
         return [text] if text else []
     picked = [g for g in groups if g[0] and any(w and w in g[0] for w in focus)]
     shown = picked + [g for g in groups if not g[0]] if picked else groups
-    markers = guide_markers(record.get("materials") or "", [t for _, texts in groups for t in texts])
     lines: List[str] = []
-    for condition, texts in shown:
+    for condition, entries in shown:
         if condition:
             lines.append(f"{condition.rstrip('：:')}：")
-        own = [markers.get(t) for t in texts]
-        if not all(own) or len({_marker_style(m) for m in own}) > 1:  # the guide's own list, or ours
-            own = [f"{i}." for i in range(1, len(texts) + 1)]
-        lines += [f"{m} {t}" for m, t in zip(own, texts)]
+        own = [marker for _, marker in entries]
+        if not all(own) or len({marker_type(m) for m in own}) > 1:  # the guide's own list, or ours
+            own = [f"{i}." for i in range(1, len(entries) + 1)]
+        lines += [f"{m} {t}" for m, (t, _) in zip(own, entries)]
     if picked:
         others = [g[0].rstrip("：:") for g in groups if g not in picked and g[0]]
         if others:
@@ -119,31 +118,6 @@ def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[s
     if notes:
         lines.append("备注：" + "；".join(notes))
     return lines
-
-
-#: A list marker as a guide prints it, just before an entry: ① · 1. · 2、 · （1） · (2)
-_GUIDE_MARKER = re.compile(r"(?:[①-⑳]|\d{1,2}\s*[.、．]|[（(]\d{1,2}[）)])\s*$")
-
-
-def guide_markers(verbatim: str, texts: Sequence[str]) -> Dict[str, str]:
-    """Each entry's list marker as the guide prints it (①, （1）), found just before the entry in
-    the field's verbatim text, so a list reads as the guide wrote it; entries the guide does not
-    number are numbered in the reply."""
-    found: Dict[str, str] = {}
-    at = 0
-    for text in texts:
-        pos = verbatim.find(text, at)
-        if pos < 0:
-            continue
-        m = _GUIDE_MARKER.search(verbatim[max(0, pos - 6) : pos])
-        if m:
-            found.setdefault(text, re.sub(r"\s+", "", m.group(0)))
-        at = pos + len(text)
-    return found
-
-
-def _marker_style(marker: Optional[str]) -> str:
-    return "circled" if re.match(r"[①-⑳]", marker or "") else "paren" if re.match(r"[（(]", marker or "") else "number"
 
 
 #: A contact label the guide leaves empty (单位地址：, 监督电话：): nothing to say, so it is not said.

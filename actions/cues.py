@@ -128,10 +128,10 @@ def clauses(text: str) -> List[str]:
 def asks_of_medical_insurance(text: str) -> bool:
     """Whether the message asks something done with 医保 itself: its last clause names it ("医保还能
     报吗"), or another clause asks it ("外籍来电人问可否在此缴职工医保，护照之外还需啥")."""
-    clauses = [c for c in _CLAUSES.split(text) if c.strip()]
-    return bool(clauses) and (
-        bool(_ASKS_OF_MEDICAL_INSURANCE.search(clauses[-1]))
-        or any(_ASKS_OF_MEDICAL_INSURANCE.search(c) and _ASKING.search(c) for c in clauses[:-1])
+    parts = clauses(text)
+    return bool(parts) and (
+        bool(_ASKS_OF_MEDICAL_INSURANCE.search(parts[-1]))
+        or any(_ASKS_OF_MEDICAL_INSURANCE.search(c) and _ASKING.search(c) for c in parts[:-1])
     )
 
 

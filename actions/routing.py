@@ -285,27 +285,11 @@ def supporting_evidence(
     chosen += [_Line(h.passage) for h in hits if h.score >= 0.6 * best and h.passage.text not in have][:BEST_MATCHES]
     if cues.cannot_produce(question):
         # what the guide allows instead (个人承诺书, 告知承诺): the item's and its notices' own words
-        instead = f"{question} 承诺 无法提供"
-        pool = kb.evidence(instead, region, item, k=20) + kb.evidence(instead, region, None, k=20)
-        have = {h.passage.text for h in chosen}
-        rules = [
-            h for h in sorted(pool, key=lambda h: -h.score)
-            if _INSTEAD.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE | {"form_title"}
-            and h.passage.text not in have and re.sub(r"\s+", "", h.passage.text) not in re.sub(r"\s+", "", covered)
-            and (h.passage.item is None or h.passage.label == label)
-        ]
-        chosen = [_Line(h.passage) for h in rules[:1]] + chosen
+        chosen = _rule_line(kb, f"{question} 承诺 无法提供", region, item, label, _INSTEAD, chosen, covered) + chosen
     if cues.PROMISE_DUTY.search(question):
         # what the promise binds the asker to: the item's or its notices' own duty sentences
         duty = f"{question} 承诺 履行 履约 补齐 法律责任"
-        pool = kb.evidence(duty, region, item, k=20) + kb.evidence(duty, region, None, k=30)
-        have = {line.passage.text for line in chosen}
-        rules = [
-            h for h in sorted(pool, key=lambda h: -h.score)
-            if cues.PROMISE_RULE.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE | {"form_title"}
-            and h.passage.text not in have and (h.passage.item is None or h.passage.label == label)
-        ]
-        chosen = [_Line(h.passage) for h in rules[:1]] + chosen
+        chosen = _rule_line(kb, duty, region, item, label, cues.PROMISE_RULE, chosen, loose=30) + chosen
     if form is None and "ask_forms" in aspects:  # how to fill a form in: the lines of the form that answer it
         docs = [h for h in kb.evidence(question, region, None, k=20) if h.passage.item is None and h.passage.kind in ("form", "form_title")]
         linked = [h for h in docs if h.passage.title in own_forms] or [h for h in docs if h.score >= WEAK_EVIDENCE * 2]
@@ -328,6 +312,23 @@ def supporting_evidence(
         text = f"（{line.other_variant}）{text}" if line.other_variant else text
         out.append((text, line.passage.source))
     return out
+
+
+def _rule_line(
+    kb: KnowledgeGateway, query: str, region: str, item: str, label: str, rule: "re.Pattern[str]",
+    chosen: Sequence["_Line"], covered: str = "", loose: int = 20,
+) -> List["_Line"]:
+    """The best match for ``query`` among the item's variant and the region's text outside items
+    (its ``loose`` best) that states ``rule`` and is neither chosen already nor in ``covered``."""
+    pool = kb.evidence(query, region, item, k=20) + kb.evidence(query, region, None, k=loose)
+    have = {line.passage.text for line in chosen}
+    said = re.sub(r"\s+", "", covered)
+    for h in sorted(pool, key=lambda h: -h.score):
+        if rule.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE | {"form_title"} \
+                and h.passage.text not in have and re.sub(r"\s+", "", h.passage.text) not in said \
+                and (h.passage.item is None or h.passage.label == label):
+            return [_Line(h.passage)]
+    return []
 
 
 def next_guide_record(kb: KnowledgeGateway, record: Record, aspects: Sequence[str], region: str, item: str) -> Optional[Record]:
@@ -639,12 +640,13 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         if cues.PATIENT_MOVED.search(context) and not cues.INSURANCE_MOVED.search(context):
             item = next((k for k in kb.referral_items() if kb.has_item(region, k)), item)
     next_step: Optional[str] = None
-    first = kb.employer_registration(region) if region and not turn.payload else None
-    if first and item != first and cues.NEW_EMPLOYER.search(question) and cues.INSURES_STAFF.search(question) \
-            and (item is None or phrase_strength < STRONG_PHRASE or kb.item_name(item).endswith("参保登记")):
+    new_employer = bool(region) and not turn.payload and bool(cues.NEW_EMPLOYER.search(question) and cues.INSURES_STAFF.search(question))
+    first = kb.employer_registration(region) if new_employer else None
+    enrolment = bool(item) and kb.item_name(item).endswith("参保登记")
+    if first and item != first and (item is None or phrase_strength < STRONG_PHRASE or enrolment):
         # a newly founded employer insuring its staff registers itself first (单位参保登记); the
         # staff's own registration is the next step, offered with the answer
-        next_step = item if item and kb.item_name(item).endswith("参保登记") else None
+        next_step = item if enrolment else None
         item, group = first, None
     if item and region and evidence and phrase_strength < STRONG_PHRASE and not kb.has_item(region, item) \
             and not kb.related_records(region, item):
@@ -667,10 +669,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         duties = duty_list(kb, question, region)
         if duties:  # "村里的服务点能做哪些事": the guide's duty list of that service point
             return Decision("document", region=region, document=duties, slots={**slots, "region": region})
-    if region and not phrase_ranked and not ents.get("service_item") and cues.ABOUT_GUIDE.search(question):
-        about = about_the_guide(kb, question, region)
-        if about:  # "这本指南依据的是什么文件": the guide's own preface or notices, not an item
-            return Decision("document", region=region, document=about, slots={**slots, "region": region})
+    # "这本指南依据的是什么文件": the guide's own preface or notices, alone or beside an item question
+    about = about_the_guide(kb, question, region) if region and not turn.payload and cues.ABOUT_GUIDE.search(question) else None
+    if about and not phrase_ranked and not ents.get("service_item"):  # …and no item asked: the guide's text alone
+        return Decision("document", region=region, document=about, slots={**slots, "region": region})
     item = item or previous_item
 
     if not item and group:
@@ -771,9 +773,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     said = f"{earlier} {question}".strip()[-TOPIC_QUESTION_CHARS:]
     form = form or own_form_named(kb, record, question, region)
     extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, said, region, item, aspects, form)
-    guide_asked = about_the_guide(kb, question, region) if cues.ABOUT_GUIDE.search(question) and not turn.payload else None
-    if guide_asked:  # "…带什么；这本指南依据的又是哪份文件": the guide's own text answers the second part
-        extra = extra + [p for p in guide_asked[1][:2] if p not in extra]
+    if about:  # "…带什么；这本指南依据的又是哪份文件": the guide's own text answers the second part
+        extra = extra + [p for p in about[1][:2] if p not in extra]
         if not answers.states(record, "ask_legal_basis", kb.region(region)):
             aspects = [a for a in aspects if a != "ask_legal_basis"] or aspects
     if form and extra and "ask_forms" in aspects and not answers.states(record, "ask_forms", kb.region(region)):

@@ -222,16 +222,18 @@ LABEL_ONLY = re.compile(r"^[^，,。；;：:]{1,20}[：:]$")
 def _with_section(passage: Passage, pool: Sequence[Tuple[Passage, str]], room: int) -> Passage:
     """``passage``, and when it opens a section, the rest of that paragraph (the pool's next
     passages from the same lines) as far as ``room`` allows; a bare label, the sentence after it."""
+    label_only = bool(LABEL_ONLY.match(passage.text))
+    if not label_only and not SECTION_HEADING.match(passage.text):
+        return passage
     order = [p for p, _ in pool]
-    if LABEL_ONLY.match(passage.text):
-        nxt = order[order.index(passage) + 1] if order.index(passage) + 1 < len(order) else None
+    after = order[order.index(passage) + 1 :]
+    if label_only:
+        nxt = after[0] if after else None
         if nxt is not None and nxt.source == passage.source and nxt.title == passage.title and len(passage.text) + len(nxt.text) <= room:
             return replace(passage, text=passage.text + nxt.text)
         return passage
-    if not SECTION_HEADING.match(passage.text):
-        return passage
     text = passage.text
-    for nxt in order[order.index(passage) + 1 :]:
+    for nxt in after:
         if nxt.source != passage.source or nxt.title != passage.title or len(text) + len(nxt.text) > room:
             break
         if not _SENTENCE_CLOSED.search(nxt.text):  # a signature or a blank after the section, not its rule

@@ -117,6 +117,29 @@ def _split_marker(text: str) -> Tuple[Optional[str], str]:
     return kind, text[m.end() :].strip()
 
 
+def marker_type(marker: str) -> Optional[str]:
+    """The style of a list marker (num / paren / circ / letter / way), None when it is none."""
+    return _split_marker(marker)[0]
+
+
+#: A list marker as a guide prints it, just before an entry: ① · 1. · 2、 · （1） · (2)
+_MARKER_BEFORE = re.compile(r"(?:[①-⑳]|\d{1,2}\s*[.、．]|[（(]\d{1,2}[）)])\s*$")
+
+
+def guide_markers(verbatim: str, texts: Sequence[str]) -> List[Optional[str]]:
+    """Each entry's list marker as the guide prints it (①, （1）), found just before the entry in
+    the field's verbatim text (None where the guide prints none), so a reply can list the entries
+    as the guide wrote them."""
+    found: List[Optional[str]] = []
+    at = 0
+    for text in texts:
+        pos = verbatim.find(text, at)
+        m = _MARKER_BEFORE.search(verbatim[max(0, pos - 6) : pos]) if pos >= 0 else None
+        found.append(re.sub(r"\s+", "", m.group(0)) if m else None)
+        at = pos + len(text) if pos >= 0 else at
+    return found
+
+
 def entries(lines: Sequence[SourceLine]) -> List[Entry]:
     """Split a field into entries with levels, conditions and notes.
 

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from knowledge.extract import norm
+from knowledge.extract import guide_markers, norm
 from knowledge.schema import (
     Document,
     Form,
@@ -154,6 +154,18 @@ def _numbered(variant: Variant) -> str:
     return "\n".join(lines)
 
 
+def _materials_with_markers(variant: Variant) -> List[Dict[str, Any]]:
+    """The materials as the export gives them, each with the list marker the guide prints before
+    it (``marker``: ①, （1）, 1.; None for notes and unnumbered entries)."""
+    texts = [m.text for m in variant.materials if m.kind == "material"]
+    markers = iter(guide_markers(field_text(variant, "materials") or "", texts))
+    return [
+        {"kind": m.kind, "condition": m.condition, "text": m.text, "source": m.source,
+         "marker": next(markers) if m.kind == "material" else None}
+        for m in variant.materials
+    ]
+
+
 def field_text(variant: Variant, key: str) -> str:
     return "\n".join(f.text for f in variant.fields if f.key == key)
 
@@ -215,10 +227,7 @@ def variant_record(variant: Variant, region: Region) -> Dict[str, Any]:
         ],
         "structured": {
             "steps": [{"title": s.title, "text": s.text, "source": s.source} for s in variant.steps],
-            "materials": [
-                {"kind": m.kind, "condition": m.condition, "text": m.text, "source": m.source}
-                for m in variant.materials
-            ],
+            "materials": _materials_with_markers(variant),
             "channels": [
                 {"kind": c.kind, "names": c.names.split("|") if c.names else [], "text": c.text, "source": c.source}
                 for c in variant.channels
