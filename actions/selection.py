@@ -59,7 +59,13 @@ def choose(
     named = [r for r in records if fold(label(r)) in fold(text)]
     if len(named) == 1:  # the question (or a button payload) names one variant outright
         return named
-    scores = _scores(records, expand(text, variant_words or {}), hints, text)
+    # who they said they are counts as itself and through the records' tags: its guide words
+    # ("职工医保" → 职工医保参保人员) would favour whichever label shares them (…人员参保登记)
+    unsaid = text
+    for hint in hints:
+        unsaid = unsaid.replace(hint, " ")
+    added = expand(unsaid, variant_words or {})[len(unsaid):]
+    scores = _scores(records, text + added, hints, text)
     best = max(scores)
     winners = [r for r, s in zip(records, scores) if s == best]
     if best > 0 and len(winners) == 1:
@@ -74,6 +80,8 @@ def choose(
 
 #: At most this much a sibling's own materials add to its score.
 MATERIAL_CUES = 3
+#: Words of the question's aspect, not of its case ("带些什么材料" says nothing about whose materials).
+_ASPECT_GRAMS = {"材料", "资料", "证明", "表格", "办理", "提供", "复印", "原件"}
 #: "转入地", "转出地": the place a transfer goes to or comes from.
 _PLACE_OF = re.compile(r"(?:转入|转出)地")
 #: A variant that ends or reduces something (减少登记, 注销登记, 暂停参保) …
@@ -134,7 +142,7 @@ def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str], ty
         tags = set(r.get("personnel_categories") or []) | set(r.get("insurance_types") or [])
         score += sum(3 for h in hints if h in tags) + 3 * len(whose)  # a label naming them is surer than a tag
         # (as typed: who is asking counts through tags and labels)
-        score += min(MATERIAL_CUES, sum(1 for b in m - shared_mats - common - who_grams if b in typed_text))
+        score += min(MATERIAL_CUES, sum(1 for b in m - shared_mats - common - who_grams - _ASPECT_GRAMS if b in typed_text))
         # a record for particular people (灵活就业人员) fits someone who says they are someone else
         # (港澳台人员, 在职职工) less than the general one
         people = set(r.get("personnel_categories") or [])

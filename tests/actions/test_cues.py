@@ -94,6 +94,9 @@ def test_asking_whether_what_one_heard_is_true_asks_eligibility():
 
 def test_a_time_requirement_asks_the_time_limit():
     assert "ask_time_limit" in cues.cued_aspects("停保有没有时间要求")
+    # the days it is taken in ("每月1-15日受理") answer "which day of the month can I go"
+    assert "ask_time_limit" in cues.cued_aspects("单位增员每个月几号去办")
+    assert "ask_time_limit" in cues.cued_aspects("哪几天能去窗口交")
 
 
 def test_whether_money_can_be_had_at_all_asks_eligibility():

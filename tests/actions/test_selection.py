@@ -93,3 +93,14 @@ def test_what_only_one_siblings_materials_ask_for_says_which_case_it_is():
            "materials": "（1）参保登记表（减少登记）；（2）参保人员有效身份证件复印件；（3）出国定居的，需提供护照或永久居留证。"}
     picked = selection.choose([stop, end], "下个月要出国定居了，单位让把医保停了，交什么")
     assert [r["variant"] for r in picked] == ["职工减少登记（终止参保）"]
+
+
+def test_who_they_said_they_are_counts_once_not_through_its_guide_words():
+    general = {**rec("职工参保登记", insurance=["职工医保"]), "materials": "填写参保人员变动表，出具劳动合同复印件"}
+    flexible = {**rec("灵活就业、自谋职业人员参保登记", insurance=["职工医保"]), "personnel_categories": ["灵活就业人员"],
+                "materials": "本人有效身份证明；一名以上本统筹区户籍人员的书面证明材料"}
+    # "职工医保" → 职工医保参保人员 must not make "…人员参保登记" fit a boss insuring his workers, nor
+    # "材料" (the aspect asked) count as a word of the self-employed record's materials
+    picked = selection.choose([general, flexible], "厂里新请了几个师傅，想帮师傅们买职工医保，得准备些啥材料", hints=["职工医保"],
+                              variant_words={"职工医保": "职工医保参保人员"})
+    assert [r["name"] for r in picked] == ["职工参保登记"]
