@@ -173,6 +173,12 @@ PATIENT_MOVED = re.compile(r"住院|医院|医生|病情|治疗|看病|转院|�
 INSURANCE_MOVED = re.compile(r"关系|工作|上班|单位|调动|调到|参保地|户口|定居|社保")
 
 
+#: The 户籍 stays where it was ("户口没迁过去", "户籍还在老家") …
+HUKOU_STAYS = re.compile(r"(?:户口|户籍)[^，,。？?！!；;]{0,3}(?:没|冇|未|不|还没|没有|不得|莫)[^，,。？?！!；;]{0,2}(?:迁|转|移|落)|(?:户口|户籍)(?:还|仍|都)(?:在|留在)")
+#: … where a guide's 异地安置 is for those who moved it (退休后在异地定居并且户籍迁入定居地).
+HUKOU_MOVED = re.compile(r"(?:户籍|户口)迁入")
+
+
 #: An employer just founded ("刚办下执照的新厂", "单位头一回给职工参保") …
 NEW_EMPLOYER = re.compile(
     r"(?:新开|新办|新成立|刚成立|新注册|刚注册|刚开(?!始)|才开(?!始)|才成立|才注册|新建)[^，,。？?！!；;卡保]{0,6}?"

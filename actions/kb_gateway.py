@@ -352,6 +352,11 @@ class KnowledgeGateway:
         self._ensure()
         return next((k for k, name in self._names.items() if name == "单位参保登记" and self.has_item(region_key, k)), None)
 
+    def long_stay_filing(self, region_key: str) -> Optional[str]:
+        """The region's filing for people living elsewhere without moving their 户籍 (异地长期居住人员备案)."""
+        self._ensure()
+        return next((k for k, name in self._names.items() if "长期居住" in name and self.has_item(region_key, k)), None)
+
     def has_item(self, region_key: str, item_key: str) -> bool:
         return item_key in self._region_titles(region_key)
 

@@ -639,6 +639,14 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         context = f"{turn.slot('topic_question') or ''} {question}"
         if cues.PATIENT_MOVED.search(context) and not cues.INSURANCE_MOVED.search(context):
             item = next((k for k in kb.referral_items() if kb.has_item(region, k)), item)
+    because: List[str] = []  # what the asker said that chose the item over the one their words named
+    if item and region and "安置" in kb.item_name(item) and cues.HUKOU_STAYS.search(f"{turn.slot('topic_question') or ''} {question}") \
+            and any(cues.HUKOU_MOVED.search(r.get("target") or "") for r in kb.records(region, item)):
+        # a retiree whose 户籍 did not move is no 异地安置退休人员 where the guide says those moved it
+        # (咸安: 户籍迁入定居地): the long-stay filing fits them. Elsewhere a 个人承诺书 may stand in
+        # for the 户口簿 (云南), and 安置 stays.
+        stays = kb.long_stay_filing(region)
+        item, because = (stays, ["户口未迁"]) if stays else (item, because)
     next_step: Optional[str] = None
     new_employer = bool(region) and not turn.payload and bool(cues.NEW_EMPLOYER.search(question) and cues.INSURES_STAFF.search(question))
     first = kb.employer_registration(region) if new_employer else None
@@ -743,7 +751,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         records = selection.by_level(all_levels, None)
         chosen = selection.choose(records, question, variant, said_now if kept else hints, kb.variant_words)
     unhinted = selection.choose(records, question, variant, [], kb.variant_words)
-    decided_by = hints if hints and len(chosen) < len(unhinted) else []
+    decided_by = because + (hints if hints and len(chosen) < len(unhinted) else [])
     if follow_up and aspect == previous_aspect:
         aspects = previous_aspects  # "那灵活就业的呢": what was asked, all of it, for the new case
     else:

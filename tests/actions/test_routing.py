@@ -613,3 +613,16 @@ def test_every_aspect_of_the_previous_answer_stays_in_view(gateway):
     # a follow-up that only changes who is asking gets every aspect asked before
     d = routing.answer(Turn("那灵活就业人员呢", "inform", 0.6, {"personnel_category": "灵活就业人员"}, first.slots), gateway)
     assert d.aspects[:2] == ["ask_process", "ask_channel"]
+
+
+def test_a_retiree_whose_hukou_stays_files_as_living_elsewhere_where_settling_means_moving_it(gateway):
+    # 咸安's 异地安置 is for retirees who moved their 户籍 where they settled: the others file as 长期居住
+    said = "爸爸退休后到海口跟我过，户口一直没迁出来，咸安这边看病前要备哪个案"
+    d = routing.answer(Turn(said, "ask_process", 0.9, {"region": "xianan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "异地长期居住人员备案" and "户口未迁" in d.decided_by
+    moved = routing.answer(Turn("爸爸退休后户口迁到海口跟我过，咸安这边看病前要备哪个案", "ask_process", 0.9, {"region": "xianan"}), gateway)
+    assert moved.records[0]["name"] == "异地安置退休人员备案"
+    # 云南's 安置 takes a 个人承诺书 instead of the 户口簿 and says nothing of moving it: 安置 stays
+    yn = routing.answer(Turn(said.replace("咸安", "昆明"), "ask_process", 0.9, {"region": "yunnan"}), gateway)
+    assert yn.records[0]["name"] == "异地安置退休人员备案"
+    assert cues.HUKOU_STAYS.search("户籍还在老家") and not cues.HUKOU_STAYS.search("户口迁过去了")
