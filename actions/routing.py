@@ -498,6 +498,22 @@ def duty_list(kb: KnowledgeGateway, question: str, region: str) -> Optional[Tupl
     return title, [(p.text, p.source) for p in kb.document(region, title)]
 
 
+def window_duties(kb: KnowledgeGateway, question: str, region: str, level: str, record: Record) -> List[Tuple[str, str]]:
+    """What the guide says a window level does, for "村里能帮…吗": the record's 受理单位 when it is
+    that level's, then the lines of that level's duty list that best match the question."""
+    out: List[Tuple[str, str]] = []
+    unit = (record.get("fields") or {}).get("unit")
+    if record.get("level") == level and unit and unit.get("text"):
+        out.append((f"受理单位：{unit['text']}", unit["source"]))
+    hits = [
+        h for h in kb.evidence(question, region, None, k=40)
+        if h.passage.item is None and h.passage.kind == "duties" and level in (h.passage.title or "")
+    ]
+    best = max([h.score for h in hits] or [0.0])
+    out += [(h.passage.text, h.passage.source) for h in hits if h.score >= 0.6 * best][:2]
+    return out
+
+
 # -- the entry points ------------------------------------------------------------------------
 
 
@@ -785,6 +801,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         extra = extra + [p for p in about[1][:2] if p not in extra]
         if not answers.states(record, "ask_legal_basis", kb.region(region)):
             aspects = [a for a in aspects if a != "ask_legal_basis"] or aspects
+    if named_level and record.get("level") and not turn.payload and (cues.window_asked(question) or cues.asks_what_a_window_does(question)):
+        # "村窗口能帮…吗", "是不是归我们社区管": who handles it there, and what that window's duties say
+        duties = window_duties(kb, question, region, named_level, record)
+        extra = duties + [e for e in extra if e not in duties]
     if form and extra and "ask_forms" in aspects and not answers.states(record, "ask_forms", kb.region(region)):
         # the form the question names is quoted from the guide's own text: neither "没有写明相关表格"
         # nor another guide's forms

@@ -626,3 +626,13 @@ def test_a_retiree_whose_hukou_stays_files_as_living_elsewhere_where_settling_me
     yn = routing.answer(Turn(said.replace("咸安", "昆明"), "ask_process", 0.9, {"region": "yunnan"}), gateway)
     assert yn.records[0]["name"] == "异地安置退休人员备案"
     assert cues.HUKOU_STAYS.search("户籍还在老家") and not cues.HUKOU_STAYS.search("户口迁过去了")
+
+
+def test_asking_what_a_village_window_does_quotes_its_unit_and_duty_list(gateway):
+    said = "咸安居委会能不能帮老人查一下参保状态"
+    d = routing.answer(Turn(said, "ask_channel", 0.9, {"region": "xianan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["level"] == "村"
+    quoted = " ".join(text for text, _ in d.evidence)
+    assert "受理单位：咸安区医疗保障服务村（社区）经办服务窗口" in quoted
+    assert "做好辖区内参保信息维护、查询工作" in quoted  # the 村（社区） duty list's own line
+    assert cues.window_asked("村委会能帮忙问问吗")
