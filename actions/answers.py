@@ -178,6 +178,14 @@ def _section(
         if extra:  # "如材料审核通过，完成备案,即时办结。", "收件后30天之内完成拨付"
             body.append("流程图中的说明：\n" + "\n".join(extra[:FLOWCHART_STEPS]))
             sources += [chart["source"] for chart in record.get("flowcharts") or []]
+        # the steps' own deadlines ("在10个工作日内生成并发出《信息表》") say how long each part takes
+        # and what happens when; not when the reply gives the whole process anyway
+        timed = [] if "ask_process" in asked else [
+            step for step in record["structured"]["steps"] if _STEP_TIME.search(step["text"]) and _bare(step["text"]) not in said
+        ]
+        if len(timed) >= 2:
+            body.append("各环节时限（办理流程）：\n" + "\n".join(step["text"] for step in timed[:FLOWCHART_STEPS]))
+            sources += [step["source"] for step in timed[:FLOWCHART_STEPS]]
         for c in record["structured"]["conflicts"]:
             body.append(f"注意：同一文件的清单表格写的是“{c['other']}”（{c['other_source']}），以办事指南正文为准请向经办机构确认。")
     elif aspect == "ask_process":
@@ -300,6 +308,8 @@ _MATERIAL = re.compile(r"^.{0,50}(?:材料|证明|证件|复印件|原件|承诺
 #: … unless it says what happens to them (a step, not a material)
 _OUTCOME = re.compile(r"审核|办结|受理|收件|反馈|开具|寄往|打印|手续")
 _TIME = re.compile(r"办结|工作日|天之内|天内|日内|个月|次月|当月|时限")
+#: A step's own deadline (a number of days), not a step merely named "办结".
+_STEP_TIME = re.compile(r"\d+\s*个?(?:工作日|日|天)(?:之?内)?")
 
 
 def _is_material(line: str) -> bool:

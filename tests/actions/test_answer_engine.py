@@ -126,6 +126,18 @@ def test_a_process_answer_adds_what_only_the_flowchart_says(gateway):
     assert "流程图中的说明" not in answers.answer(hunan, "ask_process", gateway.region("hunan"))
 
 
+def test_a_time_limit_answer_gives_the_steps_own_deadlines(gateway):
+    # 咸安's 转移接续: 不超过20个工作日 in all, and 5 + 10 + 5 working days for the steps, the account
+    # balance moving with the second
+    record = next(r for r in gateway.records("xianan", "002036003002") if r.get("level") == "区级")
+    text = answers.answer(record, "ask_time_limit", gateway.region("xianan"))
+    assert "不超过20个工作日" in text and "各环节时限" in text
+    assert "在10个工作日内生成并发出《信息表》，同时划转个人账户余额" in text
+    # a process answer tells the steps already: no second list
+    both = answers.answer_many(record, ["ask_process", "ask_time_limit"], gateway.region("xianan"))
+    assert "各环节时限" not in both
+
+
 def test_materials_and_time_limit_add_what_only_the_flowchart_says(gateway):
     # 云南's 异地长期居住人员备案: the flowchart asks for 长期居住认定材料, the 申办材料 field does not
     record = gateway.records("yunnan", "002036004002")[0]
