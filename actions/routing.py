@@ -796,7 +796,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     earlier = (turn.slot("topic_question") or "") if refers and not pending and not turn.payload else ""
     said = f"{earlier} {question}".strip()[-TOPIC_QUESTION_CHARS:]
     form = form or own_form_named(kb, record, question, region)
-    extra = [] if follow_up or turn.payload and not pending else supporting_evidence(kb, record, said, region, item, aspects, form)
+    # a follow-up that only picks the case ("那灵活就业的呢", "郴州呢") gets the kept aspect's answer; one
+    # that tells a situation ("老婆没工作也没参保呢") gets the guide's sentences about it as well
+    situation = follow_up and not turn.payload and _substantive(kb, text, who_too=True)
+    extra = [] if (follow_up and not situation) or turn.payload and not pending else supporting_evidence(kb, record, said, region, item, aspects, form)
     if about:  # "…带什么；这本指南依据的又是哪份文件": the guide's own text answers the second part
         extra = extra + [p for p in about[1][:2] if p not in extra]
         if not answers.states(record, "ask_legal_basis", kb.region(region)):

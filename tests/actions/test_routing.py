@@ -636,3 +636,13 @@ def test_asking_what_a_village_window_does_quotes_its_unit_and_duty_list(gateway
     assert "受理单位：咸安区医疗保障服务村（社区）经办服务窗口" in quoted
     assert "做好辖区内参保信息维护、查询工作" in quoted  # the 村（社区） duty list's own line
     assert cues.window_asked("村委会能帮忙问问吗")
+
+
+def test_a_follow_up_telling_a_situation_gets_the_guides_sentences_about_it(gateway):
+    slots = {"region": "chenzhou", "service_item": "002036007002", "aspect": "ask_materials", "variant": None,
+             "topic_question": "郴州生小孩的医疗费怎么报，要交什么"}
+    item_kept = routing.answer(Turn("我爱人没上班也没参加生育保险呢", "inform", 0.6, {}, dict(slots)), gateway)
+    assert item_kept.kind == "answer" and any("配偶未参加生育保险" in t for t, _ in item_kept.evidence)
+    # naming only the case keeps the answer as it was asked
+    case_only = routing.answer(Turn("那郴州呢", "inform", 0.6, {"region": "chenzhou"}, dict(slots)), gateway)
+    assert case_only.kind == "answer" and case_only.evidence == []
