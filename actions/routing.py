@@ -797,7 +797,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     said = f"{earlier} {question}".strip()[-TOPIC_QUESTION_CHARS:]
     form = form or own_form_named(kb, record, question, region)
     # a follow-up that only picks the case ("那灵活就业的呢", "郴州呢") gets the kept aspect's answer; one
-    # that tells a situation ("老婆没工作也没参保呢") gets the guide's sentences about it as well
+    # that tells a situation ("爱人不上班，也一直没参加生育险") gets the guide's sentences about it as well
     situation = follow_up and not turn.payload and _substantive(kb, text, who_too=True)
     extra = [] if (follow_up and not situation) or turn.payload and not pending else supporting_evidence(kb, record, said, region, item, aspects, form)
     if about:  # "…带什么；这本指南依据的又是哪份文件": the guide's own text answers the second part

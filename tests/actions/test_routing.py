@@ -641,7 +641,7 @@ def test_asking_what_a_village_window_does_quotes_its_unit_and_duty_list(gateway
 def test_a_follow_up_telling_a_situation_gets_the_guides_sentences_about_it(gateway):
     slots = {"region": "chenzhou", "service_item": "002036007002", "aspect": "ask_materials", "variant": None,
              "topic_question": "郴州生小孩的医疗费怎么报，要交什么"}
-    item_kept = routing.answer(Turn("我爱人没上班也没参加生育保险呢", "inform", 0.6, {}, dict(slots)), gateway)
+    item_kept = routing.answer(Turn("我爱人不上班，也一直没参加生育险", "inform", 0.6, {}, dict(slots)), gateway)
     assert item_kept.kind == "answer" and any("配偶未参加生育保险" in t for t, _ in item_kept.evidence)
     # naming only the case keeps the answer as it was asked
     case_only = routing.answer(Turn("那郴州呢", "inform", 0.6, {"region": "chenzhou"}, dict(slots)), gateway)
