@@ -85,7 +85,9 @@ class PhraseIndex:
             self._matcher = None
 
     def add_bag(self, words: Sequence[str], value: str) -> None:
-        self.all_of.append((tuple(fold(w) for w in words), value))
+        bag = (tuple(fold(w) for w in words), value)
+        if bag not in self.all_of:  # a bag listed twice is no stronger evidence
+            self.all_of.append(bag)
 
     def _phrase_matcher(self):
         if self._matcher is None:
@@ -113,9 +115,11 @@ class PhraseIndex:
             for value, weight in self.phrases.get(phrase, []):
                 found.append(Hit(value, phrase, offsets[cs], offsets[ce - 1] + 1, weight * len(phrase)))
         for words, value in self.all_of:
-            if all(w in folded for w in words):
-                first = min(folded.find(w) for w in words)
-                found.append(Hit(value, "+".join(words), offsets[first], offsets[first], ALL_OF * sum(map(len, words))))
+            # a bag's word may be alternatives ("老婆|爱人|媳妇"): any one of them will do
+            said = [next((a for a in w.split("|") if a in folded), None) for w in words]
+            if all(said):
+                first = min(folded.find(a) for a in said)
+                found.append(Hit(value, "+".join(said), offsets[first], offsets[first], ALL_OF * sum(map(len, said))))
         found.sort(key=lambda h: (-h.score, h.start))
         return found
 

@@ -164,7 +164,7 @@ def render_files(session: Session) -> Dict[str, str]:
     for index in indexes.values():
         words.update(p for p in index.phrases if len(p) >= 2 and not p.isascii())
         for bag, _ in index.all_of:
-            words.update(w for w in bag if len(w) >= 2)
+            words.update(a for w in bag for a in w.split("|") if len(a) >= 2)
     words.update(_material_terms(session))
     # Frequency high enough to keep the phrase whole against jieba's built-in dictionary.
     files["jieba/userdict.txt"] = "".join(f"{w} 2000\n" for w in sorted(words))

@@ -95,3 +95,13 @@ def test_a_character_belongs_to_one_place_name(indexes):
     # "咸安乡镇窗口": 咸安, not 湖南's county 安乡 in its middle
     assert indexes["region"].rank("咸安乡镇窗口能办门诊费用报销吗") == [("xianan", 6.0)]
     assert indexes["region"].best("我是安乡县的") == "hunan"
+
+
+def test_a_bag_word_may_be_alternatives_and_a_bag_listed_twice_counts_once():
+    index = PhraseIndex()
+    index.add_bag(["老婆|爱人|媳妇", "生", "没工作|不上班"], "spouse")
+    index.add_bag(["生小孩", "报"], "birth")
+    index.add_bag(["生小孩", "报"], "birth")
+    assert index.rank("爱人不上班，生小孩的费用怎么报")[0][0] == "spouse"
+    assert [h.phrase for h in index.hits("爱人不上班，生小孩怎么报") if h.value == "spouse"] == ["爱人+生+不上班"]
+    assert "spouse" not in dict(index.rank("女儿不上班，生小孩怎么报"))
