@@ -151,7 +151,7 @@ _ASKS_OF_MEDICAL_INSURANCE = re.compile(
 
 #: A question about what a form says as a whole ("承诺书上写些什么内容", "那张表长什么样"; not
 #: "表上要写啥意见", which asks one line).
-ASKS_FORM_TEXT = re.compile(r"内容|长什么样|什么样子|样式|格式|原文|全文")
+ASKS_FORM_TEXT = re.compile(r"内容|长什么样|什么样子|样式|格式|原文|全文|(?:怎么|咋个?|如何|怎样)写|写(?:些|点)?(?:什么|啥|么子|哪些)")
 
 
 #: Asking for a person rather than an answer (转人工).

@@ -369,6 +369,7 @@ def named_form(kb: KnowledgeGateway, text: str, region: str) -> Optional[str]:
     """The region's form the message names, by the longest end of its title it spells out
     ("参保人员信息变更登记表" names 基本医疗保险参保人员信息变更登记表)."""
     best: Tuple[int, Optional[str]] = (0, None)
+    text = f"{text} {text.replace('的', '')}"  # "备案的个人承诺书" names 异地就医备案个人承诺书
     for title in kb.form_titles(region):
         core = _form_core(title)
         if len(core) >= FORM_TITLE_MIN and core in text and len(core) > best[0]:  # a short title said whole: "个人承诺书"
@@ -707,7 +708,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         family = selection.by_level(family, level if region == "xianan" else None)
         done = {**slots, "region": region, "item_group": None}
         if family and same_answer(family, aspect):  # e.g. one phone for all 备案 items: just say it
-            return Decision("answer_alike", region=region, aspects=[aspect], records=family, slots={**done, "awaiting": None})
+            # (a form the question names is quoted too: "备案的个人承诺书怎么写")
+            named = named_form(kb, question, region) if not turn.payload else None
+            lines = [(line.passage.text, line.passage.source) for line in _form_lines(kb, region, named, question)] if named else []
+            return Decision("answer_alike", region=region, aspects=[aspect], records=family, evidence=lines,
+                            slots={**done, "awaiting": None})
         return Decision(
             "choose_family", region=region, group=group, candidates=present,
             slots={**done, "awaiting": "item", "pending_question": question},
