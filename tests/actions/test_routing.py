@@ -651,5 +651,5 @@ def test_a_follow_up_telling_a_situation_gets_the_guides_sentences_about_it(gate
 def test_a_form_named_with_a_de_between_its_words_is_still_named_and_quoted(gateway):
     # "备案的个人承诺书" names 基本医疗保险异地就医备案个人承诺书; asked how to write it, its lines are quoted
     assert routing.named_form(gateway, "异地就医备案的个人承诺书", "hunan") == "基本医疗保险异地就医备案个人承诺书"
-    d = routing.answer(Turn("湖南办异地就医备案的个人承诺书要写些什么", "ask_forms", 0.9, {"region": "hunan"}), gateway)
+    d = routing.answer(Turn("长沙这边，异地就医备案的个人承诺书要写些什么", "ask_forms", 0.9, {"region": "hunan"}), gateway)
     assert d.kind in ("answer", "answer_alike") and any("参保地" in t for t, _ in d.evidence)
