@@ -308,6 +308,9 @@ _MATERIAL = re.compile(r"^.{0,50}(?:材料|证明|证件|复印件|原件|承诺
 #: … unless it says what happens to them (a step, not a material)
 _OUTCOME = re.compile(r"审核|办结|受理|收件|反馈|开具|寄往|打印|手续")
 _TIME = re.compile(r"办结|工作日|天之内|天内|日内|个月|次月|当月|时限")
+#: Items that pay money out (待遇支付, 报销, 津贴, 补助, 支取): the only ones whose silence on how it is
+#: paid is worth saying.
+_PAYS_OUT = re.compile(r"支付|报销|津贴|补助|补贴|支取|领取|资助|救助")
 #: A step's own deadline (a number of days), not a step merely named "办结".
 _STEP_TIME = re.compile(r"\d+\s*个?(?:工作日|日|天)(?:之?内)?")
 
@@ -377,6 +380,8 @@ def answer_many(
             label, body, srcs = other
             sections.append((f"{label}（{said_by_next}）", body, []))
             borrowed += srcs or [None]
+        elif section is None and aspect == "ask_fees" and not _PAYS_OUT.search(record.get("name") or ""):
+            continue  # money words said of an item that pays nothing out ("账户的钱跟过来吗"): no 待遇 to be silent on
         elif section is None:
             silent.append(ASPECT_LABELS.get(aspect, ASPECT_LABELS["overview"]).replace("（一次性告知）", ""))
         else:

@@ -138,6 +138,15 @@ def test_a_time_limit_answer_gives_the_steps_own_deadlines(gateway):
     assert "各环节时限" not in both
 
 
+def test_money_words_about_an_item_that_pays_nothing_out_say_no_silence_on_payment(gateway):
+    transfer = next(r for r in gateway.records("xianan", "002036003002") if r.get("level") == "区级")
+    text = answers.answer_many(transfer, ["ask_time_limit", "ask_fees"], gateway.region("xianan"))
+    assert "不超过20个工作日" in text and "没有写明待遇支付方式" not in text
+    # an item that pays out and says nothing of how still says so
+    paying = gateway.records("yunnan", "002036008002")[0]  # 云南's 医疗救助…报销 says nothing of how it pays
+    assert "没有写明待遇支付方式" in answers.answer_many(paying, ["ask_time_limit", "ask_fees"], gateway.region("yunnan"))
+
+
 def test_materials_and_time_limit_add_what_only_the_flowchart_says(gateway):
     # 云南's 异地长期居住人员备案: the flowchart asks for 长期居住认定材料, the 申办材料 field does not
     record = gateway.records("yunnan", "002036004002")[0]
