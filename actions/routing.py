@@ -573,6 +573,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         aspect = "human_handoff"
     elif follow_up and (intent == "inform" or intent in ASPECTS or not item or item == previous_item):
         aspect = previous_aspect
+    elif pending and previous_aspect and turn.slot("awaiting") == "region" and not cues.has_aspect_cue(text):
+        # a reply to our region question ("人在西双版纳") asks nothing new: the kept question's aspect
+        # stands, whatever the classifier makes of a place name alone
+        aspect = previous_aspect
     elif intent in ASPECTS:
         aspect = intent
     else:

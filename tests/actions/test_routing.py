@@ -653,3 +653,13 @@ def test_a_form_named_with_a_de_between_its_words_is_still_named_and_quoted(gate
     assert routing.named_form(gateway, "异地就医备案的个人承诺书", "hunan") == "基本医疗保险异地就医备案个人承诺书"
     d = routing.answer(Turn("长沙这边，异地就医备案的个人承诺书要写些什么", "ask_forms", 0.9, {"region": "hunan"}), gateway)
     assert d.kind in ("answer", "answer_alike") and any("参保地" in t for t, _ in d.evidence)
+
+
+def test_a_region_reply_keeps_the_kept_questions_aspect_whatever_the_classifier_says(gateway):
+    slots = {"service_item": "002036002002", "aspect": "ask_process", "awaiting": "region",
+             "pending_question": "参保缴费记录去哪查"}
+    d = routing.answer(Turn("人在大理", "ask_contact", 0.95, {"region": "yunnan"}, slots), gateway)
+    assert d.kind == "answer" and "ask_contact" not in d.aspects and d.aspects[0] == "ask_process"
+    # a reply that asks something itself is read as asked
+    d = routing.answer(Turn("人在大理，电话多少", "ask_contact", 0.95, {"region": "yunnan"}, dict(slots)), gateway)
+    assert "ask_contact" in d.aspects
