@@ -117,7 +117,12 @@ def carry_out(decision: Decision, kb: KnowledgeGateway, dispatcher: CollectingDi
     elif kind == "ask_region":
         say(text=answers.region_prompt(), buttons=region_buttons(kb))
     elif kind == "choose_family":
-        say(text=answers.choose_item_prompt(decision.group or "", region), buttons=_item_buttons(kb, decision.candidates))
+        each = answers.answer_each(decision.records, decision.aspects, region, decision.group or "") if decision.aspects else None
+        if each:  # two or three short answers: all of them now, one a tap away
+            say(text=each)
+            say(text=answers.EACH_PICK, buttons=_item_buttons(kb, decision.candidates))
+        else:
+            say(text=answers.choose_item_prompt(decision.group or "", region), buttons=_item_buttons(kb, decision.candidates))
     elif kind == "choose_items":
         say(text=answers.choose_evidence_prompt(region), buttons=_item_buttons(kb, decision.candidates))
     elif kind == "which_item":

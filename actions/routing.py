@@ -717,8 +717,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             lines = [(line.passage.text, line.passage.source) for line in _form_lines(kb, region, named, question)] if named else []
             return Decision("answer_alike", region=region, aspects=[aspect], records=family, evidence=lines,
                             slots={**done, "awaiting": None})
+        # (a few short answers are given side by side before the choice: 一次性告知)
+        asked = asked_aspects(aspect, question) if aspect in ASPECTS else []
         return Decision(
-            "choose_family", region=region, group=group, candidates=present,
+            "choose_family", region=region, group=group, candidates=present, records=family, aspects=asked,
             slots={**done, "awaiting": "item", "pending_question": question},
         )
     if not item:
