@@ -91,7 +91,7 @@ def test_family_words_offer_the_items_of_the_region(gateway):
 
 def test_a_family_of_two_short_answers_gives_both_before_the_choice(gateway):
     # 郴州's 零星报销 is 门诊费用报销 or 住院费用报销: where to hand it in, for each, in one reply
-    tracker = make_tracker("郴州手工报销的单据拿到哪里去交", "ask_channel", entities={"region": "chenzhou"})
+    tracker = make_tracker("在郴州，零星报销的单据拿到哪里去交", "ask_channel", entities={"region": "chenzhou"})
     d, _ = run(AnswerFromKB(gateway), tracker)
     text = texts_of(d)
     assert "门诊费用报销】" in text and "住院费用报销】" in text and "分为2种情况" in text
