@@ -123,3 +123,19 @@ def test_forms_fees_and_eligibility_asked_in_dialect_or_in_passing():
     assert "ask_fees" not in cues.cued_aspects("证明由哪个出具")
     assert "ask_eligibility" in cues.cued_aspects("这种情形还能申请不")
     assert "ask_eligibility" in cues.cued_aspects("救助对象的范围怎么界定")
+
+
+def test_whether_it_applies_asked_in_dialect_or_about_their_own_case():
+    for text in ("我这个咯能报", "给能补缴嘛", "退休人员可否申请", "外地看的还认不认", "这种能补缴不", "能办慢特病认定不", "像我这种情况可以申请吗"):
+        assert "ask_eligibility" in cues.cued_aspects(text), text
+    assert "ask_eligibility" not in cues.cued_aspects("网上能办不")  # where, not whether
+
+
+def test_what_the_office_does_and_in_which_order_asks_the_process():
+    for text in ("评估结果如何公示", "药店怎么跟医保结算", "卡丢了先打哪里", "是回原单位办还是在这边办", "窗口是直接批吗"):
+        assert "ask_process" in cues.cued_aspects(text), text
+
+
+def test_what_goes_on_a_form_and_how_many_copies_asks_the_forms():
+    for text in ("单位得交哪些表", "变动表一共交几份", "备注那栏写什么", "类别能勾几个", "那张表上填啥"):
+        assert "ask_forms" in cues.cued_aspects(text), text
