@@ -42,7 +42,8 @@ def test_regions_from_aliases(indexes, text, region):
 @pytest.mark.parametrize(
     "text, region",
     [("我们是汨罗的", "hunan"), ("户口在攸县", "hunan"), ("人在腾冲", "yunnan"), ("蒙自这边", "yunnan"),
-     ("瓮安县参保", "guizhou"), ("嘉禾县", "chenzhou"), ("我们平浪镇", "guizhou"), ("官埠桥镇这边", "xianan"), ("我在温泉上班", "xianan")],
+     ("瓮安县参保", "guizhou"), ("嘉禾县", "chenzhou"), ("我们平浪镇", "guizhou"), ("官埠桥镇这边", "xianan"), ("我在温泉上班", "xianan"),
+     ("在官渡租房子", "yunnan"), ("家住荷塘", "hunan")],
 )
 def test_a_county_names_its_region(indexes, text, region):
     # people name their county, not the city: every county of the provinces the guides cover
