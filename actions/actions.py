@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import json
 import logging
+import traceback
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Text
@@ -204,7 +205,14 @@ class RoutedAction(Action, metaclass=abc.ABCMeta):
         turn = turn_of(tracker)
         if not turn.payload:  # dialect in Mandarin, homophone typos of the guides' words corrected
             turn = replace(turn, text=self.kb.search.normalize(turn.text))
-        return carry_out(self.decide(turn), self.kb, dispatcher, tracker)
+        try:
+            return carry_out(self.decide(turn), self.kb, dispatcher, tracker)
+        except Exception:  # a defect of ours must not leave the asker without a reply
+            # (the traceback names code, not the message: no personal data goes to the log)
+            logger.error("action %s failed:\n%s", self.name(), traceback.format_exc(limit=-8))
+            dispatcher.messages.clear()
+            dispatcher.utter_message(text=answers.INTERNAL_ERROR)
+            return []
 
 
 class AnswerFromKB(RoutedAction):

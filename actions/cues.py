@@ -133,6 +133,16 @@ def out_of_scope_topic(text: str) -> Optional[str]:
     return None if asks_of_medical_insurance(text) else topic
 
 
+#: Words that name 医保 itself or its business outright.
+MEDICAL_INSURANCE = re.compile(r"医保|医疗保险|医疗保障|参保|报销|备案|慢特病|门特|生育医疗|生育津贴")
+
+
+def out_of_scope_words(text: str) -> List[str]:
+    """The words of the out-of-scope topic found in ``text`` (those that made it one)."""
+    keys = next((keys for _, keys in OUT_OF_SCOPE_TOPICS if any(k in text for k in keys)), ())
+    return [k for k in keys if k in text]
+
+
 def clauses(text: str) -> List[str]:
     """The message's clauses, split at punctuation, empty ones dropped."""
     return [c for c in _CLAUSES.split(text) if c.strip()]

@@ -54,6 +54,7 @@ class KnowledgeGateway:
         self.variant_words: Dict[str, str] = {}
         self.groups: Dict[str, List[str]] = {}
         self.who_words: frozenset = frozenset()
+        self._printed: Dict[str, bool] = {}
         self._folded_who: frozenset = frozenset()
         self._search: Optional[SearchEngine] = None
         self._domain: frozenset = frozenset()
@@ -196,6 +197,12 @@ class KnowledgeGateway:
         """
         self._ensure()
         return any(text[i : i + 2] in self._domain for i in range(len(text) - 1))
+
+    def printed(self, word: str) -> bool:
+        """Whether any guide prints ``word`` (护照 as a foreigner's material, 失业保险 as who issues a 失业证)."""
+        if word not in self._printed:
+            self._printed[word] = any(self.search.text_share(r, word) > 0 for r in self.search.regions)
+        return self._printed[word]
 
     def for_group_unsaid(self, key: str, text: str) -> bool:
         """Whether the item is for one group of people (医疗救助对象, 退役士兵) that ``text`` never names."""

@@ -595,6 +595,16 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     oos = cues.out_of_scope_topic(text)
     if oos and turn.slot("awaiting") == "region" and (place or ents.get("region")):
         oos = None
+    if oos:
+        # another office's word that the guides print themselves (护照 among a foreigner's materials,
+        # 失业保险 as who issues a 失业证, 养老保险 on the 退休 form) is no sign of that office when the
+        # rest of the message names 医保 or one of its items
+        words = cues.out_of_scope_words(text)
+        rest = text
+        for word in words:
+            rest = rest.replace(word, " ")
+        if words and all(kb.printed(w) for w in words) and (cues.MEDICAL_INSURANCE.search(rest) or kb.named_outright(rest)):
+            oos = None
     evidence: List[Any] = []
     # Without a 医保 word the KB's text may pick an item only when it clearly matches
     # ("郴州孩子刚出生要办啥"), never by chance ("郴州去长沙的高铁几点").

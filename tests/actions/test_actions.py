@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from actions import answers
+from actions import answers, routing
 from actions.actions import AnswerFromKB, HumanHandoff, KBSearch, OutOfScope, PersonalLookup
 from knowledge.schema import Material, ServiceItem, Variant
 from tests.actions.conftest import buttons_of, make_tracker, slots_of, texts_of
@@ -263,3 +263,14 @@ def test_a_few_short_variants_are_all_answered_and_one_is_a_tap_away(gateway):
     records = gateway.records("hunan", "002036001002")
     assert len(records) > answers.EACH_MOST
     assert answers.answer_each(records, ["ask_materials"], gateway.region("hunan"), "职工参保登记") is None
+
+
+def test_a_defect_in_routing_still_gets_a_reply_and_no_personal_data_in_the_log(gateway, monkeypatch, caplog):
+    def broken(turn, kb, intent=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(routing, "answer", broken)
+    tracker = make_tracker("郴州生育津贴要什么材料，我电话13812345678", "ask_materials", entities={"region": "chenzhou"})
+    d, events = run(AnswerFromKB(gateway), tracker)
+    assert texts_of(d) == answers.INTERNAL_ERROR and events == []
+    assert "action_answer failed" in caplog.text and "13812345678" not in caplog.text

@@ -663,3 +663,13 @@ def test_a_region_reply_keeps_the_kept_questions_aspect_whatever_the_classifier_
     # a reply that asks something itself is read as asked
     d = routing.answer(Turn("人在大理，电话多少", "ask_contact", 0.95, {"region": "yunnan"}, dict(slots)), gateway)
     assert "ask_contact" in d.aspects
+
+
+def test_another_offices_word_the_guides_print_is_no_sign_of_that_office(gateway):
+    # 护照 is a foreigner's material, 失业保险 issues a 失业证 for 生育 claims: with 医保 words beside them
+    # the question is answered; asked alone they still go to the other office
+    d = routing.answer(Turn("在都匀上班的外国人要办职工医保，护照复印件要几份", "ask_materials", 0.9, {"region": "guizhou"}), gateway)
+    assert d.kind == "answer"
+    d = routing.answer(Turn("长沙这边，领着失业保险金的时候生小孩，生育医疗费还能报吗", "ask_eligibility", 0.9, {"region": "hunan"}), gateway)
+    assert d.kind == "answer"
+    assert routing.answer(Turn("昆明护照过期了去哪里换", "ask_channel", 0.9, {"region": "yunnan"}), gateway).kind == "decline"
