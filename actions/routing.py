@@ -931,8 +931,11 @@ _ASKS = re.compile(r"[？?吗嘛么呢]|能不能|可不可以|怎么|咋|哪|�
 def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
     """The classifier says out of scope: decline, unless the KB clearly answers it after all."""
     text = turn.text
-    if cues.out_of_scope_topic(text) is None and kb.rank_items(text) and cues.cued_aspect(text):
-        return answer(turn, kb, cues.cued_aspect(text))  # the words name a KB item and an aspect
+    asked = [a for a in cues.cued_aspects(text) if a in ASPECTS]
+    if cues.out_of_scope_topic(text) is None and kb.rank_items(text) and (asked or kb.named_outright(text)):
+        # the words name a KB item and ask something of it (one aspect or several), or name the item
+        # outright: the classifier's "out of scope" was wrong
+        return answer(turn, kb, asked[0] if asked else "inform")
     if _answers_region_question(turn, kb):  # "我户口在嘉禾县" answers our region question
         return answer(turn, kb, "inform")
     region = _asked_region(turn, kb)

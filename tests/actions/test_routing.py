@@ -673,3 +673,10 @@ def test_another_offices_word_the_guides_print_is_no_sign_of_that_office(gateway
     d = routing.answer(Turn("长沙这边，领着失业保险金的时候生小孩，生育医疗费还能报吗", "ask_eligibility", 0.9, {"region": "hunan"}), gateway)
     assert d.kind == "answer"
     assert routing.answer(Turn("昆明护照过期了去哪里换", "ask_channel", 0.9, {"region": "yunnan"}), gateway).kind == "decline"
+
+
+def test_the_classifiers_out_of_scope_gives_way_to_an_item_asked_about_several_ways(gateway):
+    said = "生育津贴要带什么，多久能办好"  # two aspects (no single cued aspect), no region yet
+    d = routing.out_of_scope(Turn(said, "out_of_scope", 0.7), gateway)
+    assert d.kind == "ask_region" and d.slots["pending_question"] == said
+    assert routing.out_of_scope(Turn("郴州明天天气怎么样", "out_of_scope", 0.9, {"region": "chenzhou"}), gateway).kind == "decline"
