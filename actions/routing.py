@@ -285,11 +285,11 @@ def supporting_evidence(
     chosen += [_Line(h.passage) for h in hits if h.score >= 0.6 * best and h.passage.text not in have][:BEST_MATCHES]
     if cues.cannot_produce(question):
         # what the guide allows instead (个人承诺书, 告知承诺): the item's and its notices' own words
-        chosen = _rule_line(kb, f"{question} 承诺 无法提供", region, item, label, _INSTEAD, chosen, covered) + chosen
+        chosen = _rule_line(kb, f"{question} 承诺 无法提供", region, item, label, _INSTEAD, chosen, covered, own=own_forms) + chosen
     if cues.PROMISE_DUTY.search(question):
         # what the promise binds the asker to: the item's or its notices' own duty sentences
         duty = f"{question} 承诺 履行 履约 补齐 法律责任"
-        chosen = _rule_line(kb, duty, region, item, label, cues.PROMISE_RULE, chosen, loose=30) + chosen
+        chosen = _rule_line(kb, duty, region, item, label, cues.PROMISE_RULE, chosen, loose=30, own=own_forms) + chosen
     if form is None and "ask_forms" in aspects:  # how to fill a form in: the lines of the form that answer it
         docs = [h for h in kb.evidence(question, region, None, k=20) if h.passage.item is None and h.passage.kind in ("form", "form_title")]
         linked = [h for h in docs if h.passage.title in own_forms] or [h for h in docs if h.score >= WEAK_EVIDENCE * 2]
@@ -316,19 +316,29 @@ def supporting_evidence(
 
 def _rule_line(
     kb: KnowledgeGateway, query: str, region: str, item: str, label: str, rule: "re.Pattern[str]",
-    chosen: Sequence["_Line"], covered: str = "", loose: int = 20,
+    chosen: Sequence["_Line"], covered: str = "", loose: int = 20, own: Sequence[str] = (),
 ) -> List["_Line"]:
     """The best match for ``query`` among the item's variant and the region's text outside items
-    (its ``loose`` best) that states ``rule`` and is neither chosen already nor in ``covered``."""
+    (its ``loose`` best) that states ``rule`` and is neither chosen already nor in ``covered``.
+    A form outside items counts when it is one of the item's ``own`` or names no other item's
+    business: another item's 告知书 binds nobody here."""
     pool = kb.evidence(query, region, item, k=20) + kb.evidence(query, region, None, k=loose)
     have = {line.passage.text for line in chosen}
     said = re.sub(r"\s+", "", covered)
     for h in sorted(pool, key=lambda h: -h.score):
         if rule.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE | {"form_title"} \
                 and h.passage.text not in have and re.sub(r"\s+", "", h.passage.text) not in said \
-                and (h.passage.item is None or h.passage.label == label):
+                and (h.passage.item is None or h.passage.label == label) \
+                and (h.passage.item is not None or h.passage.kind not in ("form", "form_title") or _own_form(h.passage.title, own)
+                     or not evidence.names_another_item(kb.search, region, item, h.passage.text)):
             return [_Line(h.passage)]
     return []
+
+
+def _own_form(title: Optional[str], own: Sequence[str]) -> bool:
+    """Whether a form outside items is one of the item's own (by its title without the sample number)."""
+    core = _form_core(title or "")
+    return bool(core) and any(core == _form_core(t) or core in t or _form_core(t) in core for t in own)
 
 
 def next_guide_record(kb: KnowledgeGateway, record: Record, aspects: Sequence[str], region: str, item: str) -> Optional[Record]:

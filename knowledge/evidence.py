@@ -142,6 +142,21 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
     return sorted(terms.values(), key=lambda t: -t.weight)
 
 
+def _only_title(p: Passage) -> bool:
+    """Whether a form's passage is its own title and nothing more (sample number aside)."""
+    return bool(p.title) and re.sub(r"[（(][^）)]*[）)]|\s", "", p.text) == re.sub(r"\s", "", p.title)
+
+
+def names_another_item(engine: SearchEngine, region: str, item: str, text: str) -> bool:
+    """Whether a form's text names another item's business and not ``item``'s: such a form binds
+    nobody here (the 异地长期居住 备案告知书's "6个月内补齐" is no rule of 个人账户支取)."""
+    names = engine.item_names(region)
+    own = names.get(item, "")
+    if own and own in text:
+        return False
+    return any(n in text for k, n in names.items() if k != item and len(n) >= 4 and n not in own)
+
+
 def supporting(
     engine: SearchEngine,
     question: str,
@@ -173,6 +188,8 @@ def supporting(
         elif p.item is None and p.title and _belongs(p.title, titles):
             pool.append((p, "form"))
         elif p.item is None and (p.kind in DOCUMENT_KINDS or p.kind == "form" and _sentence(p.text)):
+            if p.kind == "form" and (names_another_item(engine, region, item, p.text) or _only_title(p)):
+                continue  # (nor is another form's bare title line: "…申请表（表 14）" says no rule)
             pool.append((p, "document"))  # (another item's form: its rules, not its blanks "本人（被委托人）")
     said = labelled if asks_id else (lambda p: without_id_definition(labelled(p)))
     covers = [(p, place, [t for t in terms if t.found_in(said(p))]) for p, place in pool]
@@ -284,8 +301,15 @@ SAME_PAPER_PREFIX = 8
 
 
 def _belongs(title: str, form_titles: set) -> bool:
-    """Whether a form or notice is one the item links (or the notice printed with such a form)."""
+    """Whether a form or notice is one the item links (or the notice printed with such a form).
+    The guide's boilerplate head (湖南省职工基本医疗保险…) says nothing: every form of a guide shares it."""
+    own = _PAPER_HEAD.sub("", title)
     return title in form_titles or any(
-        len(f) >= SAME_PAPER_PREFIX and title[:SAME_PAPER_PREFIX] == f[:SAME_PAPER_PREFIX] and (("承诺" in title) == ("承诺" in f))
+        len(_PAPER_HEAD.sub("", f)) >= SAME_PAPER_PREFIX and own[:SAME_PAPER_PREFIX] == _PAPER_HEAD.sub("", f)[:SAME_PAPER_PREFIX]
+        and (("承诺" in title) == ("承诺" in f))
         for f in form_titles
     )
+
+
+#: The head many of a guide's form titles share: the region, and the scheme (职工基本医疗保险).
+_PAPER_HEAD = re.compile(r"^(?:[\u4e00-\u9fff]{1,4}?[省市州区县])?(?:城镇)?(?:职工|城乡居民)?(?:基本)?(?:医疗保险|医疗保障|医保)?")

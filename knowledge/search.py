@@ -138,6 +138,7 @@ class _RegionIndex:
                 self.loose.append(p)
         self.position = {id(p): i for i, p in enumerate(passages)}
         self.form_titles = sorted({p.title for p in passages if p.kind == "form_title" and p.title})
+        self.names = {p.item: p.name for p in passages if p.item and p.kind == "title" and p.name}
 
 
 class SearchEngine:
@@ -228,6 +229,13 @@ class SearchEngine:
         if index is None:
             return []
         return sorted(index.by_item.get(item, []) + index.loose, key=lambda p: index.position[id(p)])
+
+    def item_names(self, region: str) -> Dict[str, str]:
+        """Item key → its printed name (of its record's title passage), for ``region``."""
+        index = self._indexes.get(region)
+        if index is None:
+            return {}
+        return index.names
 
     def form_titles(self, region: str) -> List[str]:
         """The titles of the region's forms (the guide's attached 表格 and 承诺书)."""

@@ -139,3 +139,8 @@ def test_what_the_office_does_and_in_which_order_asks_the_process():
 def test_what_goes_on_a_form_and_how_many_copies_asks_the_forms():
     for text in ("单位得交哪些表", "变动表一共交几份", "备注那栏写什么", "类别能勾几个", "那张表上填啥"):
         assert "ask_forms" in cues.cued_aspects(text), text
+
+
+def test_what_a_promise_asks_and_whether_one_paper_is_needed():
+    assert cues.PROMISE_DUTY.search("用承诺书代替的话有哪些要求")
+    assert "ask_materials" in cues.cued_aspects("这种也要住院清单吗")

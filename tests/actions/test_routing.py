@@ -680,3 +680,15 @@ def test_the_classifiers_out_of_scope_gives_way_to_an_item_asked_about_several_w
     d = routing.out_of_scope(Turn(said, "out_of_scope", 0.7), gateway)
     assert d.kind == "ask_region" and d.slots["pending_question"] == said
     assert routing.out_of_scope(Turn("郴州明天天气怎么样", "out_of_scope", 0.9, {"region": "chenzhou"}), gateway).kind == "decline"
+
+
+def test_another_items_notice_is_not_quoted_as_a_rule_of_this_one(gateway):
+    # 湖南's 异地长期居住 备案告知书 (6个月内补齐) binds nobody asking about a dead father's account
+    said = "父亲在长沙退休后去世了，个人账户家属想取，数据共享那边核不到死亡，证明也开不了，咋弄"
+    d = routing.answer(Turn(said, "ask_materials", 0.9, {"region": "hunan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "参保人员个人账户一次性支取"
+    quoted = " ".join(t for t, _ in d.evidence)
+    assert "补齐相关备案材料" not in quoted and "门诊慢特病待遇资格认定申请表" not in quoted
+    # …while that notice is still the rule of its own item
+    d = routing.answer(Turn("长沙参保的，在深圳没居住证，用承诺书备案的话有哪些要求", "ask_materials", 0.9, {"region": "hunan"}), gateway)
+    assert any("6 个月内补齐" in t for t, _ in d.evidence)

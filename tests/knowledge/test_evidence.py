@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge import evidence
 from knowledge.evidence import supporting, uncovered_terms
 from knowledge.passages import Passage
 from knowledge.search import SearchEngine
@@ -163,3 +164,8 @@ def test_a_table_header_row_of_an_unlinked_form_is_no_rule():
         _p("form", "退休人员由原单位统一申报，在职人数以花名册为准。", 2, item=None, label=None, title="单位情况表"),
     ], "退休人数怎么算")
     assert found and all("在册总人数" not in s.passage.text for s in found)
+
+
+def test_a_guides_boilerplate_head_does_not_make_one_form_belong_to_another():
+    assert not evidence._belongs("湖南省职工基本医疗保险门诊慢特病待遇资格认定申请表", {"湖南省职工基本医疗保险个人账户一次性支取申请表"})
+    assert evidence._belongs("郴州市生育保险待遇申领承诺告知事项", {"郴州市生育保险待遇申领承诺书"})
