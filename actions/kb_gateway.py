@@ -354,15 +354,14 @@ class KnowledgeGateway:
         self._ensure()
         return [k for k, name in self._names.items() if "转诊" in name]
 
-    def employer_registration(self, region_key: str) -> Optional[str]:
-        """The region's item that registers an employer itself (单位参保登记), by its name."""
+    def item_named(self, region_key: str, name: str, whole: bool = True) -> Optional[str]:
+        """The region's item whose printed name is ``name`` (or, ``whole=False``, contains it):
+        "单位参保登记" (an employer registering itself), "长期居住" (the filing for people living
+        elsewhere without moving their 户籍)."""
         self._ensure()
-        return next((k for k, name in self._names.items() if name == "单位参保登记" and self.has_item(region_key, k)), None)
-
-    def long_stay_filing(self, region_key: str) -> Optional[str]:
-        """The region's filing for people living elsewhere without moving their 户籍 (异地长期居住人员备案)."""
-        self._ensure()
-        return next((k for k, name in self._names.items() if "长期居住" in name and self.has_item(region_key, k)), None)
+        return next(
+            (k for k, n in self._names.items() if (n == name if whole else name in n) and self.has_item(region_key, k)), None
+        )
 
     def has_item(self, region_key: str, item_key: str) -> bool:
         return item_key in self._region_titles(region_key)

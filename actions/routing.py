@@ -330,7 +330,7 @@ def _rule_line(
                 and h.passage.text not in have and re.sub(r"\s+", "", h.passage.text) not in said \
                 and (h.passage.item is None or h.passage.label == label) \
                 and (h.passage.item is not None or h.passage.kind not in ("form", "form_title") or _own_form(h.passage.title, own)
-                     or not evidence.names_another_item(kb.search, region, item, h.passage.text)):
+                     or not evidence.names_another_item(kb.search, region, item, h.passage)):
             return [_Line(h.passage)]
     return []
 
@@ -494,12 +494,19 @@ def about_the_guide(kb: KnowledgeGateway, question: str, region: str) -> Optiona
     return title, passages[:4]
 
 
+def _duty_hits(kb: KnowledgeGateway, question: str, region: str) -> List[Any]:
+    """The passages of the region's duty lists (outside items) that match the question."""
+    return [
+        h for h in kb.evidence(question, region, None, k=40)
+        if h.passage.item is None and h.passage.kind == "duties" and h.passage.title
+    ]
+
+
 def duty_list(kb: KnowledgeGateway, question: str, region: str) -> Optional[Tuple[str, List[Tuple[str, str]]]]:
     """(title, every passage) of the region's duty list that the question points to, if it has any."""
     score: Dict[str, float] = {}
-    for h in kb.evidence(question, region, None, k=40):
-        if h.passage.item is None and h.passage.kind == "duties" and h.passage.title:
-            score[h.passage.title] = max(score.get(h.passage.title, 0.0), h.score)
+    for h in _duty_hits(kb, question, region):
+        score[h.passage.title] = max(score.get(h.passage.title, 0.0), h.score)
     if not score:
         return None
     asked = {question[i : i + 2] for i in range(len(question) - 1)}
@@ -516,10 +523,7 @@ def window_duties(kb: KnowledgeGateway, question: str, region: str, level: str, 
     unit = (record.get("fields") or {}).get("unit")
     if record.get("level") == level and unit and unit.get("text"):
         out.append((f"受理单位：{unit['text']}", unit["source"]))
-    hits = [
-        h for h in kb.evidence(question, region, None, k=40)
-        if h.passage.item is None and h.passage.kind == "duties" and level in (h.passage.title or "")
-    ]
+    hits = [h for h in _duty_hits(kb, question, region) if level in h.passage.title]
     best = max([h.score for h in hits] or [0.0])
     out += [(h.passage.text, h.passage.source) for h in hits if h.score >= 0.6 * best][:2]
     return out
@@ -686,11 +690,12 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         # a retiree whose 户籍 did not move is no 异地安置退休人员 where the guide says those moved it
         # (咸安: 户籍迁入定居地): the long-stay filing fits them. Elsewhere a 个人承诺书 may stand in
         # for the 户口簿 (云南), and 安置 stays.
-        stays = kb.long_stay_filing(region)
-        item, because = (stays, ["户口未迁"]) if stays else (item, because)
+        stays = kb.item_named(region, "长期居住", whole=False)
+        if stays:
+            item, because = stays, ["户口未迁"]
     next_step: Optional[str] = None
     new_employer = bool(region) and not turn.payload and bool(cues.NEW_EMPLOYER.search(question) and cues.INSURES_STAFF.search(question))
-    first = kb.employer_registration(region) if new_employer else None
+    first = kb.item_named(region, "单位参保登记") if new_employer else None
     enrolment = bool(item) and kb.item_name(item).endswith("参保登记")
     if first and item != first and (item is None or phrase_strength < STRONG_PHRASE or enrolment):
         # a newly founded employer insuring its staff registers itself first (单位参保登记); the

@@ -18,6 +18,7 @@ Pure and Rasa-free: ``actions/routing.py`` calls :func:`supporting` with the tex
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -147,14 +148,15 @@ def _only_title(p: Passage) -> bool:
     return bool(p.title) and re.sub(r"[（(][^）)]*[）)]|\s", "", p.text) == re.sub(r"\s", "", p.title)
 
 
-def names_another_item(engine: SearchEngine, region: str, item: str, text: str) -> bool:
-    """Whether a form's text names another item's business and not ``item``'s: such a form binds
-    nobody here (the 异地长期居住 备案告知书's "6个月内补齐" is no rule of 个人账户支取)."""
+def names_another_item(engine: SearchEngine, region: str, item: str, passage: Passage) -> bool:
+    """Whether a form's passage (outside items) names another item's business and not ``item``'s:
+    such a form binds nobody here (the 异地长期居住 备案告知书's "6个月内补齐" is no rule of
+    个人账户支取)."""
     names = engine.item_names(region)
     own = names.get(item, "")
-    if own and own in text:
+    if own and own in passage.text:
         return False
-    return any(n in text for k, n in names.items() if k != item and len(n) >= 4 and n not in own)
+    return any(k != item and names[k] not in own for k in engine.items_named_in(region, passage.text))
 
 
 def supporting(
@@ -188,7 +190,7 @@ def supporting(
         elif p.item is None and p.title and _belongs(p.title, titles):
             pool.append((p, "form"))
         elif p.item is None and (p.kind in DOCUMENT_KINDS or p.kind == "form" and _sentence(p.text)):
-            if p.kind == "form" and (names_another_item(engine, region, item, p.text) or _only_title(p)):
+            if p.kind == "form" and (names_another_item(engine, region, item, p) or _only_title(p)):
                 continue  # (nor is another form's bare title line: "…申请表（表 14）" says no rule)
             pool.append((p, "document"))  # (another item's form: its rules, not its blanks "本人（被委托人）")
     said = labelled if asks_id else (lambda p: without_id_definition(labelled(p)))
@@ -303,12 +305,18 @@ SAME_PAPER_PREFIX = 8
 def _belongs(title: str, form_titles: set) -> bool:
     """Whether a form or notice is one the item links (or the notice printed with such a form).
     The guide's boilerplate head (湖南省职工基本医疗保险…) says nothing: every form of a guide shares it."""
-    own = _PAPER_HEAD.sub("", title)
+    own = _paper_core(title)
     return title in form_titles or any(
-        len(_PAPER_HEAD.sub("", f)) >= SAME_PAPER_PREFIX and own[:SAME_PAPER_PREFIX] == _PAPER_HEAD.sub("", f)[:SAME_PAPER_PREFIX]
+        len(_paper_core(f)) >= SAME_PAPER_PREFIX and own[:SAME_PAPER_PREFIX] == _paper_core(f)[:SAME_PAPER_PREFIX]
         and (("承诺" in title) == ("承诺" in f))
         for f in form_titles
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _paper_core(title: str) -> str:
+    """A form's title without the guide's boilerplate head (a guide has a few hundred titles)."""
+    return _PAPER_HEAD.sub("", title)
 
 
 #: The head many of a guide's form titles share: the region, and the scheme (职工基本医疗保险).

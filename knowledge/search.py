@@ -19,7 +19,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import bm25s
 import jieba
@@ -139,6 +139,13 @@ class _RegionIndex:
         self.position = {id(p): i for i, p in enumerate(passages)}
         self.form_titles = sorted({p.title for p in passages if p.kind == "form_title" and p.title})
         self.names = {p.item: p.name for p in passages if p.item and p.kind == "title" and p.name}
+        # per passage outside items, the items whose name (of four characters or more) it prints:
+        # a form that names another item's business binds nobody else (asked per message)
+        self.long_names = [(k, n) for k, n in self.names.items() if len(n) >= 4]
+        self.items_named = {p.text: self.named_in(p.text) for p in self.loose}
+
+    def named_in(self, text: str) -> FrozenSet[str]:
+        return frozenset(k for k, n in self.long_names if n in text)
 
 
 class SearchEngine:
@@ -236,6 +243,15 @@ class SearchEngine:
         if index is None:
             return {}
         return index.names
+
+    def items_named_in(self, region: str, text: str) -> FrozenSet[str]:
+        """The items (names of four characters or more) that ``text`` prints: looked up for the
+        region's passages outside items (found once, at build), found anew for any other text."""
+        index = self._indexes.get(region)
+        if index is None:
+            return frozenset()
+        named = index.items_named.get(text)
+        return index.named_in(text) if named is None else named
 
     def form_titles(self, region: str) -> List[str]:
         """The titles of the region's forms (the guide's attached 表格 and 承诺书)."""
