@@ -684,6 +684,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         context = f"{turn.slot('topic_question') or ''} {question}"
         if cues.PATIENT_MOVED.search(context) and not cues.INSURANCE_MOVED.search(context):
             item = next((k for k in kb.referral_items() if kb.has_item(region, k)), item)
+    lacking: Optional[str] = None  # an item the words named that the region's guide lacks
     because: List[str] = []  # what the asker said that chose the item over the one their words named
     if item and region and "安置" in kb.item_name(item) and cues.HUKOU_STAYS.search(f"{turn.slot('topic_question') or ''} {question}") \
             and any(cues.HUKOU_MOVED.search(r.get("target") or "") for r in kb.records(region, item)):
@@ -705,8 +706,13 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if item and region and evidence and phrase_strength < STRONG_PHRASE and not kb.has_item(region, item) \
             and not kb.related_records(region, item):
         # a few words pointed at an item this region's guide lacks: the region's own text decides,
-        # rather than saying the item is missing (an item named outright is still said to be missing)
-        item = None
+        # rather than saying the item is missing (an item named outright is still said to be missing).
+        # The other items the words name that the region has come first, in its text's order (a
+        # spouse's birth where 咸安 has no 一次性补助金: its 生育医疗费)
+        lacking = item
+        order = [k for k, _, _ in evidence]
+        here = [k for k, _ in phrase_ranked if k != lacking and k in order]
+        item = min(here, key=order.index) if here else None
     if group and not item and region and evidence:
         # the family word narrows the choice; among its members a smaller lead decides
         members = [(k, sc) for k, sc, _ in kb.evidence_items(topic, region, k=20) if k in kb.groups.get(group, [])]
@@ -727,7 +733,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     about = about_the_guide(kb, question, region) if region and not turn.payload and cues.ABOUT_GUIDE.search(question) else None
     if about and not phrase_ranked and not ents.get("service_item"):  # …and no item asked: the guide's text alone
         return Decision("document", region=region, document=about, slots={**slots, "region": region})
-    item = item or previous_item
+    item = item or (previous_item if previous_item != lacking else None)  # (not the one just found lacking)
 
     if not item and group:
         if region is None:

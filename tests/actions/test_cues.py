@@ -144,3 +144,13 @@ def test_what_goes_on_a_form_and_how_many_copies_asks_the_forms():
 def test_what_a_promise_asks_and_whether_one_paper_is_needed():
     assert cues.PROMISE_DUTY.search("用承诺书代替的话有哪些要求")
     assert "ask_materials" in cues.cued_aspects("这种也要住院清单吗")
+
+
+@pytest.mark.parametrize("text", ["镇上能办这个吗，要什么？", "办医保卡需要些啥", "转院的备案要哪些东西"])
+def test_what_it_takes_said_at_a_clause_end_asks_the_materials(text):
+    assert "ask_materials" in cues.cued_aspects(text)
+
+
+@pytest.mark.parametrize("text", ["要什么条件才能报", "要什么时候去交"])
+def test_what_it_takes_followed_by_another_aspect_word_is_that_aspect(text):
+    assert "ask_materials" not in cues.cued_aspects(text)

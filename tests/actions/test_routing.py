@@ -167,6 +167,14 @@ def test_a_few_words_for_an_item_the_region_lacks_let_the_regions_text_decide(ga
     assert d.kind == "no_item_in_region"
 
 
+def test_a_region_reply_does_not_bring_back_an_item_the_region_lacks(gateway):
+    # the spouse's birth named 一次性补助金 (and 生育医疗费); 咸安's guide has only the latter
+    question = "媳妇在家看孩子没上班，这回生娃能报销吗"
+    slots = {"service_item": "002036007005", "aspect": "ask_eligibility", "awaiting": "region", "pending_question": question}
+    d = routing.answer(Turn("在咸安", "inform", 0.9, {"region": "xianan"}, slots), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "生育医疗费支付"
+
+
 def test_a_question_spelling_out_an_items_whole_name_outweighs_a_shorter_phrase(gateway):
     assert routing.spells_out("参保单位参保信息查询", "公司查询单位里参保的信息")
     assert not routing.spells_out("单位参保登记", "公司查询单位里参保的信息")
