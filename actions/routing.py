@@ -309,6 +309,7 @@ def supporting_evidence(
         said.add(text)
         total += len(text)
         text = f"（流程图）{text}" if line.passage.kind == "flowchart" else text
+        text = _of_duty_list(line.passage, text)
         text = f"（{line.other_variant}）{text}" if line.other_variant else text
         out.append((text, line.passage.source))
     return out
@@ -525,8 +526,16 @@ def window_duties(kb: KnowledgeGateway, question: str, region: str, level: str, 
         out.append((f"受理单位：{unit['text']}", unit["source"]))
     hits = [h for h in _duty_hits(kb, question, region) if level in h.passage.title]
     best = max([h.score for h in hits] or [0.0])
-    out += [(h.passage.text, h.passage.source) for h in hits if h.score >= 0.6 * best][:2]
+    out += [(_of_duty_list(h.passage, h.passage.text), h.passage.source) for h in hits if h.score >= 0.6 * best][:2]
     return out
+
+
+def _of_duty_list(passage: Any, text: str) -> str:
+    """A duty line quoted with whose duty it is: "（十）负责离休干部…" alone does not say which
+    service point's list (区 centre, 乡镇, 村) prints it."""
+    if passage.kind == "duties" and passage.title and passage.title not in text:
+        return f"{passage.title}：{text}"
+    return text
 
 
 # -- the entry points ------------------------------------------------------------------------
@@ -630,6 +639,13 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             # a few words named an item for the other side of who is asking ("出生日期…" for 城乡居民
             # 参保登记, asked by an employee): the evidence decides
             item = None
+        if item and not group and phrase_ranked:
+            # the phrase lists' best names the situation ("之前在外地上班"), another item they name does
+            # what is asked (the insurance moved back: 关系转入) and the region's text ranks it higher
+            order = [k for k, _, _ in evidence]
+            doer = next((k for k, _ in phrase_ranked if k in order and acts_instead(kb, k, item, question)), None)
+            if doer and (item not in order or order.index(doer) < order.index(item)):
+                item = doer
         if region == "xianan" and named_level and cues.window_asked(question):  # "村里能办不": that window's own items first
             at_level = fits_who(kb, kb.evidence_items(topic, region, k=8, level=named_level), hints, question)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
@@ -677,7 +693,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                 # ("医保从深圳转回郴州": 转诊备案 shares 外地 and 转, the transfer item does the asking)
                 weak_phrase = weak_phrase and not acts_instead(kb, item, top, question)
                 if (in_region and weak_phrase) or (not in_region and not named_elsewhere):
-                    item, oos = (doer if not in_region and doer else top), None
+                    # the item that does what is asked, where the text's best only shares the situation
+                    # ("回厂里上班了，医保关系想迁回来": 关系转入, not 职工参保登记)
+                    item, oos = (doer if doer and (not in_region or acts_instead(kb, doer, top, question)) else top), None
     if item and region and re.search(r"转移|转入|转出", kb.item_name(item)) and not re.search(r"转移|接续|转入|转出", question):
         # "转过去", said of a patient in hospital ("医生说要转到武汉去", now or earlier in the
         # conversation), moves the patient, not the insurance: 转诊, not 转移接续

@@ -175,6 +175,34 @@ def test_a_region_reply_does_not_bring_back_an_item_the_region_lacks(gateway):
     assert d.kind == "answer" and d.records[0]["name"] == "生育医疗费支付"
 
 
+def test_the_item_doing_what_is_asked_beats_one_sharing_only_the_situation(gateway):
+    # back at work in a factory (职工参保登记's words), the insurance to be moved back is asked
+    text = "以前在深圳打工，单位缴职工医保，现在回北湖区厂里上班了，医保关系想迁回郴州，要带什么"
+    d = routing.answer(Turn(text, "ask_materials", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.kind == "answer" and d.item == "002036003002"
+    # the move already made is the situation; taking the account's money out is asked
+    d = routing.answer(Turn("医保关系已经转到外省去了，个人账户余额能取出来吗", "ask_eligibility", 0.9, {"region": "xianan"}), gateway)
+    assert d.kind == "answer" and d.records[0]["name"] == "参保人员个人账户一次性支取"
+
+
+def test_a_phrase_for_the_situation_gives_way_to_one_for_what_is_asked(gateway):
+    # "在宁波上班" is 常驻异地工作's phrase, but that work is over: moving the insurance back is asked
+    text = "之前在宁波上班缴了职工医保，今年回宜章上班了，医保关系想转回郴州，要带哪些，多久能办好"
+    d = routing.answer(Turn(text, "ask_materials", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.kind == "answer" and d.item == "002036003002"
+
+
+def test_what_is_asked_to_be_done_includes_taking_money_out_and_moving_the_insurance(gateway):
+    assert "支取" in gateway.search.asked_doing("账户余额可以取吗")
+    assert "转入" in gateway.search.asked_doing("医保关系想迁回来")
+
+
+def test_a_duty_line_says_whose_duty_it_is(gateway):
+    text = "我爸是离休干部，住在咸安，他看病结算是归乡镇窗口还是区里管"
+    d = routing.answer(Turn(text, "ask_channel", 0.9, {"region": "xianan"}), gateway)
+    assert any(quoted.startswith("咸安区医疗保障服务中心主要工作职责：（十）") for quoted, _ in d.evidence)
+
+
 def test_a_question_spelling_out_an_items_whole_name_outweighs_a_shorter_phrase(gateway):
     assert routing.spells_out("参保单位参保信息查询", "公司查询单位里参保的信息")
     assert not routing.spells_out("单位参保登记", "公司查询单位里参保的信息")
