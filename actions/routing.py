@@ -975,6 +975,10 @@ def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
         # the words name a KB item and ask something of it (one aspect or several), or name the item
         # outright: the classifier's "out of scope" was wrong
         return answer(turn, kb, asked[0] if asked else "inform")
+    if asked and cues.out_of_scope_topic(text) is None and _about_current_item(turn, kb):
+        # a follow-up on the item under discussion ("结婚证丢了补不到咋办"): its words are that
+        # item's (a material of it), not another office's
+        return answer(turn, kb, asked[0])
     if _answers_region_question(turn, kb):  # "我户口在嘉禾县" answers our region question
         return answer(turn, kb, "inform")
     region = _asked_region(turn, kb)
@@ -984,6 +988,14 @@ def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
         # "养老保险和医保一起交的，医保断了怎么补": another office's word, but what it asks is of 医保
         return answer(turn, kb, cues.cued_aspect(text) or "inform")
     return Decision("decline", topic=cues.out_of_scope_topic(text), leave_form=True)
+
+
+def _about_current_item(turn: Turn, kb: KnowledgeGateway) -> bool:
+    """Whether the message's words are among the best matches of the item under discussion."""
+    item, region = turn.slot("service_item"), turn.slot("region")
+    if not (kb.knows_item(item) and kb.region(region)):
+        return False
+    return any(k == item and sc >= WEAK_EVIDENCE for k, sc, _ in kb.evidence_items(turn.text, region, k=3))
 
 
 _FILLER = re.compile(r"[我你您他她们咱在是的呢啊吧了呀哈嘛哦喔这那边里儿住人家，,。.！!？?\s~～、]")

@@ -728,3 +728,12 @@ def test_another_items_notice_is_not_quoted_as_a_rule_of_this_one(gateway):
     # …while that notice is still the rule of its own item
     d = routing.answer(Turn("长沙参保的，在深圳没居住证，用承诺书备案的话有哪些要求", "ask_materials", 0.9, {"region": "hunan"}), gateway)
     assert any("6 个月内补齐" in t for t, _ in d.evidence)
+
+
+def test_a_follow_up_on_a_material_of_the_item_under_discussion_is_answered(gateway):
+    slots = {"region": "xianan", "service_item": "002036007004", "aspect": "ask_eligibility"}
+    d = routing.out_of_scope(Turn("结婚证找不着了，一下子又补办不了，怎么弄", "out_of_scope", 0.86, {}, slots), gateway)
+    assert d.kind == "answer" and d.item == "002036007004"
+    # words the item does not print are still declined
+    d = routing.out_of_scope(Turn("那我去北京旅游要带什么", "out_of_scope", 0.86, {}, slots), gateway)
+    assert d.kind == "decline"
