@@ -154,3 +154,12 @@ def test_what_it_takes_said_at_a_clause_end_asks_the_materials(text):
 @pytest.mark.parametrize("text", ["要什么条件才能报", "要什么时候去交"])
 def test_what_it_takes_followed_by_another_aspect_word_is_that_aspect(text):
     assert "ask_materials" not in cues.cued_aspects(text)
+
+
+@pytest.mark.parametrize("text", ["公司不愿意开这个证明，咋整", "医院不给盖章怎么办", "原件补不到了还能办吗"])
+def test_a_paper_someone_will_not_give_cannot_be_produced(text):
+    assert cues.cannot_produce(text)
+
+
+def test_a_paper_at_hand_can_be_produced():
+    assert not cues.cannot_produce("证明开好了，下一步去哪交")
