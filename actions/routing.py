@@ -970,12 +970,13 @@ _ASKS = re.compile(r"[？?吗嘛么呢]|能不能|可不可以|怎么|咋|哪|�
 def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
     """The classifier says out of scope: decline, unless the KB clearly answers it after all."""
     text = turn.text
+    topic = cues.out_of_scope_topic(text)  # another office's words, if any
     asked = [a for a in cues.cued_aspects(text) if a in ASPECTS]
-    if cues.out_of_scope_topic(text) is None and kb.rank_items(text) and (asked or kb.named_outright(text)):
+    if topic is None and kb.rank_items(text) and (asked or kb.named_outright(text)):
         # the words name a KB item and ask something of it (one aspect or several), or name the item
         # outright: the classifier's "out of scope" was wrong
         return answer(turn, kb, asked[0] if asked else "inform")
-    if asked and cues.out_of_scope_topic(text) is None and _about_current_item(turn, kb):
+    if asked and topic is None and _about_current_item(turn, kb):
         # a follow-up on the item under discussion ("结婚证丢了补不到咋办"): its words are that
         # item's (a material of it), not another office's
         return answer(turn, kb, asked[0])
@@ -987,7 +988,7 @@ def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
     if region and cues.asks_of_medical_insurance(text) and kb.evidence_items(text, region):
         # "养老保险和医保一起交的，医保断了怎么补": another office's word, but what it asks is of 医保
         return answer(turn, kb, cues.cued_aspect(text) or "inform")
-    return Decision("decline", topic=cues.out_of_scope_topic(text), leave_form=True)
+    return Decision("decline", topic=topic, leave_form=True)
 
 
 def _about_current_item(turn: Turn, kb: KnowledgeGateway) -> bool:
