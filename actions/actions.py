@@ -165,7 +165,7 @@ def carry_out(decision: Decision, kb: KnowledgeGateway, dispatcher: CollectingDi
         say(text=answers.LOOKUP_CANCELLED if in_form else answers.DENY_ACK)
         return lookups.leave_form(tracker)
     elif kind == "stay_in_form":
-        reply = answers.official_check(decision.official, region) if decision.official and region else None
+        reply = answers.official_check(decision.official, region, decision.aspects) if decision.official and region else None
         if reply:
             say(text=reply)
         return events + [SlotSet(k, v) for k, v in decision.slots.items()] + [FollowupAction(decision.form)]
@@ -175,7 +175,7 @@ def carry_out(decision: Decision, kb: KnowledgeGateway, dispatcher: CollectingDi
             say(text=lookups.refusal_reply(tracker, verdict))
             return events + lookups.clear_lookup()
         if decision.official and region:
-            reply = answers.official_check(decision.official, region)
+            reply = answers.official_check(decision.official, region, decision.aspects)
             if reply:
                 say(text=reply)
         return events + [SlotSet(k, v) for k, v in decision.slots.items()] + [FollowupAction(decision.form)]

@@ -601,16 +601,26 @@ def split_long(text: str, limit: int = MAX_REPLY_CHARS) -> Tuple[str, Optional[s
     return first, "\n".join(rest + ([source] if source else []))
 
 
+_ANNEX_LABEL = re.compile(r"^\s*附件\s*\d+\s*[:：]?\s*$")
+
+
 def document_answer(region: RegionInfo, title: str, passages: Sequence[Tuple[str, str]]) -> str:
     """Sentences from the guide's text outside the items (e.g. what a village service point does)."""
     guide = region.guide_titles[0] if region.guide_titles else region.name
+    # the list's own heading lines ("附件3", its title) are the reply's heading, not its content
+    passages = [(t, src) for t, src in passages if t.strip() != title and not _ANNEX_LABEL.match(t)] or list(passages)
     lines = [f"【{region.name} · {title}】按指南原文："] + [f"· {t}（{_line_ref(src)}）" for t, src in passages]
     refs = "、".join(dict.fromkeys(_line_ref(src) for _, src in passages))
     return "\n".join(lines) + f"\n来源：《{guide}》{refs}"
 
 
-def official_check(record: Dict[str, Any], region: RegionInfo) -> Optional[str]:
-    """The guide's own way to check (查询方式, else the item's channels), said before an in-chat lookup."""
+#: What a way to check can also be asked about ("到柜台查询需带哪些证件", "多久能查到"); channels are said anyway.
+_CHECK_ALSO = ("ask_materials", "ask_time_limit", "ask_fees", "ask_contact")
+
+
+def official_check(record: Dict[str, Any], region: RegionInfo, also: Sequence[str] = ()) -> Optional[str]:
+    """The guide's own way to check (查询方式, else the item's channels), said before an in-chat lookup;
+    ``also``: other aspects the message asks of that item (what to bring to the window), said after it."""
     f = _field(record, "query")
     label = "查询方式"
     if not f:
@@ -629,6 +639,12 @@ def official_check(record: Dict[str, Any], region: RegionInfo) -> Optional[str]:
             if g and not any(g["text"] in line for line in lines):
                 lines.append(f"{more}：{g['text']}")
                 sources.append(g["source"])
+    for aspect in (a for a in also if a in _CHECK_ALSO):
+        section = _section(record, aspect, region, ())
+        if section:
+            label, body, srcs = section
+            lines += [f"{label}：", *body]
+            sources += srcs
     return (
         f"{heading(record)}按指南，可通过以下方式自行查询：\n" + "\n".join(lines) + f"\n{source_line(record, sources)}\n"
         "也可以在这里直接查询，需要先核验身份。"

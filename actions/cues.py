@@ -19,6 +19,8 @@ ASPECT_CUES = {
     r"|时间要求|时间限制|期限|几日内|多少日"
     # "每个月哪天能去办", "几号受理": the days it is taken in (每月1-15日受理)
     r"|哪天|哪几天|哪些天|几号|(?:什么|啥子?|哪个)时间"
+    # a day of the month said ("20号才招的人，还能办吗", "月底了来不来得及"): whether it is still taken in
+    r"|(?<![\d楼栋室])\d{1,2}(?:号|日)(?![\d楼栋室])|月底|月初|月中|[上中下]旬|来不来得及|来得及"
     # "当场能办完吗", "去了当天搞得完不": whether it is done at once is the time limit (即时办结)
     r"|当场|立马|马上就?能|即时|办结|(?:搞|弄|办)得(?:完|好|下来)|能(?:办|搞|弄)(?:完|好)",
     "ask_channel": r"电话(?:能|可以|可不可以)?办|打电话办|电话办理|哪里|哪儿|在哪|去哪|窗口|网上|线上|线下|手机|APP|app|公众号|网站|小程序|跑|地点|地方|哪拿|哪领|到哪|哪交"
@@ -217,6 +219,18 @@ INSURES_STAFF = re.compile(r"(?:上|交|买|办|缴)(?:医保|社保)|(?:医保|
 PERSON_DATA = re.compile(r"身份证号|身份证件号|证件号码|姓名|名字|出生日期|出生年月|性别|民族")
 
 
+#: The asker runs a clinic or a pharmacy ("我开了个诊所", "我们药店想…"): their questions are about
+#: the institution's own items (申请定点, 费用结算), not a patient's.
+_RUNS_INSTITUTION = re.compile(
+    r"(?:开|办|经营|开办)了?(?:个|一个|家|一家|间|一间)?(?:诊所|药店|药房|卫生室|门诊部|民营医院)"
+    r"|我(?:们|家)?(?:的|这)?(?:个|家)?(?:诊所|药店|药房|卫生室|门诊部)(?:想|要|准备|申请|打算|能不能|可以|怎么)"
+)
+
+
+def runs_institution(text: str) -> bool:
+    return bool(_RUNS_INSTITUTION.search(text))
+
+
 #: A question about what a service point or office does ("村里的服务点能帮我们做哪些事").
 _DUTIES = re.compile(r"职责|负责(?:哪些|什么|啥)|能(?:帮|给)?(?:我们|大家|群众)?(?:做|办|干)(?:哪些|什么|啥)(?:事|业务)?|做哪些事|干什么的|管(?:哪些|什么)|有哪些服务|提供(?:哪些|什么)服务")
 
@@ -267,7 +281,7 @@ def level_named(text: str) -> Optional[str]:
 #: A level named as the window that would do it ("社区窗口能帮查吗", "乡镇能办不"), not as where the
 #: asker lives or works ("帮村里一个五保老人问").
 _WINDOW_ASKED = re.compile(
-    r"(?:村|社区|乡镇|乡里|镇上|街道|[镇乡])(?:的|里的?)?(?:医保)?(?:窗口|服务点|服务站|便民服务|经办)"
+    r"(?:村|社区|乡镇|乡里|镇上|街道|[镇乡])(?:的|里的?)?(?:医保)?(?:(?:服务|经办)?窗口|服务点|服务站|便民服务|经办)"
     r"|(?:村委会?|居委会?|村|社区|乡镇|乡里|镇上|街道)(?:里|上)?(?:能|可以|可不可以|能不能)(?:帮|办|查|弄|问)"
 )
 

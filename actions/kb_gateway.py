@@ -177,9 +177,11 @@ class KnowledgeGateway:
             text = text[:start] + " " + text[end:]
         return text
 
-    def evidence(self, text: str, region_key: str, item_key: Optional[str] = None, k: int = 10) -> List[Hit]:
-        """The region's passages (of one item when given) that best match ``text``."""
-        return self.search.search(text, region_key, k=k, item=item_key)
+    def evidence(
+        self, text: str, region_key: str, item_key: Optional[str] = None, k: int = 10, kind: Optional[str] = None
+    ) -> List[Hit]:
+        """The region's passages (of one item, of one kind when given) that best match ``text``."""
+        return self.search.search(text, region_key, k=k, item=item_key, kind=kind)
 
     def document(self, region_key: str, title: str) -> List[Any]:
         """The passages of one of the region's documents (a duty list, a notice), in guide order."""

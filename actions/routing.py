@@ -67,6 +67,9 @@ GUESS_EVIDENCE = 12.0
 #: How much an item counts when its name belongs to the other side of who is asking (a 单位 or
 #: 职工 question and a 城乡居民 item, or the other way round).
 OTHER_SIDE = 0.7
+#: …and a patient's item for one who runs a clinic or pharmacy (their own items share few words with
+#: how they ask: "开了个诊所，想让病人能刷医保" is a 定点 application).
+NOT_THE_INSTITUTIONS = 0.3
 #: At most so many characters of the guide's other sentences go with an answer.
 EVIDENCE_CHARS = 640
 #: At most so many lines of a form answer how to fill it in.
@@ -150,6 +153,10 @@ _INSURED_AFTER = re.compile(r"^(?:的医保|医保|参保|的社保|交的|户�
 _DESTINATION_BEFORE = re.compile(r"(?:去|到|转到|转去|派到|派往|调到|住到|搬到|迁到|往)$")
 #: …but one gone back to is home, where the claim is made ("在贵州摔了，回益阳报销").
 _HOME_BEFORE = re.compile(r"(?:回|回到|回来|返回)$")
+#: Where one comes from ("老家湖南的，在曲靖上班") says who one is, not where one is insured or asks —
+#: unless the message goes back there or speaks of the insurance there ("回老家交", "老家的医保").
+_ORIGIN_BEFORE = re.compile(r"老家(?:是|在)?$")
+_BACK_HOME = re.compile(r"回老家|在老家(?:交|参保|办|报)|老家(?:那边)?的医保|老家(?:那边)?(?:交|参保)")
 
 
 def insured_region(kb: KnowledgeGateway, text: str) -> Optional[str]:
@@ -167,6 +174,8 @@ def insured_region(kb: KnowledgeGateway, text: str) -> Optional[str]:
             s += 100.0
         elif _DESTINATION_BEFORE.search(before):
             s -= 100.0
+        elif _ORIGIN_BEFORE.search(text[max(0, h.start - 3) : h.start]) and not _BACK_HOME.search(text):
+            s -= 50.0
         score[h.value] = max(score.get(h.value, float("-inf")), s)
     return max(score, key=lambda k: score[k])
 
@@ -190,6 +199,8 @@ def decisive(ranked: Sequence[Any]) -> bool:
 
 _EMPLOYEE_SIDE = {"职工医保", "单位", "在职职工", "灵活就业人员", "退休人员"}
 _RESIDENT_SIDE = {"城乡居民医保"}
+#: The names of the items a clinic or pharmacy does itself (定点 applications, fee settlement).
+_FOR_INSTITUTIONS = re.compile(r"机构|药店")
 
 
 def fits_who(kb: KnowledgeGateway, ranked: List[Any], hints: Sequence[str], question: str = "") -> List[Any]:
@@ -198,11 +209,14 @@ def fits_who(kb: KnowledgeGateway, ranked: List[Any], hints: Sequence[str], ques
     group of people (医疗救助对象, 退役士兵) that the question and the asker's hints never name."""
     # a person's own data (身份证号, 姓名 …) is on a person's record, never on the employer's
     person = bool(question) and bool(cues.PERSON_DATA.search(question))
+    # one who runs a clinic or pharmacy asks of the institution's items, not a patient's
+    institution = bool(question) and cues.runs_institution(question)
 
     def weight(key: str) -> float:
         other = other_side(kb, key, hints) or person and "单位" in kb.item_name(key)
         unsaid = bool(question) and group_unsaid(kb, key, question, hints)
-        return (OTHER_SIDE if other else 1.0) * (GROUP_UNSAID if unsaid else 1.0)
+        patients = institution and not _FOR_INSTITUTIONS.search(kb.item_name(key))
+        return (OTHER_SIDE if other else 1.0) * (GROUP_UNSAID if unsaid else 1.0) * (NOT_THE_INSTITUTIONS if patients else 1.0)
 
     return sorted(((k, sc * weight(k), p) for k, sc, p in ranked), key=lambda r: -r[1])
 
@@ -496,11 +510,14 @@ def about_the_guide(kb: KnowledgeGateway, question: str, region: str) -> Optiona
 
 
 def _duty_hits(kb: KnowledgeGateway, question: str, region: str) -> List[Any]:
-    """The passages of the region's duty lists (outside items) that match the question."""
-    return [
-        h for h in kb.evidence(question, region, None, k=40)
-        if h.passage.item is None and h.passage.kind == "duties" and h.passage.title
-    ]
+    """The passages of the region's duty lists (outside items) that match the question: among the
+    region's best passages, or, when the question names a service point ("村里的医保服务站"),
+    among the duty lists alone (the item words beside it are examples of its duties)."""
+    if cues.window_asked(question):
+        hits = kb.evidence(question, region, None, k=40, kind="duties")
+    else:
+        hits = [h for h in kb.evidence(question, region, None, k=40) if h.passage.kind == "duties"]
+    return [h for h in hits if h.passage.item is None and h.passage.title]
 
 
 def duty_list(kb: KnowledgeGateway, question: str, region: str) -> Optional[Tuple[str, List[Tuple[str, str]]]]:
@@ -634,7 +651,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     domain = kb.in_domain(question)
     hints = [h for h in (ents.get(k) or turn.slot(k) for k in HINT_SLOTS) if h]
     if region and not turn.payload and not follow_up:
-        evidence = fits_who(kb, kb.evidence_items(topic, region, k=8), hints, question)
+        # (deeper for one who runs a clinic: their own items share few words with how they ask)
+        evidence = fits_who(kb, kb.evidence_items(topic, region, k=20 if cues.runs_institution(question) else 8), hints, question)
         if item and phrase_strength < STRONG_PHRASE and other_side(kb, item, hints) and evidence and evidence[0][0] != item:
             # a few words named an item for the other side of who is asking ("出生日期…" for 城乡居民
             # 参保登记, asked by an employee): the evidence decides
@@ -743,9 +761,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         if cited:
             item, group = cited[0][0], None
     variant = ents.get("variant") or (turn.slot("variant") if not item or item == previous_item else None)
-    if region and not phrase_ranked and not ents.get("service_item") and cues.asks_duties(question):
+    if region and cues.asks_duties(question) and (not phrase_ranked and not ents.get("service_item") or cues.window_asked(question)):
         duties = duty_list(kb, question, region)
-        if duties:  # "村里的服务点能做哪些事": the guide's duty list of that service point
+        # "村里的服务点能做哪些事": the guide's duty list of that service point (items the question
+        # names beside a service point are examples of its duties: "村里窗口管哪些事，能帮查参保吗")
+        if duties:
             return Decision("document", region=region, document=duties, slots={**slots, "region": region})
     # "这本指南依据的是什么文件": the guide's own preface or notices, alone or beside an item question
     about = about_the_guide(kb, question, region) if region and not turn.payload and cues.ABOUT_GUIDE.search(question) else None
@@ -1066,7 +1086,7 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
         slots["service_item"] = ENROLLMENT_QUERY_ITEM
     elif region is None and ranked:  # kept for the guide's way to check once the place is known
         slots["service_item"] = ranked[0][0]
-    return Decision("start_lookup", region=region, form=form, official=official, slots=slots)
+    return Decision("start_lookup", region=region, form=form, official=official, slots=slots, aspects=cues.cued_aspects(text))
 
 
 def _official_record(kb: KnowledgeGateway, text: str, region: str, intent: str) -> Optional[Record]:

@@ -127,6 +127,7 @@ class _RegionIndex:
         # per passage, for vectorised item / level filters
         self.items = np.array([p.item or "" for p in passages], dtype=object)
         self.levels = np.array([p.level or "" for p in passages], dtype=object)
+        self.kinds = np.array([p.kind or "" for p in passages], dtype=object)
         # per item, and the text outside items (forms, notices), in guide order: what the answer
         # engine looks through for one answer, grouped once here rather than per message
         self.by_item: Dict[str, List[Passage]] = {}
@@ -189,7 +190,12 @@ class SearchEngine:
             frequency=self.tokenize.frequency,
         )
         dialect = {str(k): str(v) for k, v in (colloquial.get("dialect") or {}).items()}
-        self._dialect = sorted(dialect.items(), key=lambda kv: -len(kv[0]))  # longest first
+        # one pass, longest word first at each place: a Mandarin word listed as itself (什么事) keeps
+        # a shorter dialect word inside it (么事 "what") from being read again
+        self._dialect = dialect
+        self._dialect_re = (
+            re.compile("|".join(re.escape(w) for w in sorted(dialect, key=len, reverse=True))) if dialect else None
+        )
         # places outside every region are 外地 ("派我去广州干两年"); a region's own name stays, and so
         # does a listed name inside one (a county named after a listed place). A name the guides
         # print ("到海南、西藏等省级统筹的省份…") is their word too: kept, with 外地 added.
@@ -272,9 +278,8 @@ class SearchEngine:
     def normalize(self, text: str) -> str:
         """A message as the KB's lists read it: dialect words in Mandarin ("交了好多年" → "交了几年"),
         then homophone typos of the guides' words corrected ("备按" → 备案)."""
-        for word, mandarin in self._dialect:
-            if word in text:
-                text = text.replace(word, mandarin)
+        if self._dialect_re is not None:
+            text = self._dialect_re.sub(lambda m: self._dialect[m.group(0)], text)
         return self.typos.fix(_PASSED_AWAY.sub(r"\1去世了", text))
 
     def _elsewhere_of(self, text: str) -> str:
@@ -310,9 +315,11 @@ class SearchEngine:
         return text + " " + " ".join(v for k, v in self.expansions.items() if k in text)
 
     def search(
-        self, text: str, region: str, k: int = 10, item: Optional[str] = None, expand: bool = True, level: Optional[str] = None
+        self, text: str, region: str, k: int = 10, item: Optional[str] = None, expand: bool = True, level: Optional[str] = None,
+        kind: Optional[str] = None,
     ) -> List[Hit]:
-        """The ``k`` best passages of ``region`` for ``text`` (only ``item``'s when given).
+        """The ``k`` best passages of ``region`` for ``text`` (only ``item``'s when given; only
+        passages of one ``kind``, e.g. the duty lists, when given).
 
         ``expand=False`` searches the words as typed, without the guide's synonyms.
         """
@@ -325,6 +332,8 @@ class SearchEngine:
             scores = np.where(index.items == item, scores, 0.0)
         if level is not None:  # 咸安's 区级 / 乡镇 / 村 windows: only the asked level's items
             scores = np.where(index.levels == level, scores, 0.0)
+        if kind is not None:
+            scores = np.where(index.kinds == kind, scores, 0.0)
         top = np.argsort(-scores)[:k]
         return [Hit(index.passages[i], float(scores[i])) for i in top if scores[i] > 0]
 

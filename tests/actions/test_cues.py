@@ -163,3 +163,15 @@ def test_a_paper_someone_will_not_give_cannot_be_produced(text):
 
 def test_a_paper_at_hand_can_be_produced():
     assert not cues.cannot_produce("证明开好了，下一步去哪交")
+
+
+def test_a_day_of_the_month_asks_whether_it_is_still_taken_in():
+    assert "ask_time_limit" in cues.cued_aspects("员工是25号才入职的，这个月还能给他参保吗")
+    assert "ask_time_limit" in cues.cued_aspects("都月底了，还来得及办吗")
+    assert "ask_time_limit" not in cues.cued_aspects("医保窗口在3号楼吗")
+
+
+def test_one_who_runs_a_clinic_or_pharmacy_is_told_apart_from_a_patient():
+    assert cues.runs_institution("我在镇上开了家药店，想开通医保刷卡")
+    assert cues.runs_institution("我们诊所想申请接入医保")
+    assert not cues.runs_institution("在诊所看病花的钱能报吗")

@@ -737,3 +737,29 @@ def test_a_follow_up_on_a_material_of_the_item_under_discussion_is_answered(gate
     # words the item does not print are still declined
     d = routing.out_of_scope(Turn("那我去北京旅游要带什么", "out_of_scope", 0.86, {}, slots), gateway)
     assert d.kind == "decline"
+
+
+def test_a_lookup_that_also_asks_what_to_bring_is_told_the_materials_too(gateway):
+    d = routing.lookup(Turn("帮我查查我的医保有没有断缴，柜台查询需要带哪些证件", "enrollment_lookup", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.kind == "start_lookup" and "ask_materials" in d.aspects
+    reply = answers.official_check(d.official, gateway.region("chenzhou"), d.aspects)
+    assert "查询方式" in reply and "办理材料" in reply and "有效身份证件或社保卡" in reply
+
+
+def test_a_hometown_is_not_where_one_asks_unless_the_message_goes_back_there(gateway):
+    assert routing.insured_region(gateway, "我老家是湖南的，现在在昆明开网约车，想自己交医保") == "yunnan"
+    assert routing.insured_region(gateway, "老家湖南的，在昆明打工，想回老家交医保") == "hunan"
+
+
+def test_a_service_points_duties_are_listed_even_with_an_item_named_as_an_example(gateway):
+    turn = Turn(
+        "咸安社区医保服务站都管哪些事情，能帮人查参保信息吗", "ask_eligibility", 0.5,
+        {"region": "xianan", "level": "村", "service_item": "002036002002"},
+    )
+    d = routing.answer(turn, gateway)
+    assert d.kind == "document" and "村" in d.document[0]
+
+
+def test_one_who_runs_a_clinic_asks_of_the_clinics_own_items(gateway):
+    d = routing.answer(Turn("咸安这边，我开了一间诊所，想让来看病的人能用医保，怎么申请", "ask_process", 0.9, {"region": "xianan"}), gateway)
+    assert d.kind == "answer" and d.item == "002036009001"

@@ -109,6 +109,9 @@ def test_a_message_is_read_in_mandarin_with_its_typos_corrected(engine):
     assert engine.normalize("生育津贴要什么材料") == "生育津贴要什么材料"
     assert engine.normalize("帐户余额多少") == "账户余额多少"  # the old variant character
     assert engine.normalize("审核要几多天，要交几多钱") == "审核要几天，要交多少钱"  # 湖北's 几多
+    # 鄂南's 么事 / 么样, but not inside the Mandarin words that hold them
+    assert engine.normalize("办这个要准备么事，么样交") == "办这个要准备什么，怎么交"
+    assert engine.normalize("有什么事要注意，怎么样才算办好") == "有什么事要注意，怎么样才算办好"
     # of a parent or an elder, 走了 says they died; of anyone else it says they left
     assert engine.normalize("老爷子上个月走了，医保要停掉") == "老爷子上个月去世了，医保要停掉"
     assert engine.normalize("我走了两天路") == "我走了两天路"
