@@ -511,7 +511,7 @@ def about_the_guide(kb: KnowledgeGateway, question: str, region: str) -> Optiona
 
 def _duty_hits(kb: KnowledgeGateway, question: str, region: str) -> List[Any]:
     """The passages of the region's duty lists (outside items) that match the question: among the
-    region's best passages, or, when the question names a service point ("村里的医保服务站"),
+    region's best passages, or, when the question names a service point ("社区服务点"),
     among the duty lists alone (the item words beside it are examples of its duties)."""
     if cues.window_asked(question):
         hits = kb.evidence(question, region, None, k=40, kind="duties")
