@@ -10,12 +10,12 @@ import re
 from typing import List, Optional
 
 ASPECT_CUES = {
-    "ask_materials": r"材料|资料|证件|证明|(?:带|拿)(?:些|点|上|个)?(?:什么|啥|哪|么子)|准备|提交|提供|交(?:些|点)?(?:什么|啥|哪些)|复印件|原件|单据|发票|照片"
+    "ask_materials": r"材料|资料|证件|证明|(?:哪些|什么|啥子?|哪样|么子|哪几个|几个)证|(?:带|拿)(?:些|点|上|个)?(?:什么|啥|哪|么子)|准备|提交|提供|交(?:些|点)?(?:什么|啥|哪些)|复印件|原件|单据|发票|照片"
     # whether one paper is needed ("也要出院记录吗", "户口簿要不要带")
     r"|(?:要|需要)(?:不要)?[^，,。？?！!；;]{0,8}(?:记录|证|票|清单|表|书)(?:吗|不|么|嘛|没)"
     # "…能办吗，要什么": what it takes, said at a clause's end (not 要什么条件, 要什么时候)
     r"|要(?:些|点)?(?:什么|啥子?|哪些|么子|哪样)(?:东西)?(?=$|[，,。？?！!；;\s])",
-    "ask_time_limit": r"多久|好久|几天|多长时间|多少时间|时限|多少天|几个工作日|什么时候|啥时候|哪时候|几时|到账|工作日|多快|当天|要等"
+    "ask_time_limit": r"多久|好久|几天|多长时间|多少时间|时限|多少天|几个工作日|什么时候|啥时候|哪(?:些|个)?时候|几时|到账|工作日|多快|当天|要等"
     r"|时间要求|时间限制|期限|几日内|多少日"
     # "每个月哪天能去办", "几号受理": the days it is taken in (每月1-15日受理)
     r"|哪天|哪几天|哪些天|几号|(?:什么|啥子?|哪个)时间"
@@ -88,6 +88,15 @@ def cued_aspects(text: str) -> List[str]:
 _OWN_CASE = re.compile(r"查.{0,3}我(?:的|今年|家|妈|爸|自己)|(?:我|本人|我家|我妈|我爸|我老[公婆]).{0,20}(?:交没交|交了没|交上没|交上冇|有没有断|断没断|断缴了?[吗没]|还在交|交没有|到账没|到账了没|办好没|办完没|通过没|批没批|批下来没)|(?:我|本人|我家|我妈|我爸|我老[公婆]).{0,24}(?:通过|批|办好|办完|受理|审核|结果).{0,3}(?:了没|没有|没|吗|呢|\?|？)|我的.{0,12}(?:办|备案|申请|报销)|我的(?:医保|社保).{0,6}(?:交|断|停)|办好了没|办好没|到哪了|到哪一步|进度|审核通过了吗|批下来了吗|批了没|我.{0,8}提交的")
 
 
+#: Words that ask to look something up at all (查, 进度, 到哪了, 交上没 …): without them a question
+#: the classifier calls a lookup ("中断过，如今补办行吗") asks about the guide.
+_LOOKS_UP = re.compile(r"查|看看|看一下|看下|情况|进度|到哪|哪一步|状态|结果|记录|办好|办完|批下来|批了|通过了|交上|缴上|交没|缴没|交了没|到账|断没断|有没有断|几个月|几月份")
+
+
+def asks_to_look_up(text: str) -> bool:
+    return bool(_LOOKS_UP.search(text))
+
+
 def asks_own_case(text: str) -> bool:
     return bool(_OWN_CASE.search(text)) and not asks_what_a_window_does(text)
 
@@ -108,7 +117,7 @@ def asks_what_a_window_does(text: str) -> bool:
 REFERS_BACK = re.compile(r"[这咯那]种情况|[这那]个情况|[这那]情况|像我这样|我这样的|我这种|这样的话|那样的话")
 
 #: Words that end a lookup or a topic whatever the classifier made of them ("算了不查了" contains 查).
-CANCEL = re.compile(r"算了|不查了|不用查|取消|不用了|退出|不办了|别查了")
+CANCEL = re.compile(r"算了|不查了|不用查|取消|不用了|退出(?!现役|部队)|不办了|别查了")
 
 #: Topics outside 医保经办, by the words that name them (answers.OUT_OF_SCOPE_WHERE says where to go).
 OUT_OF_SCOPE_TOPICS = (
@@ -133,10 +142,19 @@ def out_of_scope_topic(text: str) -> Optional[str]:
     """The out-of-scope topic the words name, if any — unless what the message finally asks is
     something done with 医保 ("工伤住院医保能报吗", "领着失业金还能交职工医保吗"): the other office's
     word then only tells the situation."""
-    topic = next((topic for topic, keys in OUT_OF_SCOPE_TOPICS if any(k in text for k in keys)), None)
+    topic = next((topic for topic, keys in OUT_OF_SCOPE_TOPICS if any(_asked_word(k, text) for k in keys)), None)
     if topic is None:
         return None
     return None if asks_of_medical_insurance(text) else topic
+
+
+#: A clause telling what is done already ("已迁入外省"): the situation, not the question.
+_DONE_ALREADY = re.compile(r"已经|已")
+
+
+def _asked_word(key: str, text: str) -> bool:
+    """Whether ``key`` is in ``text`` other than in a clause that says it is done already."""
+    return any(key in c and not (_DONE_ALREADY.search(c) or f"{key}了" in c) for c in clauses(text))
 
 
 #: Words that name 医保 itself or its business outright.

@@ -151,6 +151,8 @@ class Decision:
 _INSURED_AFTER = re.compile(r"^(?:的医保|医保|参保|的社保|交的|户口|户籍|那边的医保|这边的医保)")
 #: …and preceded by these, where they go ("派到长沙", "转去贵阳").
 _DESTINATION_BEFORE = re.compile(r"(?:去|到|转到|转去|派到|派往|调到|住到|搬到|迁到|往)$")
+#: A place the asker calls "here" ("昆明这边", "在都匀这里") is where they ask, wherever it came from.
+_HERE_AFTER = re.compile(r"^(?:这边|这里|这儿|本地)")
 #: …but one gone back to is home, where the claim is made ("在贵州摔了，回益阳报销").
 _HOME_BEFORE = re.compile(r"(?:回|回到|回来|返回)$")
 #: Where one comes from ("老家湖南的，在曲靖上班") says who one is, not where one is insured or asks —
@@ -169,6 +171,8 @@ def insured_region(kb: KnowledgeGateway, text: str) -> Optional[str]:
         s = h.score
         if _INSURED_AFTER.match(text[h.end : h.end + 6]):
             s += 100.0
+        if _HERE_AFTER.match(text[h.end : h.end + 3]):  # "转到昆明这边": where the asker is now
+            s += 200.0
         before = text[max(0, h.start - 2) : h.start]
         if _HOME_BEFORE.search(before):
             s += 100.0
@@ -698,7 +702,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                 # ("医保怎么转过来" → 关系转入): a smaller lead decides
                 acts = acts_instead(kb, top, item, question)
                 if acts:
-                    overrule = min(overrule, ACTION_OVERRULE)
+                    # (a short phrase only told the situation — "灵活就业的，交上没有"
+                    # asks the enrollment query — so any lead will do)
+                    overrule = min(overrule, ACTION_OVERRULE if phrase_strength >= STRONG_PHRASE else 1.0)
                 weak_phrase = top_score >= overrule * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE or acts)
                 in_region = bool(item) and kb.has_item(region, item)
                 # an item named outright that the region's guide lacks is said to be missing, not swapped
@@ -1074,7 +1080,13 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
         return answer(turn, kb, "inform")  # a reply to our question, misread as a lookup
     own_case = turn.has_personal_data or cues.asks_own_case(text)
     region = _asked_region(turn, kb)
-    if not own_case and (region or cues.cued_aspects(text) and cued != "ask_eligibility" or cues.asks_duties(text)):
+    # (whether one can do something is a question about the guide when the words name an item:
+    # "中断过，如今补办行吗")
+    eligible = cued == "ask_eligibility" and bool(ents.get("service_item") or kb.rank_items(text))
+    if not own_case and (
+        region or cues.cued_aspects(text) and (cued != "ask_eligibility" or eligible) or cues.asks_duties(text)
+        or not cues.asks_to_look_up(text)
+    ):
         # not one's own case: a question about the guide, misread as a lookup
         return answer(turn, kb, cued or (cues.cued_aspects(text) or ["inform"])[0])
     form = "enrollment_form" if turn.intent == "enrollment_lookup" else "status_form"

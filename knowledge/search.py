@@ -193,6 +193,12 @@ class SearchEngine:
         # one pass, longest word first at each place: a Mandarin word listed as itself (什么事) keeps
         # a shorter dialect word inside it (么事 "what") from being read again
         self._dialect = dialect
+        separable = [str(w) for w in colloquial.get("separable_words") or [] if len(str(w)) == 2]
+        self._separable_re = (
+            re.compile(
+                "|".join(f"({re.escape(w[0])})(了|过)?(?:个|一个|一次|次|一回)?({re.escape(w[1])})" for w in separable)
+            ) if separable else None
+        )
         self._dialect_re = (
             re.compile("|".join(re.escape(w) for w in sorted(dialect, key=len, reverse=True))) if dialect else None
         )
@@ -275,11 +281,22 @@ class SearchEngine:
             return 0.0
         return sum(1 for p in index.passages if text in p.text) / len(index.passages)
 
+    @staticmethod
+    def _joined(m: "re.Match[str]") -> str:
+        """A split word joined, its aspect word after it (each word of the pattern has three groups)."""
+        groups = m.groups()
+        for i in range(0, len(groups), 3):
+            if groups[i] is not None:
+                return f"{groups[i]}{groups[i + 2]}{groups[i + 1] or ''}"
+        return m.group(0)
+
     def normalize(self, text: str) -> str:
         """A message as the KB's lists read it: dialect words in Mandarin ("交了好多年" → "交了几年"),
-        then homophone typos of the guides' words corrected ("备按" → 备案)."""
+        split words joined ("备了案" → 备案), then homophone typos of the guides' words corrected ("备按" → 备案)."""
         if self._dialect_re is not None:
             text = self._dialect_re.sub(lambda m: self._dialect[m.group(0)], text)
+        if self._separable_re is not None:  # "上了个环" → 上环了, "备过案" → 备案过
+            text = self._separable_re.sub(self._joined, text)
         return self.typos.fix(_PASSED_AWAY.sub(r"\1去世了", text))
 
     def _elsewhere_of(self, text: str) -> str:

@@ -175,3 +175,20 @@ def test_one_who_runs_a_clinic_or_pharmacy_is_told_apart_from_a_patient():
     assert cues.runs_institution("我在镇上开了家药店，想开通医保刷卡")
     assert cues.runs_institution("我们诊所想申请接入医保")
     assert not cues.runs_institution("在诊所看病花的钱能报吗")
+
+
+def test_another_offices_word_in_what_is_done_already_is_only_the_situation():
+    assert cues.out_of_scope_topic("我爸退休后已经在深圳落户，异地安置的备案要带啥") is None
+    assert cues.out_of_scope_topic("孩子在外省落户了，居民医保要带啥") is None
+    assert cues.out_of_scope_topic("孩子在外省怎么落户") == "police"
+
+
+def test_only_words_that_ask_to_look_something_up_make_a_lookup():
+    assert cues.asks_to_look_up("帮我查一下备案") and cues.asks_to_look_up("帮我看看参保情况")
+    assert not cues.asks_to_look_up("中断过三年，如今补办行吗")
+    # leaving the army is no wish to leave the lookup
+    assert not cues.CANCEL.search("我是九几年退出现役的") and cues.CANCEL.search("退出")
+
+
+def test_when_it_is_taken_in_and_which_papers_are_asked_in_other_words():
+    assert cues.cued_aspects("药店申请定点一般哪个时候受理，还要哪几个证") == ["ask_time_limit", "ask_materials"]

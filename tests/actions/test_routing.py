@@ -763,3 +763,30 @@ def test_a_service_points_duties_are_listed_even_with_an_item_named_as_an_exampl
 def test_one_who_runs_a_clinic_asks_of_the_clinics_own_items(gateway):
     d = routing.answer(Turn("咸安这边，我开了一间诊所，想让来看病的人能用医保，怎么申请", "ask_process", 0.9, {"region": "xianan"}), gateway)
     assert d.kind == "answer" and d.item == "002036009001"
+
+
+def test_the_place_the_asker_calls_here_is_where_they_ask(gateway):
+    assert routing.insured_region(gateway, "以前在都匀上班，后来调去昆明，关系要转到昆明这边，要多久") == "yunnan"
+
+
+def test_a_name_entered_wrong_asks_the_change_of_the_record_not_the_query(gateway):
+    turn = Turn(
+        "邻居在曲靖参加居民医保，登记的姓名打错字，APP里能改么，改不了去哪儿改",
+        "ask_channel", 0.9, {"region": "yunnan", "insurance_type": "城乡居民医保"},
+    )
+    d = routing.answer(turn, gateway)
+    assert d.kind == "answer" and d.item == "002036001006"
+
+
+def test_a_guide_question_the_classifier_took_for_a_lookup_is_answered(gateway):
+    d = routing.lookup(Turn("退伍以后单位没给交，职工医保断了好些年，现在还能补起来不", "enrollment_lookup", 0.8, {"service_item": "002036001007"}), gateway)
+    assert d.kind == "ask_region" and d.slots.get("pending_question")
+
+
+def test_the_item_that_does_the_asked_beats_a_short_phrase_of_the_situation_by_any_lead(gateway):
+    slots = {
+        "service_item": "002036001002", "personnel_category": "灵活就业人员", "awaiting": "region", "aspect": "ask_channel",
+        "pending_question": "替亲戚问一声，他打零工，灵活就业的医保，不晓得今年缴上没有，手机能查不",
+    }
+    d = routing.answer(Turn("都匀的。APP用哪一个查？", "ask_channel", 0.9, {"region": "guizhou"}, slots), gateway)
+    assert d.kind == "answer" and d.item == "002036002002"

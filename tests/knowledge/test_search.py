@@ -109,6 +109,8 @@ def test_a_message_is_read_in_mandarin_with_its_typos_corrected(engine):
     assert engine.normalize("生育津贴要什么材料") == "生育津贴要什么材料"
     assert engine.normalize("帐户余额多少") == "账户余额多少"  # the old variant character
     assert engine.normalize("审核要几多天，要交几多钱") == "审核要几天，要交多少钱"  # 湖北's 几多
+    # a verb-object word split by an aspect or measure word is joined again, the aspect kept
+    assert engine.normalize("前年结了个扎，去年又住过一次院") == "前年结扎了，去年又住院过"
     # 鄂南's 么事 / 么样, but not inside the Mandarin words that hold them
     assert engine.normalize("办这个要准备么事，么样交") == "办这个要准备什么，怎么交"
     assert engine.normalize("有什么事要注意，怎么样才算办好") == "有什么事要注意，怎么样才算办好"
