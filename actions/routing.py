@@ -304,6 +304,10 @@ def supporting_evidence(
     if cues.cannot_produce(question):
         # what the guide allows instead (个人承诺书, 告知承诺): the item's and its notices' own words
         chosen = _rule_line(kb, f"{question} 承诺 无法提供", region, item, label, _INSTEAD, chosen, covered, own=own_forms) + chosen
+    if cues.ASKS_DEADLINE.search(question):
+        # by when it must be handed in: the item's or its forms' own deadline sentence
+        deadline = f"{question} 内申报 之日起 逾期 之前"
+        chosen = _rule_line(kb, deadline, region, item, label, cues.DEADLINE_RULE, chosen, covered, loose=30, own=own_forms) + chosen
     if cues.PROMISE_DUTY.search(question):
         # what the promise binds the asker to: the item's or its notices' own duty sentences
         duty = f"{question} 承诺 履行 履约 补齐 法律责任"

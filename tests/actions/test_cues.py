@@ -192,3 +192,9 @@ def test_only_words_that_ask_to_look_something_up_make_a_lookup():
 
 def test_when_it_is_taken_in_and_which_papers_are_asked_in_other_words():
     assert cues.cued_aspects("药店申请定点一般哪个时候受理，还要哪几个证") == ["ask_time_limit", "ask_materials"]
+
+
+def test_a_deadline_to_hand_in_is_told_apart_from_how_long_the_office_takes():
+    assert cues.ASKS_DEADLINE.search("最迟几号要交上去") and cues.ASKS_DEADLINE.search("过了半年还能不能报")
+    assert not cues.ASKS_DEADLINE.search("审核通常需要几个工作日")
+    assert cues.DEADLINE_RULE.search("由用人单位在一年内申报待遇") and cues.DEADLINE_RULE.search("于9月30日前将次年新参保人员信息报医保经办机构")

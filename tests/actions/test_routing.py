@@ -790,3 +790,8 @@ def test_the_item_that_does_the_asked_beats_a_short_phrase_of_the_situation_by_a
     }
     d = routing.answer(Turn("都匀的。APP用哪一个查？", "ask_channel", 0.9, {"region": "guizhou"}, slots), gateway)
     assert d.kind == "answer" and d.item == "002036002002"
+
+
+def test_by_when_it_must_be_handed_in_is_quoted_from_the_items_own_papers(gateway):
+    d = routing.answer(Turn("云南的单位替女员工申领生育医疗费用，生完多久以内必须报上去，过了期限还能报吗", "ask_time_limit", 0.9, {"region": "yunnan"}), gateway)
+    assert d.kind == "answer" and any("在一年内申报待遇" in text for text, _ in d.evidence)
