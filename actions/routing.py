@@ -452,6 +452,9 @@ def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str) ->
 
     lines = [p for p in kb.document(region, title) if p.kind == "form" and not grams(p.text) <= grams(title)]
     if cues.ASKS_FORM_TEXT.search(question):  # what the form says as a whole: its lines in order
+        promised = [i for i, p in enumerate(lines) if "承诺" in p.text]
+        if "承诺" in question and promised:  # what one promises: from the form's promise on, not its blanks
+            lines = lines[promised[0]:]
         return [_Line(p) for p in lines[:FORM_TEXT_LINES]]
     # the question's words and the guide's words for them ("按手印" → 指印)
     asked = grams(kb.search.expand(question))

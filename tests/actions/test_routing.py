@@ -795,3 +795,10 @@ def test_the_item_that_does_the_asked_beats_a_short_phrase_of_the_situation_by_a
 def test_by_when_it_must_be_handed_in_is_quoted_from_the_items_own_papers(gateway):
     d = routing.answer(Turn("云南的单位替女员工申领生育医疗费用，生完多久以内必须报上去，过了期限还能报吗", "ask_time_limit", 0.9, {"region": "yunnan"}), gateway)
     assert d.kind == "answer" and any("在一年内申报待遇" in text for text, _ in d.evidence)
+
+
+def test_what_a_form_makes_one_promise_is_quoted_from_its_promise_not_its_blanks(gateway):
+    lines = routing._form_lines(gateway, "chenzhou", "郴州市零售药店申请定点协议管理申请表", "那张申请表里要作出哪些承诺，内容是什么")
+    texts = [line.passage.text for line in lines]
+    assert texts[0].endswith("作出承诺：") and any("零售药店管理系统" in t for t in texts)
+    assert "零售药店名称" not in texts
