@@ -167,6 +167,13 @@ def out_of_scope_words(text: str) -> List[str]:
     return [k for k in keys if k in text]
 
 
+def without_out_of_scope_words(text: str) -> str:
+    """``text`` with the out-of-scope topic's words blanked (what else the message says)."""
+    for word in out_of_scope_words(text):
+        text = text.replace(word, " ")
+    return text
+
+
 def clauses(text: str) -> List[str]:
     """The message's clauses, split at punctuation, empty ones dropped."""
     return [c for c in _CLAUSES.split(text) if c.strip()]

@@ -651,11 +651,13 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         # 失业保险 as who issues a 失业证, 养老保险 on the 退休 form) is no sign of that office when the
         # rest of the message names 医保 or one of its items
         words = cues.out_of_scope_words(text)
-        rest = text
-        for word in words:
-            rest = rest.replace(word, " ")
+        rest = cues.without_out_of_scope_words(text)
         if words and all(kb.printed(w) for w in words) and (cues.MEDICAL_INSURANCE.search(rest) or kb.named_outright(rest)):
             oos = None
+        elif not cues.MEDICAL_INSURANCE.search(rest) and not kb.named_outright(rest):
+            # another office's word and no word of 医保 nor an item named ("公积金付租金", "养老金
+            # 涨了多少"): everyday words the guides happen to print (取出来, 退休) are no reason to answer
+            return Decision("decline", topic=oos, leave_form=True)
     evidence: List[Any] = []
     # Without a 医保 word the KB's text may pick an item only when it clearly matches
     # ("郴州孩子刚出生要办啥"), never by chance ("郴州去长沙的高铁几点").
@@ -1016,6 +1018,9 @@ def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
     if _answers_region_question(turn, kb):  # "我户口在嘉禾县" answers our region question
         return answer(turn, kb, "inform")
     region = _asked_region(turn, kb)
+    rest = cues.without_out_of_scope_words(text)
+    if topic and not cues.MEDICAL_INSURANCE.search(rest) and not kb.named_outright(rest):
+        return Decision("decline", topic=topic, leave_form=True)  # another office's word, no word of 医保 nor item
     if region and kb.in_domain(text) and _clearly_in_kb(kb, text, region):
         return answer(turn, kb, cues.cued_aspect(text) or "inform")  # the region's guide clearly answers it
     if region and cues.asks_of_medical_insurance(text) and kb.evidence_items(text, region):

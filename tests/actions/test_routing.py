@@ -802,3 +802,13 @@ def test_what_a_form_makes_one_promise_is_quoted_from_its_promise_not_its_blanks
     texts = [line.passage.text for line in lines]
     assert texts[0].endswith("作出承诺：") and any("零售药店管理系统" in t for t in texts)
     assert "零售药店名称" not in texts
+
+
+def test_another_offices_word_with_no_word_of_medical_insurance_is_declined_whatever_else_matches(gateway):
+    text = "长沙这边，公积金账户余额能一次性支取吗，需要交哪几样东西"  # (支取, 一次性: an item's words)
+    for route, intent in ((routing.answer, "ask_materials"), (routing.out_of_scope, "out_of_scope")):
+        d = route(Turn(text, intent, 0.8, {"region": "hunan"}), gateway)
+        assert d.kind == "decline" and d.topic == "housing_fund"
+    # …but an item named beside it is answered
+    d = routing.answer(Turn("株洲的，领着失业金的时候生了小孩，一次性生育补助金怎么申请", "ask_process", 0.8, {"region": "hunan"}), gateway)
+    assert d.kind == "answer"
