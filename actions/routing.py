@@ -637,7 +637,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     named_here, named_level = cues.level_named(text), cues.level_named(question)
     level = (named_here and ents.get("level")) or named_here or turn.slot("level")
     named_level = (named_level and ents.get("level")) or named_level
-    slots: Dict[str, Any] = {"aspect": aspect, "pending_question": None}
+    # (the level kept is the one accepted: the classifier's entity fills the slot by itself)
+    slots: Dict[str, Any] = {"aspect": aspect, "pending_question": None, "level": level}
 
     if aspect == "human_handoff":
         return Decision("handoff", region=region, slots={"aspect": None})

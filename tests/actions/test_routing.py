@@ -812,3 +812,9 @@ def test_another_offices_word_with_no_word_of_medical_insurance_is_declined_what
     # …but an item named beside it is answered
     d = routing.answer(Turn("株洲的，领着失业金的时候生了小孩，一次性生育补助金怎么申请", "ask_process", 0.8, {"region": "hunan"}), gateway)
     assert d.kind == "answer"
+
+
+def test_the_village_someone_lives_in_is_not_kept_as_the_window_asked(gateway):
+    turn = Turn("替村里一位老人问一下，他想参加城乡居民医保，APP上能办理吗", "ask_channel", 0.9, {"level": "村", "insurance_type": "城乡居民医保"})
+    d = routing.answer(turn, gateway)
+    assert d.kind == "ask_region" and d.slots["level"] is None  # (the classifier's entity filled the slot)
