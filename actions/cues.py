@@ -201,6 +201,19 @@ _ASKS_OF_MEDICAL_INSURANCE = re.compile(
 )
 
 
+#: A field of a form asked about by its name: quoted ("“退休类型”怎么填") or before 栏 ("人员身份那栏").
+_FIELD_QUOTED = re.compile(r"[“\"「]([\u4e00-\u9fff]{2,8})[”\"」]")
+_FIELD_BEFORE_BOX = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:那一|这一|那|这|一)?栏")
+
+
+def fields_asked(text: str) -> List[str]:
+    """The names of the form fields a question about filling a form in names."""
+    if not re.search(r"填|写", text):
+        return []
+    found = _FIELD_QUOTED.findall(text) + [w for w in _FIELD_BEFORE_BOX.findall(text) if not re.search(r"[哪那这几两]", w)]
+    return list(dict.fromkeys(found))
+
+
 #: A question about what a form says as a whole ("承诺书上写些什么内容", "那张表长什么样"; not
 #: "表上要写啥意见", which asks one line).
 ASKS_FORM_TEXT = re.compile(r"内容|长什么样|什么样子|样式|格式|原文|全文|(?:怎么|咋个?|如何|怎样)写|写(?:些|点)?(?:什么|啥|么子|哪些)")

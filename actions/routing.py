@@ -312,6 +312,10 @@ def supporting_evidence(
         # what the promise binds the asker to: the item's or its notices' own duty sentences
         duty = f"{question} 承诺 履行 履约 补齐 法律责任"
         chosen = _rule_line(kb, duty, region, item, label, cues.PROMISE_RULE, chosen, loose=30, own=own_forms) + chosen
+    notes = _field_notes(kb, question, region)
+    if notes:  # how the fields it names are filled in: that sample's own notes, all of them
+        have = {line.passage.text for line in notes}
+        chosen = notes + [line for line in chosen if line.passage.text not in have]
     if form is None and "ask_forms" in aspects:  # how to fill a form in: the lines of the form that answer it
         docs = [h for h in kb.evidence(question, region, None, k=20) if h.passage.item is None and h.passage.kind in ("form", "form_title")]
         linked = [h for h in docs if h.passage.title in own_forms] or [h for h in docs if h.score >= WEAK_EVIDENCE * 2]
@@ -334,6 +338,26 @@ def supporting_evidence(
         text = _of_duty_list(line.passage, text)
         text = f"（{line.other_variant}）{text}" if line.other_variant else text
         out.append((text, line.passage.source))
+    return out
+
+
+#: A numbered note printed under a form ("3.退休类型填“正常退休”或“提前退休”；").
+_NOTE_LINE = re.compile(r"^(?:注[：:]\s*)?\d+[.．、]")
+
+
+def _field_notes(kb: KnowledgeGateway, question: str, region: str) -> List["_Line"]:
+    """The notes of the form sample that say how a field the question names is filled in, in the
+    guide's order (the other notes of that sample too: what to attach to it)."""
+    out: List[_Line] = []
+    for field_name in cues.fields_asked(question):
+        hits = [
+            h for h in kb.evidence(f"{field_name} 填写", region, None, k=20, kind="form")
+            if field_name in h.passage.text and "填" in h.passage.text and _NOTE_LINE.match(h.passage.text)
+        ]
+        if not hits or any(line.passage.source == hits[0].passage.source for line in out):
+            continue
+        first = hits[0].passage
+        out += [_Line(p) for p in kb.document(region, first.title) if p.source == first.source and p.kind == "form" and _NOTE_LINE.match(p.text)]
     return out
 
 

@@ -818,3 +818,10 @@ def test_the_village_someone_lives_in_is_not_kept_as_the_window_asked(gateway):
     turn = Turn("替村里一位老人问一下，他想参加城乡居民医保，APP上能办理吗", "ask_channel", 0.9, {"level": "村", "insurance_type": "城乡居民医保"})
     d = routing.answer(turn, gateway)
     assert d.kind == "ask_region" and d.slots["level"] is None  # (the classifier's entity filled the slot)
+
+
+def test_a_form_field_named_gets_the_notes_printed_under_that_sample(gateway):
+    lines = routing._field_notes(gateway, "郴州单位替到龄职工申报在职转退休，登记表“人员身份”一栏该写什么，填什么", "chenzhou")
+    texts = [line.passage.text for line in lines]
+    assert any("人员身份填" in t for t in texts) and any("退休审批材料的原件及复印件" in t for t in texts)
+    assert cues.fields_asked("人员身份那栏填什么") == ["人员身份"] and cues.fields_asked("哪一栏要签字") == []
