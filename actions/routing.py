@@ -155,18 +155,30 @@ _DESTINATION_BEFORE = re.compile(r"(?:去|到|转到|转去|派到|派往|调到
 _HERE_AFTER = re.compile(r"^(?:这边|这里|这儿|本地)")
 #: …but one gone back to is home, where the claim is made ("在贵州摔了，回益阳报销").
 _HOME_BEFORE = re.compile(r"(?:回|回到|回来|返回)$")
-#: Where one comes from ("老家湖南的，在曲靖上班") says who one is, not where one is insured or asks —
+#: Where one comes from ("老家湖南的，在曲靖上班", "户口是衡阳的") says who one is, not where one is insured or asks —
 #: unless the message goes back there or speaks of the insurance there ("回老家交", "老家的医保").
-_ORIGIN_BEFORE = re.compile(r"老家(?:是|在)?$")
+_ORIGIN_BEFORE = re.compile(r"(?:老家|户口|户籍)(?:是|在)?$")
 _BACK_HOME = re.compile(r"回老家|在老家(?:交|参保|办|报)|老家(?:那边)?的医保|老家(?:那边)?(?:交|参保)")
 
 
 def insured_region(kb: KnowledgeGateway, text: str) -> Optional[str]:
     """When a message names places of different regions, the one the asker is insured in."""
-    hits = [h for h in kb.indexes["region"].hits(text) if h.end > h.start]
-    if len({h.value for h in hits}) < 2:
-        return None
+    score = _place_scores(kb, text)
+    return max(score, key=lambda k: score[k]) if len(score) >= 2 else None
+
+
+def only_origin(kb: KnowledgeGateway, text: str) -> bool:
+    """Whether every place the message names is where someone comes from or is not ("户口是衡阳祁东
+    的，不在郴州"): it says who they are, not where the conversation now is."""
+    score = _place_scores(kb, text)
+    return bool(score) and all(s < 0 for s in score.values())
+
+
+def _place_scores(kb: KnowledgeGateway, text: str) -> Dict[str, float]:
+    """Each region the message names, by how surely it is where the asker is insured or asks."""
+    hits = sorted((h for h in kb.indexes["region"].hits(text) if h.end > h.start), key=lambda h: h.start)
     score: Dict[str, float] = {}
+    origin_end = -1  # a place right after an origin place is one too ("衡阳祁东")
     for h in hits:
         s = h.score
         if _INSURED_AFTER.match(text[h.end : h.end + 6]):
@@ -178,10 +190,12 @@ def insured_region(kb: KnowledgeGateway, text: str) -> Optional[str]:
             s += 100.0
         elif _DESTINATION_BEFORE.search(before):
             s -= 100.0
-        elif _ORIGIN_BEFORE.search(text[max(0, h.start - 3) : h.start]) and not _BACK_HOME.search(text):
+        elif (_ORIGIN_BEFORE.search(text[max(0, h.start - 3) : h.start]) or h.start == origin_end or before.endswith("不在")) \
+                and not _BACK_HOME.search(text):
             s -= 50.0
+            origin_end = h.end
         score[h.value] = max(score.get(h.value, float("-inf")), s)
-    return max(score, key=lambda k: score[k])
+    return score
 
 
 #: How much of an item's name a question must spell out (characters, any order) to name it.
@@ -611,6 +625,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
 
     place = insured_region(kb, text)  # the insured place when the message names several
     region = place or ents.get("region") or turn.slot("region")
+    if turn.slot("region") and only_origin(kb, text):  # "我户口是衡阳的，不在这边": still the conversation's place
+        place, region = None, turn.slot("region")
     region = region if kb.region(region) else None
     item = ents.get("service_item") if kb.knows_item(ents.get("service_item")) else None
     if item in kb.done_items(text):  # "那个备案早办了，…": what was done is not what is asked
@@ -739,7 +755,12 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                     # (a short phrase only told the situation — "灵活就业的，交上没有"
                     # asks the enrollment query — so any lead will do)
                     overrule = min(overrule, ACTION_OVERRULE if phrase_strength >= STRONG_PHRASE else 1.0)
-                weak_phrase = top_score >= overrule * phrase_score and (phrase_score > 0 or phrase_strength < STRONG_PHRASE or acts)
+                # (…or the text cannot see the phrase's item at all and a phrase names its best too:
+                # "产检那次没直接结算" is the 产检 claim, whose text says 产前检查, not 住院费用报销)
+                also_named = phrase_score == 0 and any(k == top for k, _ in phrase_ranked)
+                weak_phrase = top_score >= overrule * phrase_score and (
+                    phrase_score > 0 or phrase_strength < STRONG_PHRASE or acts or also_named
+                )
                 in_region = bool(item) and kb.has_item(region, item)
                 # an item named outright that the region's guide lacks is said to be missing, not swapped
                 # (unless an item of the region's own does what is asked: "在外地急诊住院了没备案，回来能报吗"

@@ -825,3 +825,17 @@ def test_a_form_field_named_gets_the_notes_printed_under_that_sample(gateway):
     texts = [line.passage.text for line in lines]
     assert any("人员身份填" in t for t in texts) and any("退休审批材料的原件及复印件" in t for t in texts)
     assert cues.fields_asked("人员身份那栏填什么") == ["人员身份"] and cues.fields_asked("哪一栏要签字") == []
+
+
+def test_places_that_only_say_where_someone_comes_from_keep_the_conversations_place(gateway):
+    assert routing.only_origin(gateway, "我户口是衡阳祁东那边的，不在郴州，要多带什么")
+    assert not routing.only_origin(gateway, "人在郴州打工，要多带什么")
+    turn = Turn("我户口是衡阳祁东那边的，不在郴州，要多带什么", "ask_materials", 0.9, {"region": "hunan"},
+                {"region": "chenzhou", "service_item": "002036001002", "aspect": "ask_materials"})
+    assert routing.answer(turn, gateway).region == "chenzhou"
+
+
+def test_a_phrase_of_the_texts_best_item_beats_a_stronger_phrase_the_text_cannot_see(gateway):
+    turn = Turn("咸安的，我有职工医保，爱人没工作，她去武汉产检那次没直接结算，回来能报吗", "ask_eligibility", 0.5,
+                {"region": "xianan", "service_item": "002036006002"})
+    assert routing.answer(turn, gateway).item == "002036007001"
