@@ -865,8 +865,13 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             return Decision("document", region=region, document=document, slots={**slots, "region": region})
         asks = _substantive(kb, question, who_too=True)  # more than "衡阳这边，参加的是职工医保"
         if region and evidence and evidence[0][1] >= GUESS_EVIDENCE and asks:
-            # the KB's text points somewhere, if not decisively: answer the best, offer the next two
-            item, alternatives = evidence[0][0], [k for k, sc, _ in evidence[1:3] if sc >= WEAK_EVIDENCE]
+            # the KB's text points somewhere, if not decisively: answer the best, offer the next two —
+            # the best among those about as good that does what is asked ("缴到几月份" is the
+            # enrollment query, not the registration whose words it shares)
+            near = [k for k, sc, _ in evidence[:3] if evidence[0][1] < DECISIVE_LEAD * sc]
+            doer = next((k for k in near if does_asked(kb, k, question)), None)
+            guess = doer if doer and not does_asked(kb, evidence[0][0], question) else evidence[0][0]
+            item, alternatives = guess, [k for k, sc, _ in evidence[:3] if k != guess and sc >= WEAK_EVIDENCE][:2]
         elif region and evidence and evidence[0][1] >= WEAK_EVIDENCE and asks:
             # never a dead end once the region is known: the three best items as buttons
             return Decision(

@@ -839,3 +839,9 @@ def test_a_phrase_of_the_texts_best_item_beats_a_stronger_phrase_the_text_cannot
     turn = Turn("咸安的，我有职工医保，爱人没工作，她去武汉产检那次没直接结算，回来能报吗", "ask_eligibility", 0.5,
                 {"region": "xianan", "service_item": "002036006002"})
     assert routing.answer(turn, gateway).item == "002036007001"
+
+
+def test_a_guess_from_near_tied_evidence_takes_the_item_that_does_what_is_asked(gateway):
+    text = gateway.search.normalize("长沙这边，我的医保缴到哪个月份了，手机上啥地方能查到，有没有投诉监督电话")
+    d = routing.answer(Turn(text, "ask_contact", 0.9, {"region": "hunan"}), gateway)
+    assert d.kind == "answer" and d.item == "002036002002" and "002036001003" in d.candidates
