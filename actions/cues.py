@@ -7,7 +7,7 @@ DIET decides the intent; these cues only answer a narrower question: does a foll
 from __future__ import annotations
 
 import re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 ASPECT_CUES = {
     "ask_materials": r"材料|资料|证件|证明|(?:哪些|什么|啥子?|哪样|么子|哪几个|几个)证|(?:带|拿)(?:些|点|上|个)?(?:什么|啥|哪|么子)|准备|提交|提供|交(?:些|点)?(?:什么|啥|哪些)|复印件|原件|单据|发票|照片"
@@ -142,19 +142,24 @@ def out_of_scope_topic(text: str) -> Optional[str]:
     """The out-of-scope topic the words name, if any — unless what the message finally asks is
     something done with 医保 ("工伤住院医保能报吗", "领着失业金还能交职工医保吗"): the other office's
     word then only tells the situation."""
-    topic = next((topic for topic, keys in OUT_OF_SCOPE_TOPICS if any(_asked_word(k, text) for k in keys)), None)
+    topic, _ = _asked_topic(text)
     if topic is None:
         return None
     return None if asks_of_medical_insurance(text) else topic
 
 
 #: A clause telling what is done already ("已迁入外省"): the situation, not the question.
-_DONE_ALREADY = re.compile(r"已经|已")
+_DONE_ALREADY = re.compile(r"已")
 
 
-def _asked_word(key: str, text: str) -> bool:
-    """Whether ``key`` is in ``text`` other than in a clause that says it is done already."""
-    return any(key in c and not (_DONE_ALREADY.search(c) or f"{key}了" in c) for c in clauses(text))
+def _asked_topic(text: str) -> Tuple[Optional[str], Tuple[str, ...]]:
+    """The first out-of-scope topic (and its words) one of whose words the message has outside a
+    clause that says it is done already."""
+    parts = clauses(text)
+    for topic, keys in OUT_OF_SCOPE_TOPICS:
+        if any(key in c and not (_DONE_ALREADY.search(c) or f"{key}了" in c) for key in keys for c in parts):
+            return topic, keys
+    return None, ()
 
 
 #: Words that name 医保 itself or its business outright.
@@ -163,8 +168,7 @@ MEDICAL_INSURANCE = re.compile(r"医保|医疗保险|医疗保障|参保|报销|
 
 def out_of_scope_words(text: str) -> List[str]:
     """The words of the out-of-scope topic found in ``text`` (those that made it one)."""
-    keys = next((keys for _, keys in OUT_OF_SCOPE_TOPICS if any(k in text for k in keys)), ())
-    return [k for k in keys if k in text]
+    return [k for k in _asked_topic(text)[1] if k in text]
 
 
 def without_out_of_scope_words(text: str) -> str:

@@ -163,14 +163,20 @@ _BACK_HOME = re.compile(r"回老家|在老家(?:交|参保|办|报)|老家(?:那
 
 def insured_region(kb: KnowledgeGateway, text: str) -> Optional[str]:
     """When a message names places of different regions, the one the asker is insured in."""
-    score = _place_scores(kb, text)
-    return max(score, key=lambda k: score[k]) if len(score) >= 2 else None
+    return _insured_of(_place_scores(kb, text))
 
 
 def only_origin(kb: KnowledgeGateway, text: str) -> bool:
     """Whether every place the message names is where someone comes from or is not ("户口是衡阳祁东
     的，不在郴州"): it says who they are, not where the conversation now is."""
-    score = _place_scores(kb, text)
+    return _only_origin_of(_place_scores(kb, text))
+
+
+def _insured_of(score: Dict[str, float]) -> Optional[str]:
+    return max(score, key=lambda k: score[k]) if len(score) >= 2 else None
+
+
+def _only_origin_of(score: Dict[str, float]) -> bool:
     return bool(score) and all(s < 0 for s in score.values())
 
 
@@ -623,9 +629,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     # ("我在昆明，单位给我参保"), so the KB's text is searched for the kept question's words
     topic = pending if pending and not turn.payload and turn.slot("awaiting") == "region" and _substantive(kb, pending) else question
 
-    place = insured_region(kb, text)  # the insured place when the message names several
+    places = _place_scores(kb, text)
+    place = _insured_of(places)  # the insured place when the message names several
     region = place or ents.get("region") or turn.slot("region")
-    if turn.slot("region") and only_origin(kb, text):  # "我户口是衡阳的，不在这边": still the conversation's place
+    if turn.slot("region") and _only_origin_of(places):  # "我户口是衡阳的，不在这边": still the conversation's place
         place, region = None, turn.slot("region")
     region = region if kb.region(region) else None
     item = ents.get("service_item") if kb.knows_item(ents.get("service_item")) else None
@@ -692,13 +699,12 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         # 失业保险 as who issues a 失业证, 养老保险 on the 退休 form) is no sign of that office when the
         # rest of the message names 医保 or one of its items
         words = cues.out_of_scope_words(text)
-        rest = cues.without_out_of_scope_words(text)
-        if words and all(kb.printed(w) for w in words) and (cues.MEDICAL_INSURANCE.search(rest) or kb.named_outright(rest)):
-            oos = None
-        elif not cues.MEDICAL_INSURANCE.search(rest) and not kb.named_outright(rest):
+        if not _speaks_of_medical_insurance(kb, text):
             # another office's word and no word of 医保 nor an item named ("公积金付租金", "养老金
             # 涨了多少"): everyday words the guides happen to print (取出来, 退休) are no reason to answer
             return Decision("decline", topic=oos, leave_form=True)
+        if words and all(kb.printed(w) for w in words):
+            oos = None
     evidence: List[Any] = []
     # Without a 医保 word the KB's text may pick an item only when it clearly matches
     # ("郴州孩子刚出生要办啥"), never by chance ("郴州去长沙的高铁几点").
@@ -1069,8 +1075,7 @@ def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
     if _answers_region_question(turn, kb):  # "我户口在嘉禾县" answers our region question
         return answer(turn, kb, "inform")
     region = _asked_region(turn, kb)
-    rest = cues.without_out_of_scope_words(text)
-    if topic and not cues.MEDICAL_INSURANCE.search(rest) and not kb.named_outright(rest):
+    if topic and not _speaks_of_medical_insurance(kb, text):
         return Decision("decline", topic=topic, leave_form=True)  # another office's word, no word of 医保 nor item
     if region and kb.in_domain(text) and _clearly_in_kb(kb, text, region):
         return answer(turn, kb, cues.cued_aspect(text) or "inform")  # the region's guide clearly answers it
@@ -1078,6 +1083,12 @@ def out_of_scope(turn: Turn, kb: KnowledgeGateway) -> Decision:
         # "养老保险和医保一起交的，医保断了怎么补": another office's word, but what it asks is of 医保
         return answer(turn, kb, cues.cued_aspect(text) or "inform")
     return Decision("decline", topic=topic, leave_form=True)
+
+
+def _speaks_of_medical_insurance(kb: KnowledgeGateway, text: str) -> bool:
+    """Whether the message, its out-of-scope words aside, names 医保 or one of its items."""
+    rest = cues.without_out_of_scope_words(text)
+    return bool(cues.MEDICAL_INSURANCE.search(rest)) or bool(kb.named_outright(rest))
 
 
 def _about_current_item(turn: Turn, kb: KnowledgeGateway) -> bool:
@@ -1143,15 +1154,16 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
         return answer(turn, kb, "inform")  # a reply to our question, misread as a lookup
     own_case = turn.has_personal_data or cues.asks_own_case(text)
     region = _asked_region(turn, kb)
+    asked = cues.cued_aspects(text)
     # (whether one can do something is a question about the guide when the words name an item:
     # "中断过，如今补办行吗")
     eligible = cued == "ask_eligibility" and bool(ents.get("service_item") or kb.rank_items(text))
     if not own_case and (
-        region or cues.cued_aspects(text) and (cued != "ask_eligibility" or eligible) or cues.asks_duties(text)
+        region or asked and (cued != "ask_eligibility" or eligible) or cues.asks_duties(text)
         or not cues.asks_to_look_up(text)
     ):
         # not one's own case: a question about the guide, misread as a lookup
-        return answer(turn, kb, cued or (cues.cued_aspects(text) or ["inform"])[0])
+        return answer(turn, kb, cued or (asked or ["inform"])[0])
     form = "enrollment_form" if turn.intent == "enrollment_lookup" else "status_form"
     official = _official_record(kb, text, region, turn.intent) if region and not turn.has_personal_data else None
     slots: Dict[str, Any] = {"aspect": None}
@@ -1161,7 +1173,7 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
         slots["service_item"] = ENROLLMENT_QUERY_ITEM
     elif region is None and ranked:  # kept for the guide's way to check once the place is known
         slots["service_item"] = ranked[0][0]
-    return Decision("start_lookup", region=region, form=form, official=official, slots=slots, aspects=cues.cued_aspects(text))
+    return Decision("start_lookup", region=region, form=form, official=official, slots=slots, aspects=asked)
 
 
 def _official_record(kb: KnowledgeGateway, text: str, region: str, intent: str) -> Optional[Record]:

@@ -786,7 +786,7 @@ def test_a_guide_question_the_classifier_took_for_a_lookup_is_answered(gateway):
 def test_the_item_that_does_the_asked_beats_a_short_phrase_of_the_situation_by_any_lead(gateway):
     slots = {
         "service_item": "002036001002", "personnel_category": "灵活就业人员", "awaiting": "region", "aspect": "ask_channel",
-        "pending_question": "替亲戚问一声，他打零工，灵活就业的医保，不晓得今年缴上没有，手机能查不",
+        "pending_question": "替亲戚问一声，他打零工，医保是灵活就业，不晓得今年缴上没有，手机能查不",
     }
     d = routing.answer(Turn("都匀的。APP用哪一个查？", "ask_channel", 0.9, {"region": "guizhou"}, slots), gateway)
     assert d.kind == "answer" and d.item == "002036002002"
