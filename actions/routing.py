@@ -332,6 +332,10 @@ def supporting_evidence(
         # what the promise binds the asker to: the item's or its notices' own duty sentences
         duty = f"{question} 承诺 履行 履约 补齐 法律责任"
         chosen = _rule_line(kb, duty, region, item, label, cues.PROMISE_RULE, chosen, loose=30, own=own_forms) + chosen
+    if "ask_materials" in aspects:  # the materials its own forms list for review (表18 "相关材料审核")
+        have = {line.passage.text for line in chosen}
+        listed = [line for title in own_forms for line in _checklist(kb, region, title, covered)]
+        chosen = [line for line in listed if line.passage.text not in have] + chosen
     notes = _field_notes(kb, question, region)
     if notes:  # how the fields it names are filled in: that sample's own notes, all of them
         have = {line.passage.text for line in notes}
@@ -379,6 +383,35 @@ def _field_notes(kb: KnowledgeGateway, question: str, region: str) -> List["_Lin
         first = hits[0].passage
         out += [_Line(p) for p in kb.document(region, first.title) if p.source == first.source and p.kind == "form" and _NOTE_LINE.match(p.text)]
     return out
+
+
+#: A numbered entry of a form's checklist ("（2）医院出具的费用发票（原件或电子发票）").
+_CHECKLIST_ENTRY = re.compile(r"^[（(]\d+[）)]\S")
+_CHECKLIST_NUMBER = re.compile(r"^[（(]\d+[）)]")
+_WHICH_ENTRIES = re.compile(r"[（(]\d+[）)]项材料")
+
+
+def _checklist(kb: KnowledgeGateway, region: str, title: str, covered: str = "") -> List["_Line"]:
+    """The materials a form's review table (相关材料审核) lists and the answer does not say yet
+    (``covered``), as one line quoted with the form's title: the guides print there what the bureau
+    checks, sometimes in other words than the item's materials (医院出具的费用发票 where the item
+    says 医院收费票据)."""
+    lines = kb.document(region, title)
+    start = next((i for i, p in enumerate(lines) if p.kind == "form" and "材料审核" in p.text), None)
+    if start is None:
+        return []
+    said = re.sub(r"\s+", "", covered)
+    entries: List[Any] = []
+    for p in lines[start + 1:]:  # a sample printed twice is one document: its entries once
+        text = p.text.strip()
+        if p.kind == "form" and _CHECKLIST_ENTRY.match(text) and all(e.text.strip() != text for e in entries):
+            entries.append(p)
+    if all(re.sub(r"\s+", "", _CHECKLIST_NUMBER.sub("", e.text.strip())) in said for e in entries):
+        return []
+    # the sample's notes on which entries whom ("4.男职工填（1）、（5）项材料；")
+    entries += [p for p in lines[start + 1:] if p.kind == "form" and _WHICH_ENTRIES.search(p.text) and p not in entries]
+    text = " ".join(dict.fromkeys(p.text.strip() for p in entries))
+    return [_Line(entries[0], quoted=f"《{_form_core(title)}》相关材料审核：{text}")]
 
 
 def _rule_line(

@@ -200,6 +200,21 @@ def test_the_guides_silence_on_an_aspect_does_not_hide_it_elsewhere(gateway):
     assert answers.without_form_fields(listed) == "《申领表》（参考样表19）\n乙"
 
 
+def test_a_materials_answer_gives_what_its_forms_review_table_lists(gateway):
+    # 湖南's 表18 lists 医院出具的费用发票 where the item's materials say 医院收费票据
+    record = gateway.records("hunan", "002036007004")[0]
+    lines = routing.supporting_evidence(gateway, record, "一次性生育补助金需带的材料", "hunan", "002036007004", ["ask_materials"])
+    listed = [text for text, _ in lines if "相关材料审核" in text]
+    assert len(listed) == 1 and "（2）医院出具的费用发票（原件或电子发票）" in listed[0]
+    # 郴州's sample printed twice lists its entries once, with the notes on who brings which
+    record = gateway.records("chenzhou", "002036007004")[0]
+    lines = routing.supporting_evidence(gateway, record, "生育津贴交什么", "chenzhou", "002036007004", ["ask_materials"])
+    listed = [text for text, _ in lines if "相关材料审核" in text]
+    assert len(listed) == 1 and listed[0].count("（5）医院出具的费用发票（原件）") == 1 and "男职工填（1）、（5）项材料" in listed[0]
+    # the 一窗受理 sheet's table says nothing the materials list does not: not repeated
+    assert not any("一窗受理申报单》相关材料审核" in text for text, _ in lines)
+
+
 def test_a_process_answer_also_says_how_long_it_takes(gateway):
     record = gateway.records("hunan", "002036004001")[0]
     text = answers.answer(record, "ask_process", gateway.region("hunan"))
