@@ -74,6 +74,8 @@ def choose(
         kept = [r for r in records if label(r) == variant]
         if kept:
             return kept[:1]
+    if len(winners) == 1 and min(scores) < 0:  # the others are for people they said they are not
+        return winners
     candidates = winners if best > 0 else list(records)
     return joining(candidates, text)
 
@@ -115,11 +117,14 @@ def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str], ty
     common = set.intersection(*grams) | own
     chars = [set(fold(lb)) for lb in labels]
     common_chars = set.intersection(*chars) | own_chars
-    asked = fold(asked_text) + "".join(fold(h) for h in hints)
+    # who they said they are, without the 人员 every group of people ends in ("退休人员" would
+    # share it with 灵活就业、自谋职业人员参保登记)
+    said = "".join(fold(h.replace("人员", "")) for h in hints)
+    asked = fold(asked_text) + said
     # single characters count only as typed: the guide words added for colloquial ones ("职工医保" →
     # 职工医保参保人员) would otherwise favour whichever label shares their characters
     typed_text = fold(typed if typed is not None else asked_text)
-    typed_chars = typed_text + "".join(fold(h) for h in hints)
+    typed_chars = typed_text + said
     said_who = [fold(h) for h in hints]
     said_people = {h for h in hints if h in PERSONNEL}
     who_grams = set().union(*[_bigrams(h) for h in said_who]) if said_who else set()

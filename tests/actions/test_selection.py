@@ -104,3 +104,14 @@ def test_who_they_said_they_are_counts_once_not_through_its_guide_words():
     picked = selection.choose([general, flexible], "厂里新请了几个师傅，想帮师傅们买职工医保，得准备些啥材料", hints=["职工医保"],
                               variant_words={"职工医保": "职工医保参保人员"})
     assert [r["name"] for r in picked] == ["职工参保登记"]
+
+
+def test_a_record_for_other_people_loses_to_the_general_one():
+    # 云南 prints 在职转退休 under both 职工参保登记 and 灵活就业…参保登记: a unit asking for a retiring
+    # employee is no 灵活就业人员, and the 人员 of "退休人员" is no word of the latter's label
+    general = {"name": "职工参保登记", "variant": None, "personnel_categories": [], "insurance_types": ["职工医保"]}
+    flexible = {"name": "灵活就业、自谋职业人员参保登记", "variant": None, "personnel_categories": ["灵活就业人员"], "insurance_types": ["职工医保"]}
+    chosen = selection.choose([general, flexible], "厂里有位老员工快到龄了，转退休需带什么", hints=["退休人员", "单位"])
+    assert chosen == [general]
+    # with no one named, both stay open
+    assert len(selection.choose([general, flexible], "转退休需带什么")) == 2
