@@ -111,8 +111,12 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
     words += [m.group() for m in _CN_PERIOD.finditer(text)]  # "四个月" (jieba may split it)
     n = max(len(engine.passages(region)), 1)
     terms: Dict[str, Term] = {}
+    negated = _negated(text)
     for word in words:
         spellings = {word} if len(word) >= 2 else set()
+        if word in negated:  # "还没认定成…" is the guide's case "未经认定的": said with its negation
+            printed = {f"{neg}{word}" for neg in GUIDE_NEGATIONS if engine.text_share(region, f"{neg}{word}")}
+            spellings = printed or spellings
         if _CN_PERIOD.search(word):  # "四个月" is printed "4个月"
             spellings.add(_CN_PERIOD.sub(lambda m: f"{_CN_DIGITS.index(m[1]) + 1}{m[2]}", word))
         for key, guide_words in engine.expansions.items():
@@ -141,6 +145,16 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
     if ASKS_COPIES.search(text) and not COPIES.search(covered):
         terms["份数"] = Term("份数", frozenset(), 0.8, COPIES)  # "要填几份" → "本表一式二份"
     return sorted(terms.values(), key=lambda t: -t.weight)
+
+
+#: How people say a thing has not happened ("还没认定", "冇参加", "没被认定"), and how the guides print it.
+_NEGATED = re.compile(r"(?:没有|没|未|尚未|还没有|还没|不曾)(?:被|经过|经)?([\u4e00-\u9fff]{2})")
+GUIDE_NEGATIONS = ("未经", "未", "没有", "尚未", "不")
+
+
+def _negated(text: str) -> FrozenSet[str]:
+    """The two-character words the text says have not happened ("还没认定" → 认定)."""
+    return frozenset(m.group(1) for m in _NEGATED.finditer(text))
 
 
 def _only_title(p: Passage) -> bool:

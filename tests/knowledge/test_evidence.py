@@ -169,3 +169,17 @@ def test_a_table_header_row_of_an_unlinked_form_is_no_rule():
 def test_a_guides_boilerplate_head_does_not_make_one_form_belong_to_another():
     assert not evidence._belongs("湖南省职工基本医疗保险门诊慢特病待遇资格认定申请表", {"湖南省职工基本医疗保险个人账户一次性支取申请表"})
     assert evidence._belongs("郴州市生育保险待遇申领承诺告知事项", {"郴州市生育保险待遇申领承诺书"})
+
+
+def test_a_thing_not_yet_done_finds_the_guides_case_of_it_not_done():
+    # "还没被认定" is the guide's "未经认定的": the negated spelling weighs as the guide's own case
+    passages = [
+        _p("target", "医疗救助对象;符合救助条件但未经认定的，应提供《个人家庭经济状况核查委托授权书》.", 1),
+        _p("note", "救助对象认定以民政部门为准。", 2, item="other"),
+        _p("materials", "救助对象身份证明", 3),
+    ] + _filler()
+    engine = SearchEngine(passages)
+    terms = uncovered_terms(engine, "家里困难，还没被认定，要准备啥", "demo", "办理材料：救助对象身份证明")
+    assert [sorted(t.spellings) for t in terms if t.word == "认定"] == [["未经认定"]]
+    found = supporting(engine, "家里困难，还没被认定，要准备啥", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：救助对象身份证明")
+    assert found and "授权书" in found[0].passage.text
