@@ -7,7 +7,7 @@ DIET decides the intent; these cues only answer a narrower question: does a foll
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 ASPECT_CUES = {
     "ask_materials": r"材料|资料|证件|证明|(?:哪些|什么|啥子?|哪样|么子|哪几个|几个)证|(?:带|拿)(?:些|点|上|个)?(?:什么|啥|哪|么子)|准备|提交|提供|交(?:些|点)?(?:什么|啥|哪些)|复印件|原件|单据|发票|照片"
@@ -76,6 +76,15 @@ def cued_aspect(text: str) -> Optional[str]:
     """The single aspect the words point to, when exactly one does (fees aside: they ride along)."""
     found = [k for k, p in _COMPILED.items() if p.search(text) and k not in RIDING]
     return found[0] if len(found) == 1 else None
+
+
+def names_channel(text: str, channels: Sequence[str]) -> bool:
+    """Whether the text speaks of doing something on one of the guides' online channels ("在湘医保上",
+    "用湘易办"), not of the scheme that shares its name ("郴州医保要什么材料")."""
+    return any(
+        re.search(f"(?:在|用|通过|下载|登录|打开){re.escape(n)}|{re.escape(n)}(?:上|里|APP|app|公众号|小程序)", text)
+        for n in channels
+    )
 
 
 def cued_aspects(text: str) -> List[str]:

@@ -265,9 +265,12 @@ def group_unsaid(kb: KnowledgeGateway, key: str, question: str, hints: Sequence[
     return kb.for_group_unsaid(key, " ".join([question, *hints]))
 
 
-def asked_aspects(aspect: str, question: str) -> List[str]:
-    """The main aspect and every other one the question asks ("要带啥，多久能好" → materials + time)."""
+def asked_aspects(aspect: str, question: str, channels: Sequence[str] = ()) -> List[str]:
+    """The main aspect and every other one the question asks ("要带啥，多久能好" → materials + time);
+    ``channels``: the online channels the guides name ("能不能在湘医保上改" asks where to do it)."""
     others = [a for a in cues.cued_aspects(question) if a != aspect and a in ASPECTS]
+    if "ask_channel" not in others and aspect != "ask_channel" and cues.names_channel(question, channels):
+        others.append("ask_channel")
     if aspect == "overview" and [a for a in others if a not in cues.RIDING]:
         return others  # "钱多久能到" alone is no reason to drop the overview
     return [aspect] + others
@@ -887,7 +890,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             return Decision("answer_alike", region=region, aspects=[aspect], records=family, evidence=lines,
                             slots={**done, "awaiting": None})
         # (a few short answers are given side by side before the choice: 一次性告知)
-        asked = asked_aspects(aspect, question) if aspect in ASPECTS else []
+        asked = asked_aspects(aspect, question, kb.search.channel_names) if aspect in ASPECTS else []
         return Decision(
             "choose_family", region=region, group=group, candidates=present, records=family, aspects=asked,
             slots={**done, "awaiting": "item", "pending_question": question},
@@ -956,7 +959,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     if follow_up and aspect == previous_aspect:
         aspects = previous_aspects  # "那灵活就业的呢": what was asked, all of it, for the new case
     else:
-        aspects = [aspect] if follow_up else asked_aspects(aspect, question)
+        aspects = [aspect] if follow_up else asked_aspects(aspect, question, kb.search.channel_names)
     slots["aspect"] = "+".join(aspects)  # (what this turn asked; a later turn keeps it in view)
     if item == previous_item and not pending and not turn.payload:
         # a new question about the same item ("网上能弄不？" after "要咋个改") is answered first, and

@@ -54,6 +54,9 @@ ITEM_TEXT_WEIGHT = 1.0
 ACTION_LEAD = 1.5
 #: "老爷子上个月走了": of a parent or an elder, 走了 says they died (the guides' 死亡 via 去世).
 _PASSED_AWAY = re.compile(r"((?:老人|老人家|老爷子|老太太|老头|老伴|爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|公公|婆婆)[^，,。？?！!\s]{0,5}?)走了")
+#: An online channel as the guides name it: quoted before APP/公众号/小程序, or an APP or 服务平台 named
+#: after its province or 医保 ("贵州医保APP", "国家医保服务平台").
+_CHANNEL_NAME = re.compile(r"“([\u4e00-\u9fff]{2,8})”(?:APP|App|app|微信公众号|公众号|小程序)|((?:国家|[\u4e00-\u9fff]{2}省?)医保(?:APP|服务平台))")
 #: What a place outside every region is to a person insured in one of them.
 ELSEWHERE = "外地"
 #: Characters of an item name that say nothing about it (punctuation, numbering).
@@ -216,6 +219,10 @@ class SearchEngine:
             (re.compile(str(spec["asks"])), tuple(str(n) for n in spec.get("names") or []))
             for spec in (colloquial.get("asked_actions") or {}).values()
         ]
+        # the online channels the guides name ("“湘医保”APP", "贵州医保APP", "国家医保服务平台"):
+        # a question that names one asks where to do it ("能不能在湘医保上改")
+        names = {m.group(1) or m.group(2) for m in _CHANNEL_NAME.finditer(printed)}
+        self.channel_names = frozenset(names | {re.sub(r"APP$", "", n) for n in names})
         self._shares = functools.lru_cache(maxsize=4096)(self._text_share)
         # routing reads one message several times (phrases, family, evidence, done items)
         self.elsewhere = functools.lru_cache(maxsize=256)(self._elsewhere_of)

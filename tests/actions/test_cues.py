@@ -2,7 +2,7 @@
 
 import pytest
 
-from actions import cues
+from actions import cues, routing
 
 
 @pytest.mark.parametrize(
@@ -198,3 +198,11 @@ def test_a_deadline_to_hand_in_is_told_apart_from_how_long_the_office_takes():
     assert cues.ASKS_DEADLINE.search("最迟几号要交上去") and cues.ASKS_DEADLINE.search("过了半年还能不能报")
     assert not cues.ASKS_DEADLINE.search("审核通常需要几个工作日")
     assert cues.DEADLINE_RULE.search("由用人单位在一年内申报待遇") and cues.DEADLINE_RULE.search("于9月30日前将次年新参保人员信息报医保经办机构")
+
+
+def test_a_guides_online_channel_named_asks_where_to_do_it(gateway):
+    names = gateway.search.channel_names
+    assert {"湘医保", "国家医保服务平台"} <= names
+    assert cues.names_channel("登记的生日不对，在湘医保上可以自己改吗", names)
+    assert not cues.names_channel("郴州医保需带哪些证件", names)  # the scheme, not the WeChat account
+    assert "ask_channel" in routing.asked_aspects("ask_materials", "登记的生日不对，需带什么，在湘医保上可以自己改吗", names)
