@@ -360,6 +360,10 @@ def infer_code(name: str, printed: Dict[str, str]) -> Tuple[Optional[str], str]:
     return None, "无匹配"
 
 
+#: Where a numbered rule starts after the one before it ("…出院记录；2.产前检查费…").
+_NUMBERED_RULE = re.compile(r"(?<=[；;。])\s*(?=\d+[.．])")
+
+
 def _list_row_for(item: ParsedItem, code: Optional[str], rows: Sequence[ListTableRow]) -> Optional[ListTableRow]:
     """The list-table row of a guide variant: same sub-item code, most similar 业务办理项 name."""
     candidates = [r for r in rows if code and r.sub_code == code]
@@ -512,6 +516,19 @@ def _variant(
 
     row = _list_row_for(item, code, rows)
     if row is not None:
+        if row.remarks:
+            # the list table's 备注 say what the guide text may not (湖南: 产前检查费…可合并支付,
+            # 未经认定的 …授权书): kept as the variant's field, one numbered rule per line
+            v.fields.append(
+                ItemField(
+                    key="list_remarks",
+                    heading="清单备注",
+                    text=_NUMBERED_RULE.sub("\n", row.remarks),
+                    source_file=file,
+                    start_line=row.start,
+                    end_line=row.end,
+                )
+            )
         if row.legal_basis:
             v.legal_bases.append(
                 LegalBasis(text=row.legal_basis, source_file=file, start_line=row.start, end_line=row.end)

@@ -36,6 +36,7 @@ NOT_EVIDENCE = frozenset({"title", "name", "evaluation", "supervision"})
 FIELD_LABELS = {
     "unit": "受理单位", "target": "服务对象", "time_limit": "办理时限", "channels": "办理渠道",
     "query": "查询方式", "consult": "咨询方式", "contact": "联系方式", "legal_basis": "设定依据",
+    "list_remarks": "清单备注",
 }
 #: Kinds of region text outside any item that may answer a question.
 DOCUMENT_KINDS = frozenset({"duties", "preface", "faq", "notice", "cover_letter"})

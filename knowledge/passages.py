@@ -36,6 +36,7 @@ FIELD_WEIGHTS: Dict[str, float] = {
     "unit": 0.6,
     "name": 0.3,
     "note": 1.0,
+    "list_remarks": 1.0,  # 湖南's list table 备注 of the variant (no evidence of which item: search.NOT_ITEM_EVIDENCE)
     "form": 0.7,
     "form_title": 0.7,
     "flowchart": 0.6,

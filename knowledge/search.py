@@ -44,6 +44,9 @@ STOPWORDS = frozenset(
 )
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+#: Item text that answers details once the item is known but says little of which item is meant:
+#: 湖南's list-table remarks ("…可合并支付，一次性提供材料" would draw every 一次性 question).
+NOT_ITEM_EVIDENCE = frozenset({"list_remarks"})
 #: A sibling item scoring at least this share of the best one may lead by a word only it has.
 SIBLING_SHARE = 0.6
 #: …and then leads it by this factor.
@@ -53,7 +56,10 @@ ITEM_TEXT_WEIGHT = 1.0
 #: How much an item whose name does what the question asks ("回来能报不" → 报销) leads others.
 ACTION_LEAD = 1.5
 #: "老爷子上个月走了": of a parent or an elder, 走了 says they died (the guides' 死亡 via 去世).
-_PASSED_AWAY = re.compile(r"((?:老人|老人家|老爷子|老太太|老头|老伴|爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|公公|婆婆)[^，,。？?！!\s]{0,5}?)走了")
+_ELDER = r"(?:老人|老人家|老爷子|老太太|老头|老伴|爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|公公|婆婆)"
+_PASSED_AWAY = re.compile(rf"({_ELDER}[^，,。？?！!\s]{{0,5}}?)走了")
+#: …and so it says in a later clause that opens with when ("老爷子是厂里退下来的，去年走了").
+_PASSED_AWAY_WHEN = re.compile(rf"({_ELDER}.*?[，,。；;]\s*(?:上个?月|前几天|前些天|前段时间|去年|前年|年前|昨天|前天|上周|上个星期|今年\d*月?)(?:份)?)走了(?![一两三几\d]*[趟步回次遍]|路)")
 #: An online channel as the guides name it: quoted before APP/公众号/小程序, or an APP or 服务平台 named
 #: after its province or 医保 ("贵州医保APP", "国家医保服务平台").
 _CHANNEL_NAME = re.compile(r"“([\u4e00-\u9fff]{2,8})”(?:APP|App|app|微信公众号|公众号|小程序)|((?:国家|[\u4e00-\u9fff]{2}省?)医保(?:APP|服务平台))")
@@ -119,7 +125,7 @@ class _RegionIndex:
         # everyday ones (单位, 参加, 没有)
         item_tokens: Dict[str, List[str]] = {}
         for p, ts in zip(passages, tokens):
-            if p.item:
+            if p.item and p.kind not in NOT_ITEM_EVIDENCE:
                 item_tokens.setdefault(p.item, []).extend(ts)
         self.item_keys = sorted(item_tokens)
         self.item_bm25 = bm25s.BM25(k1=1.2, b=0.75)
@@ -304,7 +310,7 @@ class SearchEngine:
             text = self._dialect_re.sub(lambda m: self._dialect[m.group(0)], text)
         if self._separable_re is not None:  # "上了个环" → 上环了, "备过案" → 备案过
             text = self._separable_re.sub(self._joined, text)
-        return self.typos.fix(_PASSED_AWAY.sub(r"\1去世了", text))
+        return self.typos.fix(_PASSED_AWAY_WHEN.sub(r"\1去世了", _PASSED_AWAY.sub(r"\1去世了", text)))
 
     def _elsewhere_of(self, text: str) -> str:
         """``text`` with the places outside every region read as 外地, for choosing the item ("单位派我
@@ -386,7 +392,7 @@ class SearchEngine:
         whole = scored[1] if scored else {}
         per_item: Dict[str, List[Hit]] = {}
         for h in hits:
-            if h.passage.item:
+            if h.passage.item and h.passage.kind not in NOT_ITEM_EVIDENCE:
                 per_item.setdefault(h.passage.item, []).append(h)
         asked = set(text)
         doing = self.asked_doing(text)

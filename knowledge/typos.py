@@ -20,8 +20,11 @@ from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 from pypinyin import Style, lazy_pinyin
 
 _CJK2 = re.compile(r"^[\u4e00-\u9fff]{2}$")
-#: A character used this often as a word of its own (是, 在, 去, 想 …) is typed on purpose.
+#: A character used this often as a word of its own (是, 在, 去, 想 …) is typed on purpose…
 COMMON_CHARACTER = 30000
+#: …unless the character beside it is this rare alone: "被案" is 备案 mistyped (案 is no word of its
+#: own), "全是" is no 全市 (全 is).
+RARE_CHARACTER = 5000
 #: Sounds that input-method users (and southern speakers) do not tell apart, folded to one.
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FUZZY_FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
@@ -74,7 +77,10 @@ class TypoFixer:
         """One character typed for another, and not a word everyone types on purpose: "备按" for
         备案, never "全是" for 全市 or "想在" for 现在 (是, 在, 想 are words of their own)."""
         slips = [(a, b) for a, b in zip(run, word) if a != b]
-        return len(slips) == 1 and self._frequency(slips[0][0]) < COMMON_CHARACTER
+        if len(slips) != 1:
+            return False
+        kept = next(a for a, b in zip(run, word) if a == b)
+        return self._frequency(slips[0][0]) < COMMON_CHARACTER or self._frequency(kept) < RARE_CHARACTER
 
     def fix(self, text: str) -> str:
         """``text`` with each unambiguous homophone typo of a guide word replaced by that word."""

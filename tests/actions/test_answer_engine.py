@@ -215,6 +215,13 @@ def test_a_materials_answer_gives_what_its_forms_review_table_lists(gateway):
     assert not any("一窗受理申报单》相关材料审核" in text for text, _ in lines)
 
 
+def test_the_list_tables_remarks_answer_what_the_guide_text_leaves_out(gateway):
+    # 湖南 prints "可合并支付，一次性提供材料" only in its list table's 备注
+    record = gateway.records("hunan", "002036007002")[0]
+    lines = routing.supporting_evidence(gateway, record, "产前检查费和生育医疗费可以合并一起申报吗", "hunan", "002036007002", ["ask_process"])
+    assert any("可合并支付" in text and text.startswith("清单备注：") for text, _ in lines)
+
+
 def test_a_process_answer_also_says_how_long_it_takes(gateway):
     record = gateway.records("hunan", "002036004001")[0]
     text = answers.answer(record, "ask_process", gateway.region("hunan"))

@@ -136,6 +136,15 @@ def test_hunan_facts(records):
     assert "国办发〔2021〕42号" in find(records, "001", "医疗救助对象手工")["legal_basis"].replace(" ", "")
 
 
+def test_hunan_list_table_remarks_are_kept_with_their_variant(records):
+    # the table's 备注 say what the guide text does not: one numbered rule per line, sourced to the row
+    birth = find(records, "001", "生育医疗待遇支付")["fields"]["list_remarks"]
+    lines = birth["text"].splitlines()
+    assert lines[1].startswith("2.产前检查费、计划生育医疗费和生育医疗费可合并支付") and len(lines) == 3
+    assert birth["source"].startswith("001_e87ed86121f40618.txt:9403-")
+    assert "list_remarks" not in find(records, "001", "异地转诊人员备案")["fields"]  # a row without 备注
+
+
 def test_yunnan_facts(records):
     assert find(records, "002", "参保人员个人账户一次性支取")["time_limit"].startswith("即时办结")
     assert find(records, "002", "门诊慢特病")["time_limit"].startswith("特殊病病种5个工作日办结，慢性病病种10个工作日办结")

@@ -119,6 +119,9 @@ def test_a_message_is_read_in_mandarin_with_its_typos_corrected(engine):
     # of a parent or an elder, 走了 says they died; of anyone else it says they left
     assert engine.normalize("老爷子上个月走了，医保要停掉") == "老爷子上个月去世了，医保要停掉"
     assert engine.normalize("我走了两天路") == "我走了两天路"
+    # …also in a later clause that opens with when, but not of a trip
+    assert engine.normalize("我爷爷是退休干部，前几天走了，卡里还有钱") == "我爷爷是退休干部，前几天去世了，卡里还有钱"
+    assert engine.normalize("我妈住城里，上周走了一趟医院") == "我妈住城里，上周走了一趟医院"
 
 
 
@@ -133,3 +136,19 @@ def test_chenzhous_flowchart_boxes_are_secondary_passages(passages):
     boxes = [p for p in passages if p.region_key == "chenzhou" and p.kind == "flowchart"]
     assert any("不需个人申请" in p.text for p in boxes)
     assert not any(p.kind == "flowchart" for p in passages if p.region_key in ("hunan", "xianan", "guizhou"))
+
+
+def test_list_table_remarks_answer_details_but_choose_no_item():
+    # 湖南's list-table 备注 are searched within a known item, never as evidence of which item it is
+    def p(kind, text, item, line):
+        return Passage("demo", kind, text, f"g.txt:{line}-{line}", item=item, label=item, name=item)
+
+    passages = [
+        p("title", "生育医疗待遇支付", "birth", 1),
+        p("list_remarks", "产前检查费和生育医疗费可合并支付，一次性提供材料", "birth", 2),
+        p("title", "个人账户一次性支取", "account", 3),
+        p("materials", "一次性支取申请表", "account", 4),
+    ] + [p("process", f"申请人向医保经办机构提出申请，办理第{i}步。", f"x{i}", 100 + i) for i in range(30)]
+    engine = SearchEngine(passages, expansions={})
+    assert [k for k, _, _ in engine.rank_items("一次性提供材料可以吗", "demo")][0] == "account"
+    assert engine.search("可合并支付吗", "demo", item="birth")[0].passage.kind == "list_remarks"

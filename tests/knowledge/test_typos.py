@@ -17,7 +17,10 @@ def fixer():
 
 @pytest.mark.parametrize(
     "typed, meant",
-    [("出门前要备按吗", "出门前要备案吗"), ("报消要带什么", "报销要带什么"), ("医宝卡丢了", "医保卡丢了")],
+    [
+        ("出门前要备按吗", "出门前要备案吗"), ("报消要带什么", "报销要带什么"), ("医宝卡丢了", "医保卡丢了"),
+        ("被案要交啥", "备案要交啥"),  # 被 is common, but 案 beside it is no word of its own
+    ],
 )
 def test_a_homophone_typo_of_a_guide_word_is_read_as_the_word(fixer, typed, meant):
     assert fixer.fix(typed) == meant
