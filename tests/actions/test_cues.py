@@ -206,3 +206,8 @@ def test_a_guides_online_channel_named_asks_where_to_do_it(gateway):
     assert cues.names_channel("登记的生日不对，在湘医保上可以自己改吗", names)
     assert not cues.names_channel("郴州医保需带哪些证件", names)  # the scheme, not the WeChat account
     assert "ask_channel" in routing.asked_aspects("ask_materials", "登记的生日不对，需带什么，在湘医保上可以自己改吗", names)
+
+
+def test_which_way_is_quicker_asks_the_time_each_takes():
+    assert "ask_time_limit" in cues.cued_aspects("网上报和柜台报哪种更快")
+    assert "ask_time_limit" in cues.cued_aspects("走线下会不会快一些")
