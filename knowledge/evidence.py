@@ -48,6 +48,11 @@ PERIOD = re.compile(r"\d+\s*个?\s*(?:工作日|自然日|日|天|月|年)(?:内
 #: A question about how many copies ("填几份"), and the guides' way of saying it ("一式二份").
 ASKS_COPIES = re.compile(r"几份|多少份|几联|几张|一式几")
 COPIES = re.compile(r"一式[一二两三四五六\d]+份|[一二两三四五六\d]+份")
+#: Box labels joined by arrows or dashes ("费用对账-汇总-复核-拨付单"): a flowchart's shape, no rule.
+_LABEL_CHAIN = re.compile(r"^(?:[^-—→>，。；;：:]{1,10}[-—→>]){2,}[^-—→>，。；;：:]{1,10}$")
+#: "每月几号", "哪几天": the question asks days of the month; the guides print "每月1-5日", "25日前".
+ASKS_DAY = re.compile(r"几号|哪天|哪几天|哪一天|每月几|每个月几")
+DAYS = re.compile(r"\d+\s*[-—~至到]\s*\d+\s*[日号]|\d+\s*[日号](?:前|之前|以前|起)")
 #: "要他本人去申请不", "要自己去哪里申请吗": whether one applies oneself — the guides' 个人申请.
 ASKS_SELF_APPLYING = re.compile(r"(?:自己|本人|亲自)[^，,。？?！!；;]{0,5}申请")
 #: One-character Chinese numerals, which the guides print as digits ("怀孕满4个月").
@@ -141,6 +146,9 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
     if ASKS_PERIOD.search(text) and not PERIOD.search(covered):
         # the answer gives no period ("即时办结") where the question asks one: a deadline elsewhere may
         terms["期限"] = Term("期限", frozenset(), 0.8, PERIOD)
+    if ASKS_DAY.search(text) and not DAYS.search(covered):
+        # "每个月几号对账": the guides print the days of the month ("每月1-5日…完成费用对账")
+        terms["日期"] = Term("日期", frozenset(), 0.8, DAYS)
     if ASKS_SELF_APPLYING.search(text) and "个人申请" not in covered:
         terms["个人申请"] = Term("个人申请", frozenset({"个人申请"}), 1.0)
     if ASKS_COPIES.search(text) and not COPIES.search(covered):
@@ -200,6 +208,8 @@ def supporting(
             continue
         if p.kind in ("form", "form_title") and FORM_BLANKS.match(p.text):
             continue  # a line of blanks to fill in names fields, it says no rule
+        if p.kind == "flowchart" and _LABEL_CHAIN.match(p.text):
+            continue  # a chain of box labels ("医院对账-结算-推送-复核") says no rule either
         if p.item == item and p.kind not in NOT_EVIDENCE:
             pool.append((p, "variant" if p.label == label else "item"))
         elif p.item is None and p.title and _belongs(p.title, titles):

@@ -183,3 +183,14 @@ def test_a_thing_not_yet_done_finds_the_guides_case_of_it_not_done():
     assert [sorted(t.spellings) for t in terms if t.word == "认定"] == [["未经认定"]]
     found = supporting(engine, "家里困难，还没被认定，要准备啥", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：救助对象身份证明")
     assert found and "授权书" in found[0].passage.text
+
+
+def test_the_days_of_the_month_answer_which_day_and_box_labels_say_nothing():
+    passages = [
+        _p("time_limit", "不超过30个工作日。", 1),
+        _p("flowchart", "每月1-5日定点医疗机构完成费用对账并打印对账单", 2),
+        _p("flowchart", "费用对账-汇总-复核-拨付单", 3),
+    ] + _filler()
+    engine = SearchEngine(passages)
+    found = supporting(engine, "月度对账和汇总一般安排在几号", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理时限：不超过30个工作日。")
+    assert [s.passage.source for s in found] == ["g.txt:2-2"] and "日期" in found[0].words
