@@ -550,9 +550,28 @@ def answer_each(records: Sequence[Dict[str, Any]], aspects: Sequence[str], regio
     read in a chat; None when they are not (then the asker picks one)."""
     if not 2 <= len(records) <= EACH_MOST:
         return None
-    parts = [answer_many(r, aspects, region) for r in records]
-    text = f"“{item_name}”在当地分为{len(records)}种情况，分别是：\n" + "\n\n".join(parts)
-    return text if len(text) <= MAX_REPLY_CHARS else None
+    head = f"“{item_name}”在当地分为{len(records)}种情况，分别是：\n"
+    text = head + "\n\n".join(answer_many(r, aspects, region) for r in records)
+    if len(text) <= MAX_REPLY_CHARS:
+        return text
+    # too long with what each answer adds (the process beside the materials …): the asked sections only
+    compact = [_asked_only(r, aspects, region) for r in records]
+    text = head + "\n\n".join(c for c in compact if c)
+    return text if all(compact) and len(text) <= MAX_REPLY_CHARS else None
+
+
+#: Every aspect a section may add beside its own: said as asked, so that none is added.
+_ALL_ASKED = ("ask_materials", "ask_process", "ask_channel", "ask_time_limit")
+
+
+def _asked_only(record: Dict[str, Any], aspects: Sequence[str], region: RegionInfo) -> Optional[str]:
+    """One variant's asked sections and nothing they would add, with its source (None when the
+    guide says none of them)."""
+    sections = [s for s in (_section(record, a, region, (), [*aspects, *_ALL_ASKED]) for a in dict.fromkeys(aspects)) if s]
+    if not sections:
+        return None
+    body = "\n".join(f"{label}：\n" + "\n".join(lines) for label, lines, _ in sections)
+    return heading(record) + "\n" + body + "\n" + source_line(record, [src for _, _, srcs in sections for src in srcs])
 
 
 EACH_PICK = "只想看其中一种，可以点选："

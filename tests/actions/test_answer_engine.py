@@ -9,7 +9,7 @@ import pytest
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers, cues, routing
+from actions import answers, cues, routing, selection
 from actions.actions import AnswerFromKB, PersonalLookup, ShowMore
 from actions.routing import Turn, insured_region
 from tests.actions.conftest import buttons_of, make_tracker, slots_of, texts_of
@@ -220,6 +220,17 @@ def test_the_list_tables_remarks_answer_what_the_guide_text_leaves_out(gateway):
     record = gateway.records("hunan", "002036007002")[0]
     lines = routing.supporting_evidence(gateway, record, "产前检查费和生育医疗费可以合并一起申报吗", "hunan", "002036007002", ["ask_process"])
     assert any("可合并支付" in text and text.startswith("清单备注：") for text, _ in lines)
+
+
+def test_variants_too_long_side_by_side_are_given_with_their_asked_sections_only(gateway):
+    # 湖南's 慢特病 认定 (职工 / 居民): with the process each materials answer adds, too long for one reply
+    records = selection.by_level(gateway.records("hunan", "002036005001"), None)
+    region = gateway.region("hunan")
+    full = "\n\n".join(answers.answer_many(r, ["ask_materials", "ask_time_limit"], region) for r in records)
+    assert len(full) > answers.MAX_REPLY_CHARS
+    text = answers.answer_each(records, ["ask_materials", "ask_time_limit"], region, "门诊慢特病认定")
+    assert text and len(text) <= answers.MAX_REPLY_CHARS and "（表 14）" in text and "（表 15）" in text
+    assert text.count("来源：") == 2 and "办理流程" not in text
 
 
 def test_a_process_answer_also_says_how_long_it_takes(gateway):
