@@ -105,7 +105,8 @@ def carry_out(decision: Decision, kb: KnowledgeGateway, dispatcher: CollectingDi
         first = decision.records[0]
         if kind == "answer":
             text = answers.answer_many(
-                first, decision.aspects, region, decision.focus, decision.evidence, decision.decided_by, decision.next_guide
+                first, decision.aspects, region, decision.focus, decision.evidence, decision.decided_by, decision.next_guide,
+                brief_rest=True,
             )
             events += say_in_parts(dispatcher, text)
         else:

@@ -358,6 +358,7 @@ def answer_many(
     evidence: Sequence[Tuple[str, str]] = (),
     decided_by: Sequence[str] = (),
     next_guide: Optional[Dict[str, Any]] = None,
+    brief_rest: bool = False,
 ) -> str:
     """Every asked aspect of one record in one reply, then the guide's other sentences that match.
 
@@ -368,6 +369,8 @@ def answer_many(
         decided_by: what the asker said about themselves (退休人员, 职工医保) when it chose the variant.
         next_guide: the same item in the region's next guide (郴州 → the Hunan provincial list): an
             aspect the record's guide does not state is given from it, under its own title and source.
+        brief_rest: after the asked part, what it takes, where and how long (一次性告知) when the
+            reply stays short enough to read in a chat.
     """
     sections: List[Section] = []
     borrowed: List[Optional[str]] = []  # the next guide's sources, for its own source line
@@ -408,6 +411,11 @@ def answer_many(
         consult = region.consult.replace("\n", " ")
         parts.append(f"《{record['guide_title']}》没有写明{'、'.join(silent)}，可咨询当地医保经办机构：{consult}")
         sources.append(region.consult_source)
+    if brief_rest and sections:
+        rest = _rest_in_brief(record, aspects, region, "\n".join(parts), BRIEF_REST_CHARS - sum(len(p) + 1 for p in parts))
+        if rest:
+            parts.append(rest[0])
+            sources += rest[1]
     head = heading(record) + (f"（按您说的“{'、'.join(decided_by)}”）" if decided_by else "")
     text = head + ("\n" if len(sections) != 1 or not parts[0].startswith(sections[0][0]) else "") + "\n".join(parts)
     notes = _notes(record, region, "\n".join(parts))
@@ -417,6 +425,36 @@ def answer_many(
     if borrowed and next_guide:  # what the next guide said, cited under its own title
         cited = "\n".join(x for x in (cited, source_line(next_guide, borrowed)) if x)
     return text + ("\n" + notes if notes else "") + "\n" + cited
+
+
+#: What a reply adds unasked, each in brief (其他要点), while the whole stays under BRIEF_REST_CHARS.
+REST_ASPECTS = ("ask_materials", "ask_time_limit", "ask_channel")
+BRIEF_REST_CHARS = 900
+
+
+def _rest_in_brief(
+    record: Dict[str, Any], aspects: Sequence[str], region: RegionInfo, said: str, room: int
+) -> Optional[Tuple[str, List[Optional[str]]]]:
+    """The unasked essentials (materials, time limit, channels) not yet said, as one part, when
+    they fit in ``room`` characters; each section alone (none adds another)."""
+    if "overview" in aspects:
+        return None
+    flat = re.sub(r"\s+", "", said)
+    lines: List[str] = []
+    sources: List[Optional[str]] = []
+    for aspect in REST_ASPECTS:
+        if aspect in aspects:
+            continue
+        section = _section(record, aspect, region, (), [*aspects, *REST_ASPECTS, "ask_process"])
+        if section is None:
+            continue
+        label, body, srcs = section
+        body = [line for line in body if re.sub(r"\s+", "", line) not in flat]
+        if body:
+            lines.append(f"{label}：\n" + "\n".join(body))
+            sources += srcs
+    text = "其他要点：\n" + "\n".join(lines)
+    return (text, sources) if lines and len(text) <= room else None
 
 
 _SILENCE = re.compile(r"《[^》\n]*》没有写明[^\n]*")

@@ -233,6 +233,19 @@ def test_variants_too_long_side_by_side_are_given_with_their_asked_sections_only
     assert text.count("来源：") == 2 and "办理流程" not in text
 
 
+def test_a_short_answer_also_says_in_brief_what_to_bring_and_where(gateway):
+    record = gateway.records("chenzhou", "002036007004")[0]  # 生育津贴支付
+    region = gateway.region("chenzhou")
+    text = answers.answer_many(record, ["ask_time_limit"], region, brief_rest=True)
+    head, rest = text.split("其他要点：", 1)
+    assert "不超过18个工作日" in head and "出生医学证明复印件" in rest and "办理渠道" in rest
+    assert len(text) <= answers.BRIEF_REST_CHARS + 200  # (the heading and the source line besides)
+    assert "其他要点" not in answers.answer_many(record, ["ask_time_limit"], region)  # only where asked for
+    # what the asked part already says is not said again, and a long answer gets nothing more
+    long_one = answers.answer_many(record, ["ask_materials", "ask_process"], region, brief_rest=True)
+    assert "其他要点" not in long_one or long_one.count("出生医学证明复印件") == 1
+
+
 def test_a_process_answer_also_says_how_long_it_takes(gateway):
     record = gateway.records("hunan", "002036004001")[0]
     text = answers.answer(record, "ask_process", gateway.region("hunan"))
