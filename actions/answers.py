@@ -675,6 +675,10 @@ def document_answer(region: RegionInfo, title: str, passages: Sequence[Tuple[str
 _CHECK_ALSO = ("ask_materials", "ask_time_limit", "ask_fees", "ask_contact")
 
 
+#: A query item's materials at most this long go with its official way to check unasked.
+CHECK_MATERIALS_CHARS = 120
+
+
 def official_check(record: Dict[str, Any], region: RegionInfo, also: Sequence[str] = ()) -> Optional[str]:
     """The guide's own way to check (查询方式, else the item's channels), said before an in-chat lookup;
     ``also``: other aspects the message asks of that item (what to bring to the window), said after it."""
@@ -699,6 +703,12 @@ def official_check(record: Dict[str, Any], region: RegionInfo, also: Sequence[st
     for aspect in (a for a in also if a in _CHECK_ALSO):
         section = _section(record, aspect, region, ())
         if section:
+            label, body, srcs = section
+            lines += [f"{label}：", *body]
+            sources += srcs
+    if "ask_materials" not in also:  # what to show when checking at a window: said too, when it is short
+        section = _section(record, "ask_materials", region, (), _ALL_ASKED)
+        if section and sum(len(line) for line in section[1]) <= CHECK_MATERIALS_CHARS:
             label, body, srcs = section
             lines += [f"{label}：", *body]
             sources += srcs

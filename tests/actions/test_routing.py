@@ -315,6 +315,9 @@ def test_the_enrollment_querys_way_to_check_gives_its_channels_and_where_needed_
     assert "在自助终端机或窗口查询打印" in yunnan  # 云南 prints no 查询方式: its 办理流程 says the ways
     hunan = answers.official_check(gateway.records("hunan", "002036002002")[0], gateway.region("hunan"))
     assert "“湘易办”APP" in hunan and "受理" not in hunan  # 查询方式 and channels, not 申请-受理-办结
+    # what to show at the window is short: said unasked
+    chenzhou = answers.official_check(gateway.records("chenzhou", "002036002002")[0], gateway.region("chenzhou"))
+    assert "有效身份证件或社保卡" in chenzhou and chenzhou.count("办理材料") == 1
 
 
 def test_the_message_as_read_overrules_an_entity_taken_from_the_words_as_typed(gateway):
