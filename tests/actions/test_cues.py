@@ -24,6 +24,7 @@ def test_two_cues_decide_nothing():
 
 def test_own_case():
     assert cues.asks_own_case("查一下我的备案办到哪了")
+    assert cues.asks_own_case("打算自己看下去年那笔交了没有")  # 自己 is the asker too
     assert not cues.asks_own_case("异地备案要什么材料")
     # whether a service point can check is a question about its duties, not a lookup to start
     assert cues.asks_own_case("我妈的慢特病认定批下来没")
