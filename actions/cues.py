@@ -296,7 +296,8 @@ def asks_duties(text: str) -> bool:
 
 #: Someone who cannot produce a document ("冇得居住证", "结婚证网上查不到", "没有交警认定书").
 _CANNOT_PRODUCE = re.compile(
-    r"没有|没办|冇得|冇有|没得|无法提供|提供不了|丢了|找不到|查不到|拿不出|开不出|办不了"
+    # (not the question's "…了没有", "有没有": whether something happened)
+    r"(?<![有了过])没有(?![？?]|$)|没办|冇得|冇有|没得|无法提供|提供不了|丢了|找不到|查不到|拿不出|开不出|办不了"
     # someone else will not give it ("单位不肯开证明", "房东不给复印件"), or it cannot be had ("补不到")
     r"|(?:不肯|不愿意?|不给|不帮)(?:开|给|出|提供|盖|签)|走不通|(?:弄|搞|拿|开|补|要)不(?:到|出来)|补不了"
 )

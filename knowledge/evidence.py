@@ -157,8 +157,8 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
 
 
 #: How people say a thing has not happened ("还没认定", "冇参加", "没被认定"), and how the guides print it.
-_NEGATED = re.compile(r"(?:没有|没|未|尚未|还没有|还没|不曾)(?:被|经过|经)?([\u4e00-\u9fff]{2})")
-GUIDE_NEGATIONS = ("未经", "未", "没有", "尚未", "不")
+_NEGATED = re.compile(r"(?:没有|没|未|尚未|还没有|还没|不曾|不)(?:被|经过|经|予)?([\u4e00-\u9fff]{2})")
+GUIDE_NEGATIONS = ("未经", "未", "没有", "尚未", "不予", "不")
 
 
 def _negated(text: str) -> FrozenSet[str]:

@@ -164,6 +164,9 @@ def test_a_paper_someone_will_not_give_cannot_be_produced(text):
 
 def test_a_paper_at_hand_can_be_produced():
     assert not cues.cannot_produce("证明开好了，下一步去哪交")
+    # "…了没有", "有没有" ask whether something happened, not a paper one lacks
+    assert not cues.cannot_produce("上个月那笔扣了没有") and not cues.cannot_produce("有没有别的办法")
+    assert cues.cannot_produce("我没有暂住证")
 
 
 def test_a_day_of_the_month_asks_whether_it_is_still_taken_in():

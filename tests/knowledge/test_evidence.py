@@ -194,3 +194,15 @@ def test_the_days_of_the_month_answer_which_day_and_box_labels_say_nothing():
     engine = SearchEngine(passages)
     found = supporting(engine, "月度对账和汇总一般安排在几号", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理时限：不超过30个工作日。")
     assert [s.passage.source for s in found] == ["g.txt:2-2"] and "日期" in found[0].words
+
+
+def test_a_refusal_asked_finds_the_guides_refusal():
+    # "不受理" is jieba's 不|受理, and 受理 is printed everywhere; "不予受理" is not
+    passages = [
+        _p("form", "承诺无第十一条不予受理情形。", 1, item=None, label=None, title="信用承诺书"),
+        _p("materials", "营业执照复印件", 2),
+    ] + [_p("process", f"医保经办机构受理申请，办理第{i}步。", 100 + i, item=f"x{i}") for i in range(40)]
+    engine = SearchEngine(passages)
+    found = supporting(engine, "啥时候会不受理", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：营业执照复印件",
+                       form_titles=["信用承诺书"])
+    assert found and "不予受理" in found[0].passage.text
