@@ -349,7 +349,7 @@ def supporting_evidence(
         form = linked[0].passage.title if linked else None
     if form:
         have = {line.passage.text for line in chosen}
-        chosen = [line for line in _form_lines(kb, region, form, question) if line.passage.text not in have] + chosen
+        chosen = [line for line in _form_lines(kb, region, form, question, item) if line.passage.text not in have] + chosen
     out: List[Tuple[str, str]] = []
     total = 0
     said = set()
@@ -417,6 +417,10 @@ def _checklist(kb: KnowledgeGateway, region: str, title: str, covered: str = "")
     return [_Line(entries[0], quoted=f"《{_form_core(title)}》相关材料审核：{text}")]
 
 
+#: Lines opening with this many of the same characters are copies of one template.
+TEMPLATE_HEAD = 8
+
+
 def _rule_line(
     kb: KnowledgeGateway, query: str, region: str, item: str, label: str, rule: "re.Pattern[str]",
     chosen: Sequence["_Line"], covered: str = "", loose: int = 20, own: Sequence[str] = (),
@@ -427,10 +431,20 @@ def _rule_line(
     business: another item's 告知书 binds nobody here."""
     pool = kb.evidence(query, region, item, k=20) + kb.evidence(query, region, None, k=loose)
     have = {line.passage.text for line in chosen}
+    # another copy of a template line chosen already ("2.承诺已认真阅读《…》" of each 信用承诺书) is
+    # another item's rule, not a second one of this item
+    templates = {re.sub(r"\s+", "", line.passage.text)[:TEMPLATE_HEAD] for line in chosen}
     said = re.sub(r"\s+", "", covered)
-    for h in sorted(pool, key=lambda h: -h.score):
+    # (text outside the item that says its own name words — the pharmacy's promise for 零售药店 — first)
+    own = evidence.own_name_words(kb.search, region, item)
+
+    def nearness(h: Any) -> float:
+        return evidence.near_item(h.passage.text, own) if h.passage.item is None else 1.0
+
+    for h in sorted(pool, key=lambda h: -h.score * nearness(h)):
         if rule.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE | {"form_title"} \
                 and h.passage.text not in have and re.sub(r"\s+", "", h.passage.text) not in said \
+                and re.sub(r"\s+", "", h.passage.text)[:TEMPLATE_HEAD] not in templates \
                 and (h.passage.item is None or h.passage.label == label) \
                 and (h.passage.item is not None or h.passage.kind not in ("form", "form_title") or _own_form(h.passage.title, own)
                      or not evidence.names_another_item(kb.search, region, item, h.passage)):
@@ -523,7 +537,7 @@ def _form_core(title: str) -> str:
     return re.sub(r"[（(][^）)]*[）)]$", "", title)
 
 
-def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str) -> List[Any]:
+def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str, item: Optional[str] = None) -> List[Any]:
     """The lines of one form that say what the question asks beyond the form's own title
     ("这个表要填一式几份" → "本表一式二份，…"): each line chosen for the asked words it adds; words
     printed all over the guide (单位, 医保) choose nothing."""
@@ -531,6 +545,13 @@ def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str) ->
         return {t[i : i + 2] for i in range(len(t) - 1) if re.fullmatch(r"[\u4e00-\u9fff]{2}", t[i : i + 2])}
 
     lines = [p for p in kb.document(region, title) if p.kind == "form" and not grams(p.text) <= grams(title)]
+    copies = {p.source for p in lines}
+    if item and len(copies) > 1:  # one title printed for several items (湖南's 信用承诺书): the item's own copy
+        own = evidence.own_name_words(kb.search, region, item)
+        said = {src: len({w for p in lines if p.source == src for w in own if w in p.text}) for src in copies}
+        best = max(copies, key=lambda src: said[src])
+        if said[best] > 0:
+            lines = [p for p in lines if p.source == best]
     if cues.ASKS_FORM_TEXT.search(question):  # what the form says as a whole: its lines in order
         promised = [i for i, p in enumerate(lines) if "承诺" in p.text]
         if "承诺" in question and promised:  # what one promises: from the form's promise on, not its blanks

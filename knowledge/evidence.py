@@ -53,6 +53,9 @@ _LABEL_CHAIN = re.compile(r"^(?:[^-—→>，。；;：:]{1,10}[-—→>]){2,}[^
 #: "每月几号", "哪几天": the question asks days of the month; the guides print "每月1-5日", "25日前".
 ASKS_DAY = re.compile(r"几号|哪天|哪几天|哪一天|每月几|每个月几")
 DAYS = re.compile(r"\d+\s*[-—~至到]\s*\d+\s*[日号]|\d+\s*[日号](?:前|之前|以前|起)")
+#: "第几条", "哪一条规定": the question asks which article; the guides cite "第十一条", "第三十一条".
+ASKS_ARTICLE = re.compile(r"第几条|哪一?条(?:规定|的)?")
+ARTICLE = re.compile(r"第[一二三四五六七八九十百零\d]+条")
 #: "要他本人去申请不", "要自己去哪里申请吗": whether one applies oneself — the guides' 个人申请.
 ASKS_SELF_APPLYING = re.compile(r"(?:自己|本人|亲自)[^，,。？?！!；;]{0,5}申请")
 #: One-character Chinese numerals, which the guides print as digits ("怀孕满4个月").
@@ -63,6 +66,8 @@ _CN_PERIOD = re.compile(f"([{_CN_DIGITS}])(个?[月天日年周])")
 #: question asks which papers count as ID.
 ID_DEFINITION = re.compile(r"有效身份证件包括[^；;。\n]*?等")
 ASKS_ID = re.compile(r"证件|身份证|护照|通行证|居留证")
+#: How much a sentence outside the item that says the item's own name words leads one that does not.
+OWN_WORDS_LEAD = 1.25
 #: A passage must say at least this much weight of the question's uncovered words to be quoted,
 #: and add one not yet covered: one two-character word printed in about 1 % of the region's
 #: passages weighs about 0.65, a rarer or longer one more, a common one less.
@@ -149,6 +154,9 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
     if ASKS_DAY.search(text) and not DAYS.search(covered):
         # "每个月几号对账": the guides print the days of the month ("每月1-5日…完成费用对账")
         terms["日期"] = Term("日期", frozenset(), 0.8, DAYS)
+    if ASKS_ARTICLE.search(text):
+        # "第几条", "哪一条": an article of a law or rule, as the guides cite it ("无第十一条不予受理情形")
+        terms["条款"] = Term("条款", frozenset(), 0.8, ARTICLE)
     if ASKS_SELF_APPLYING.search(text) and "个人申请" not in covered:
         terms["个人申请"] = Term("个人申请", frozenset({"个人申请"}), 1.0)
     if ASKS_COPIES.search(text) and not COPIES.search(covered):
@@ -180,6 +188,21 @@ def names_another_item(engine: SearchEngine, region: str, item: str, passage: Pa
     if own and own in passage.text:
         return False
     return any(k != item and names[k] not in own for k in engine.items_named_in(region, passage.text))
+
+
+def own_name_words(engine: SearchEngine, region: str, item: str) -> List[str]:
+    """The words of the item's name that point at it (零售, 药店; not 申请, 管理, printed everywhere)."""
+    name = engine.item_names(region).get(item, "")
+    return [w for w in engine.tokenize.search_words(name) if len(w) >= 2 and 0 < engine.text_share(region, w) <= GENERIC_SHARE]
+
+
+def near_item(text: str, own_words: Sequence[str]) -> float:
+    """How much nearer the item a text outside it is, by the share of the item's name words it says
+    (up to :data:`OWN_WORDS_LEAD`): the pharmacy's promise says 零售, 药店 and 定点, the 医疗机构
+    promise beside it only 定点."""
+    if not own_words:
+        return 1.0
+    return 1.0 + (OWN_WORDS_LEAD - 1.0) * sum(w in text for w in own_words) / len(own_words)
 
 
 def supporting(
@@ -225,6 +248,13 @@ def supporting(
     # does not link must say more than one everyday word: "□新生儿" is no answer to "生了孩子")
     covers = [(p, place, ts) for p, place, ts in covers if _relevance(place, ts) >= MIN_GAIN]
     boxes_asked = bool(ASKS_OPTION.search(question))
+    # a sentence outside the item that says the item's own words (零售药店 in the pharmacy's promise)
+    # is nearer it than one of the same kind for another (the 医疗机构 promise beside it)
+    own_words = own_name_words(engine, region, item)
+
+    def nearness(p: Passage, place: str) -> float:
+        return near_item(p.text, own_words) if place in ("form", "document") else 1.0
+
     chosen: List[Support] = []
     left = {t.word for t in terms}
     seen_text = {covered}
@@ -235,7 +265,7 @@ def supporting(
             break
         # the most new coverage per character, nearest the record first (a short sentence of its
         # own variant beats a long one of a notice)
-        best = max(fresh, key=lambda e: _worth(e[0], e[1], boxes_asked) * _gain(e[2], left) / (1.0 + len(e[0].text) / 400.0))
+        best = max(fresh, key=lambda e: _worth(e[0], e[1], boxes_asked) * nearness(e[0], e[1]) * _gain(e[2], left) / (1.0 + len(e[0].text) / 400.0))
         p, place, ts = best
         covers.remove(best)
         if any(p.text in s for s in seen_text):

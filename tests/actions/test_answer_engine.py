@@ -246,6 +246,15 @@ def test_a_short_answer_also_says_in_brief_what_to_bring_and_where(gateway):
     assert "其他要点" not in long_one or long_one.count("出生医学证明复印件") == 1
 
 
+def test_of_one_template_printed_for_several_items_the_items_own_copy_is_quoted(gateway):
+    # 湖南 prints a 信用承诺书 for 医疗机构 (无第十二条…) and one for 零售药店 (无第十一条…)
+    record = gateway.records("hunan", "002036009002")[0]
+    lines = routing.supporting_evidence(gateway, record, "零售药店那份信用承诺书依据的是什么文件，承诺里没有第几条的不予受理情形", "hunan", "002036009002",
+                                        ["ask_forms", "ask_legal_basis"])
+    texts = " ".join(text for text, _ in lines)
+    assert "无第十一条不予受理情形" in texts and "第十二条" not in texts
+
+
 def test_a_process_answer_also_says_how_long_it_takes(gateway):
     record = gateway.records("hunan", "002036004001")[0]
     text = answers.answer(record, "ask_process", gateway.region("hunan"))

@@ -206,3 +206,15 @@ def test_a_refusal_asked_finds_the_guides_refusal():
     found = supporting(engine, "啥时候会不受理", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：营业执照复印件",
                        form_titles=["信用承诺书"])
     assert found and "不予受理" in found[0].passage.text
+
+
+def test_which_article_finds_the_article_cited():
+    passages = [
+        _p("form", "承诺无第十一条所列情形。", 1, item=None, label=None, title="信用承诺书"),
+        _p("materials", "营业执照复印件", 2),
+    ] + _filler()
+    engine = SearchEngine(passages)
+    found = supporting(engine, "承诺的是第几条", "demo", ITEM, "城乡居民减少登记（暂停参保）", "办理材料：营业执照复印件",
+                       form_titles=["信用承诺书"])
+    assert found and "条款" in found[0].words
+    assert evidence.near_item("零售药店定点管理", ["零售", "药店", "定点"]) > evidence.near_item("医疗机构定点管理", ["零售", "药店", "定点"])
