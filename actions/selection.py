@@ -65,7 +65,9 @@ def choose(
     for hint in hints:
         unsaid = unsaid.replace(hint, " ")
     added = expand(unsaid, variant_words or {})[len(unsaid):]
-    scores = _scores(records, text + added, hints, text)
+    # (a variant kept from earlier turns yields only to this message's words for a variant, not to
+    # a word that merely appears among a sibling's materials: "户口" after 灵活就业 was settled)
+    scores = _scores(records, text + added, hints, text, material_cues=not variant)
     best = max(scores)
     winners = [r for r, s in zip(records, scores) if s == best]
     if best > 0 and len(winners) == 1:
@@ -102,7 +104,9 @@ def joining(records: Sequence[Record], text: str) -> List[Record]:
     return kept if kept else list(records)
 
 
-def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str], typed: Optional[str] = None) -> List[int]:
+def _scores(
+    records: Sequence[Record], asked_text: str, hints: Sequence[str], typed: Optional[str] = None, material_cues: bool = True
+) -> List[int]:
     """How strongly the asked text points at each record, by what sets the records apart.
 
     Only words that differ between siblings count: bigrams/characters shared by every label, or
@@ -147,7 +151,8 @@ def _scores(records: Sequence[Record], asked_text: str, hints: Sequence[str], ty
         tags = set(r.get("personnel_categories") or []) | set(r.get("insurance_types") or [])
         score += sum(3 for h in hints if h in tags) + 3 * len(whose)  # a label naming them is surer than a tag
         # (as typed: who is asking counts through tags and labels)
-        score += min(MATERIAL_CUES, sum(1 for b in m - shared_mats - common - who_grams - _ASPECT_GRAMS if b in typed_text))
+        if material_cues:
+            score += min(MATERIAL_CUES, sum(1 for b in m - shared_mats - common - who_grams - _ASPECT_GRAMS if b in typed_text))
         # a record for particular people (灵活就业人员) fits someone who says they are someone else
         # (港澳台人员, 在职职工) less than the general one
         people = set(r.get("personnel_categories") or [])

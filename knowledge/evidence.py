@@ -46,7 +46,7 @@ PLACE_WEIGHT = {"variant": 1.0, "form": 0.9, "item": 0.75, "document": 0.6}
 ASKS_PERIOD = re.compile(r"多久|多长时间|多少天|几天|几个月|多少个?工作日|期限|时间内|天内|之内")
 PERIOD = re.compile(r"\d+\s*个?\s*(?:工作日|自然日|日|天|月|年)(?:内|之内|以内)")
 #: A question about how many copies ("填几份"), and the guides' way of saying it ("一式二份").
-ASKS_COPIES = re.compile(r"几份|多少份|几联|几张|一式几")
+ASKS_COPIES = re.compile(r"几份|多少份|几联|几张|一式几|(?:填|交|要|准备|打印)[一两二三四]份")
 COPIES = re.compile(r"一式[一二两三四五六\d]+份|[一二两三四五六\d]+份")
 #: Box labels joined by arrows or dashes ("费用对账-汇总-复核-拨付单"): a flowchart's shape, no rule.
 _LABEL_CHAIN = re.compile(r"^(?:[^-—→>，。；;：:]{1,10}[-—→>]){2,}[^-—→>，。；;：:]{1,10}$")

@@ -221,3 +221,8 @@ def test_a_place_said_before_can_it_be_done_there_asks_the_channel():
     assert "ask_channel" in cues.cued_aspects("是不是到了县医院就可以直接申请")
     assert "ask_channel" in cues.cued_aspects("在乡镇卫生院也能办吗")
     assert "ask_channel" not in cues.cued_aspects("现在就能办吗")
+
+
+def test_what_a_promise_leaves_to_hand_in_later_is_its_duty():
+    assert cues.PROMISE_DUTY.search("先写了承诺书，过后还要补哪些？")
+    assert cues.PROMISE_DUTY.search("材料到时候不补的话有啥后果")

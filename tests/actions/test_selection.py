@@ -115,3 +115,14 @@ def test_a_record_for_other_people_loses_to_the_general_one():
     assert chosen == [general]
     # with no one named, both stay open
     assert len(selection.choose([general, flexible], "转退休需带什么")) == 2
+
+
+def test_a_kept_variant_yields_to_words_for_a_variant_not_to_a_siblings_material_word():
+    general = {"name": "职工参保登记", "variant": None, "personnel_categories": [], "insurance_types": [],
+               "materials": "出具户口簿复印件、职工工资表复印件"}
+    flexible = {"name": "灵活就业、自谋职业人员参保登记", "variant": None, "personnel_categories": ["灵活就业人员"],
+                "insurance_types": [], "materials": "本人有效身份证明"}
+    kept = selection.choose([general, flexible], "户口簿放在老家了，得备些啥", variant="灵活就业、自谋职业人员参保登记")
+    assert kept == [flexible]
+    # with nothing kept, the material word still tells the cases apart
+    assert selection.choose([general, flexible], "户口簿放在老家了，得备些啥") == [general]

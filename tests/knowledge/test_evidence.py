@@ -218,3 +218,7 @@ def test_which_article_finds_the_article_cited():
                        form_titles=["信用承诺书"])
     assert found and "条款" in found[0].words
     assert evidence.near_item("零售药店定点管理", ["零售", "药店", "定点"]) > evidence.near_item("医疗机构定点管理", ["零售", "药店", "定点"])
+
+
+def test_a_number_of_copies_said_asks_how_many_copies():
+    assert evidence.ASKS_COPIES.search("表是不是要填两份") and not evidence.ASKS_COPIES.search("两份材料都带了")

@@ -114,6 +114,8 @@ def test_a_message_is_read_in_mandarin_with_its_typos_corrected(engine):
     # 鄂南's 么事 / 么样, but not inside the Mandarin words that hold them
     assert engine.normalize("办这个要准备么事，么样交") == "办这个要准备什么，怎么交"
     assert engine.normalize("有什么事要注意，怎么样才算办好") == "有什么事要注意，怎么样才算办好"
+    # 湘's 冒 ("not"), not inside 感冒 or 冒名
+    assert engine.normalize("冒得医保卡，感冒了") == "没有医保卡，感冒了"
     # 黔's 哪门 ("how"), not inside 哪门子
     assert engine.normalize("登记表哪门填") == "登记表怎么填" and engine.normalize("这是哪门子规定") == "这是哪门子规定"
     # of a parent or an elder, 走了 says they died; of anyone else it says they left
