@@ -10,6 +10,7 @@ entities in this project, so there are no duplicates to reconcile.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -27,6 +28,10 @@ from knowledge.matching import Hit, PhraseIndex
 from knowledge.nlu_resources import DEFAULT_DIR, load_indexes
 
 logger = logging.getLogger(__name__)
+
+#: Who someone is (applicant, personnel category, scheme) said with a negation right before it.
+NEGATABLE = frozenset({"applicant_type", "personnel_category", "insurance_type"})
+_NEGATED_BEFORE = re.compile(r"(?:没有|没得|冇得|没|冇|无|不是)$")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -81,6 +86,8 @@ class KBEntityExtractor(GraphComponent, EntityExtractorMixin):
         result: Dict[str, Hit] = {}
         for kind, index in self._indexes.items():
             hits = index.hits(text)
+            if kind in NEGATABLE:  # "没得单位", "不是退休人员": who they are not
+                hits = [h for h in hits if not _NEGATED_BEFORE.search(text[max(0, h.start - 3) : h.start])]
             ranked = index.rank_hits(hits)
             if ranked:
                 value = ranked[0][0]

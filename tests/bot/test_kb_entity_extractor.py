@@ -1,0 +1,21 @@
+"""The KB entity extractor: who someone says they are not is no entity."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.nlu_resources import DEFAULT_DIR, load_indexes
+
+extractor_module = pytest.importorskip("bot.components.kb_entity_extractor")
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    indexes, _ = load_indexes(DEFAULT_DIR / "entities.json")
+    return extractor_module.KBEntityExtractor({}, indexes)
+
+
+def test_who_someone_is_not_is_no_entity(extractor):
+    assert "applicant_type" not in extractor.best_hits("在昆明开网约车，冇得单位，自己想参保")
+    assert extractor.best_hits("单位帮我去办的")["applicant_type"].value == "单位"
+    assert "personnel_category" not in extractor.best_hits("我不是退休人员，还在上班")
