@@ -141,7 +141,17 @@ class KnowledgeGateway:
         are read as 外地 (:meth:`SearchEngine.elsewhere`), here and wherever an item is chosen; an
         employer insuring the asker ("单位给我缴的") as 职工, the asker's own standing."""
         text = _EMPLOYER_FOR_ME.sub(r"职工\g<2>", self.search.elsewhere(text))
-        return self.search.rank_items(self.without_done(text), region_key, k=k, expand=expand, level=level)
+        return self.search.rank_items(self.without_negated(self.without_done(text), region_key), region_key, k=k, expand=expand, level=level)
+
+    def without_negated(self, text: str, region_key: str) -> str:
+        """The text without a word of an item's name that it says did not happen ("急诊抢救了一晚，没住院"
+        is no evidence for 住院费用报销)."""
+        names = "".join(self.search.item_names(region_key).values())
+
+        def drop(m: "re.Match[str]") -> str:
+            return m.group(1) + "  " if m.group(2) in names else m.group(0)
+
+        return _NEGATED_NAME_WORD.sub(drop, text)
 
     def _item_hits(self, text: str) -> List[Any]:
         """The item phrase index's hits in ``text`` (memoised: routing asks several times per message)."""
@@ -376,6 +386,8 @@ _EMPLOYER_FOR_ME = re.compile(r"(单位|公司|厂里|厂子|老板)((?:要|会|
 #: What separates a message's clauses.
 _CLAUSE = re.compile(r"[，,。.！!？?；;\s]+")
 #: Words before an item that say it is done already (办过, 已经办了, 备过案).
+#: A two-character word said not to have happened ("没住院", "未参保").
+_NEGATED_NAME_WORD = re.compile(r"((?:没有|没|冇|未|不是))([\u4e00-\u9fff]{2})")
 _DONE_BEFORE = re.compile(r"(?:办过|办了|已经办|已办|做过|备过|办好了)$")
 #: How much such a mention counts.
 DONE_WEIGHT = 0.3

@@ -848,3 +848,10 @@ def test_a_guess_from_near_tied_evidence_takes_the_item_that_does_what_is_asked(
     text = gateway.search.normalize("长沙这边，我的医保缴到哪个月份了，手机上啥地方能查到，有没有投诉监督电话")
     d = routing.answer(Turn(text, "ask_contact", 0.9, {"region": "hunan"}), gateway)
     assert d.kind == "answer" and d.item == "002036002002" and "002036001003" in d.candidates
+
+
+def test_a_word_of_an_item_said_not_to_have_happened_is_no_evidence_for_it(gateway):
+    # "没住院": the emergency visit is an outpatient one, not 住院费用报销
+    ranked = gateway.evidence_items("在外地看急诊，挂了几天水没住院，回来能报销吗", "hunan")
+    assert gateway.item_name(ranked[0][0]) == "门诊费用报销"
+    assert gateway.without_negated("没住院，也没参保", "hunan") == "没  ，也没  "
