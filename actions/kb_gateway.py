@@ -156,7 +156,9 @@ class KnowledgeGateway:
     def _item_hits(self, text: str) -> List[Any]:
         """The item phrase index's hits in ``text`` (memoised: routing asks several times per message)."""
         if self._last_hits[0] != text:
-            self._last_hits = (text, self.indexes["service_item"].hits(text))
+            # (not an item said not to have happened: "没住院" names no 住院费用报销)
+            hits = [h for h in self.indexes["service_item"].hits(text) if not _NEGATION_BEFORE.search(text[max(0, h.start - 2) : h.start])]
+            self._last_hits = (text, hits)
         return self._last_hits[1]
 
     @staticmethod
@@ -386,6 +388,8 @@ _EMPLOYER_FOR_ME = re.compile(r"(单位|公司|厂里|厂子|老板)((?:要|会|
 #: What separates a message's clauses.
 _CLAUSE = re.compile(r"[，,。.！!？?；;\s]+")
 #: Words before an item that say it is done already (办过, 已经办了, 备过案).
+#: A negation right before a phrase ("没住院", "冇参保").
+_NEGATION_BEFORE = re.compile(r"(?:没|冇|未)$")
 #: A two-character word said not to have happened ("没住院", "未参保").
 _NEGATED_NAME_WORD = re.compile(r"((?:没有|没|冇|未|不是))([\u4e00-\u9fff]{2})")
 _DONE_BEFORE = re.compile(r"(?:办过|办了|已经办|已办|做过|备过|办好了)$")

@@ -29,9 +29,10 @@ from knowledge.nlu_resources import DEFAULT_DIR, load_indexes
 
 logger = logging.getLogger(__name__)
 
-#: Who someone is (applicant, personnel category, scheme) said with a negation right before it.
-NEGATABLE = frozenset({"applicant_type", "personnel_category", "insurance_type"})
-_NEGATED_BEFORE = re.compile(r"(?:没有|没得|冇得|没|冇|无|不是)$")
+#: Who someone is (applicant, personnel category, scheme) or an item ("没住院") said with a negation
+#: right before it.
+NEGATABLE = frozenset({"applicant_type", "personnel_category", "insurance_type", "service_item"})
+_NEGATED_BEFORE = re.compile(r"(?:没有|没得|冇得|冒得|没|冇|冒|无|不是)$")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

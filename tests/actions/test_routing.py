@@ -855,3 +855,9 @@ def test_a_word_of_an_item_said_not_to_have_happened_is_no_evidence_for_it(gatew
     ranked = gateway.evidence_items("在外地看急诊，挂了几天水没住院，回来能报销吗", "hunan")
     assert gateway.item_name(ranked[0][0]) == "门诊费用报销"
     assert gateway.without_negated("没住院，也没参保", "hunan") == "没  ，也没  "
+
+
+def test_an_item_said_not_to_have_happened_is_no_phrase_and_not_done_is_not_asked(gateway):
+    text = gateway.search.normalize("出差时看了急诊，没住院，也没办过异地备案，这钱还报得不")
+    assert "002036006002" not in [k for k, _ in routing._phrase_items(gateway, "", text)]
+    assert gateway.search.asked_doing(text) == ("报销", "支付")

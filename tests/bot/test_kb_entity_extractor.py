@@ -19,3 +19,8 @@ def test_who_someone_is_not_is_no_entity(extractor):
     assert "applicant_type" not in extractor.best_hits("在昆明开网约车，冇得单位，自己想参保")
     assert extractor.best_hits("单位帮我去办的")["applicant_type"].value == "单位"
     assert "personnel_category" not in extractor.best_hits("我不是退休人员，还在上班")
+
+
+def test_an_item_said_not_to_have_happened_is_no_entity(extractor):
+    hits = extractor.best_hits("冒住院，这钱能报不")
+    assert hits.get("service_item") is None or hits["service_item"].value != "002036006002"
