@@ -473,6 +473,16 @@ def next_guide_record(kb: KnowledgeGateway, record: Record, aspects: Sequence[st
     return next((r for r in same + others if any(answers.states(r, a, info) for a in silent)), None)
 
 
+def _same_doing_unsaid(kb: KnowledgeGateway, item: str, previous: str, text: str, region: str) -> bool:
+    """Whether a follow-up names another item only by what both items do ("回来报销" for 住院费用报销
+    after 门诊费用报销): both do what is asked, and the text says none of the words that set the
+    other apart (住院)."""
+    if not (does_asked(kb, item, text) and does_asked(kb, previous, text)):
+        return False
+    own = set(evidence.own_name_words(kb.search, region, item)) - set(evidence.own_name_words(kb.search, region, previous))
+    return bool(own) and not any(w in text for w in own)
+
+
 def does_asked(kb: KnowledgeGateway, item: str, question: str) -> bool:
     """Whether the item's name does what the question asks to be done ("转回来" → 关系转入)."""
     return any(w in kb.item_name(item) for w in kb.search.asked_doing(question))
@@ -713,6 +723,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             order = [k for k, _, _ in kb.evidence_items(topic, region, k=20)]
             item = min(tied, key=lambda k: order.index(k) if k in order else len(order))
     # how strongly the phrase lists name it: a long official or colloquial name, or one short word
+    if item and previous_item and item != previous_item and not pending and region and _same_doing_unsaid(kb, item, previous_item, text, region):
+        item = previous_item  # "那回来报销需带什么" after 门诊费用报销: the same claim, not 住院's
     phrase_strength = next((sc for k, sc in phrase_ranked if k == item), 0.0)
     # "异地就医备案" names five items and no single one: resolve it by evidence or ask which.
     group = kb.group(question) if not item and not turn.payload else None

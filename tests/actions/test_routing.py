@@ -861,3 +861,12 @@ def test_an_item_said_not_to_have_happened_is_no_phrase_and_not_done_is_not_aske
     text = gateway.search.normalize("出差时看了急诊，没住院，也没办过异地备案，这钱还报得不")
     assert "002036006002" not in [k for k, _ in routing._phrase_items(gateway, "", text)]
     assert gateway.search.asked_doing(text) == ("报销", "支付")
+
+
+def test_a_follow_up_naming_only_what_both_items_do_keeps_the_item(gateway):
+    # after 门诊费用报销, "回来报销" (a phrase of 住院费用报销) is the same claim; "住院" would change it
+    slots = {"region": "hunan", "service_item": "002036006001", "aspect": "overview"}
+    d = routing.answer(Turn("那回来报销需带什么", "ask_materials", 0.9, {"region": "hunan"}, slots), gateway)
+    assert d.kind == "answer" and d.item == "002036006001"
+    d = routing.answer(Turn("那住院的回来报销需带什么", "ask_materials", 0.9, {"region": "hunan"}, slots), gateway)
+    assert d.item == "002036006002"
