@@ -427,6 +427,15 @@ def answer_many(
     return text + ("\n" + notes if notes else "") + "\n" + cited
 
 
+#: Every aspect a section may add beside its own: said as asked, so that none is added.
+_ALL_ASKED = ("ask_materials", "ask_process", "ask_channel", "ask_time_limit")
+
+
+def _section_alone(record: Dict[str, Any], aspect: str, region: RegionInfo) -> Optional[Section]:
+    """One aspect's section without what it adds of the others (the process beside the materials …)."""
+    return _section(record, aspect, region, (), _ALL_ASKED)
+
+
 #: What a reply adds unasked, each in brief (其他要点), while the whole stays under BRIEF_REST_CHARS.
 REST_ASPECTS = ("ask_materials", "ask_time_limit", "ask_channel")
 BRIEF_REST_CHARS = 900
@@ -445,7 +454,7 @@ def _rest_in_brief(
     for aspect in REST_ASPECTS:
         if aspect in aspects:
             continue
-        section = _section(record, aspect, region, (), [*aspects, *REST_ASPECTS, "ask_process"])
+        section = _section_alone(record, aspect, region)
         if section is None:
             continue
         label, body, srcs = section
@@ -598,14 +607,10 @@ def answer_each(records: Sequence[Dict[str, Any]], aspects: Sequence[str], regio
     return text if all(compact) and len(text) <= MAX_REPLY_CHARS else None
 
 
-#: Every aspect a section may add beside its own: said as asked, so that none is added.
-_ALL_ASKED = ("ask_materials", "ask_process", "ask_channel", "ask_time_limit")
-
-
 def _asked_only(record: Dict[str, Any], aspects: Sequence[str], region: RegionInfo) -> Optional[str]:
     """One variant's asked sections and nothing they would add, with its source (None when the
     guide says none of them)."""
-    sections = [s for s in (_section(record, a, region, (), [*aspects, *_ALL_ASKED]) for a in dict.fromkeys(aspects)) if s]
+    sections = [s for s in (_section_alone(record, a, region) for a in dict.fromkeys(aspects)) if s]
     if not sections:
         return None
     body = "\n".join(f"{label}：\n" + "\n".join(lines) for label, lines, _ in sections)
@@ -707,7 +712,7 @@ def official_check(record: Dict[str, Any], region: RegionInfo, also: Sequence[st
             lines += [f"{label}：", *body]
             sources += srcs
     if "ask_materials" not in also:  # what to show when checking at a window: said too, when it is short
-        section = _section(record, "ask_materials", region, (), _ALL_ASKED)
+        section = _section_alone(record, "ask_materials", region)
         if section and sum(len(line) for line in section[1]) <= CHECK_MATERIALS_CHARS:
             label, body, srcs = section
             lines += [f"{label}：", *body]

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from knowledge import query
-from knowledge.matching import PhraseIndex, fold, label_words, load_colloquial
+from knowledge.matching import NEGATION, PhraseIndex, fold, label_words, load_colloquial, negated_at
 from knowledge.nlu_resources import build_indexes, derived_names, item_names
 from knowledge.schema import Region, make_engine
 from knowledge.search import Hit, SearchEngine
@@ -157,7 +157,7 @@ class KnowledgeGateway:
         """The item phrase index's hits in ``text`` (memoised: routing asks several times per message)."""
         if self._last_hits[0] != text:
             # (not an item said not to have happened: "没住院" names no 住院费用报销)
-            hits = [h for h in self.indexes["service_item"].hits(text) if not _NEGATION_BEFORE.search(text[max(0, h.start - 2) : h.start])]
+            hits = [h for h in self.indexes["service_item"].hits(text) if not negated_at(text, h.start)]
             self._last_hits = (text, hits)
         return self._last_hits[1]
 
@@ -387,11 +387,9 @@ _EMPLOYER_FOR_ME = re.compile(r"(单位|公司|厂里|厂子|老板)((?:要|会|
 
 #: What separates a message's clauses.
 _CLAUSE = re.compile(r"[，,。.！!？?；;\s]+")
-#: Words before an item that say it is done already (办过, 已经办了, 备过案).
-#: A negation right before a phrase ("没住院", "冇参保").
-_NEGATION_BEFORE = re.compile(r"(?:没|冇|未)$")
 #: A two-character word said not to have happened ("没住院", "未参保").
-_NEGATED_NAME_WORD = re.compile(r"((?:没有|没|冇|未|不是))([\u4e00-\u9fff]{2})")
+_NEGATED_NAME_WORD = re.compile(f"({NEGATION})([\u4e00-\u9fff]{{2}})")
+#: Words before an item that say it is done already (办过, 已经办了, 备过案).
 _DONE_BEFORE = re.compile(r"(?:办过|办了|已经办|已办|做过|备过|办好了)$")
 #: How much such a mention counts.
 DONE_WEIGHT = 0.3

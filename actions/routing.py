@@ -722,9 +722,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             tied = [k for k in tied if does_asked(kb, k, question)] or tied
             order = [k for k, _, _ in kb.evidence_items(topic, region, k=20)]
             item = min(tied, key=lambda k: order.index(k) if k in order else len(order))
-    # how strongly the phrase lists name it: a long official or colloquial name, or one short word
     if item and previous_item and item != previous_item and not pending and region and _same_doing_unsaid(kb, item, previous_item, text, region):
         item = previous_item  # "那回来报销需带什么" after 门诊费用报销: the same claim, not 住院's
+    # how strongly the phrase lists name it: a long official or colloquial name, or one short word
     phrase_strength = next((sc for k, sc in phrase_ranked if k == item), 0.0)
     # "异地就医备案" names five items and no single one: resolve it by evidence or ask which.
     group = kb.group(question) if not item and not turn.payload else None

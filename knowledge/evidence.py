@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
+from knowledge.matching import NEGATION
 from knowledge.passages import Passage, chinese_characters
 from knowledge.search import SearchEngine
 
@@ -165,7 +166,7 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
 
 
 #: How people say a thing has not happened ("还没认定", "冇参加", "没被认定"), and how the guides print it.
-_NEGATED = re.compile(r"(?:没有|没|未|尚未|还没有|还没|不曾|不)(?:被|经过|经|予)?([\u4e00-\u9fff]{2})")
+_NEGATED = re.compile(f"(?:{NEGATION}|尚未|还没有|还没|不曾|不)(?:被|经过|经|予)?([\u4e00-\u9fff]{{2}})")
 GUIDE_NEGATIONS = ("未经", "未", "没有", "尚未", "不予", "不")
 
 
@@ -193,7 +194,7 @@ def names_another_item(engine: SearchEngine, region: str, item: str, passage: Pa
 def own_name_words(engine: SearchEngine, region: str, item: str) -> List[str]:
     """The words of the item's name that point at it (零售, 药店; not 申请, 管理, printed everywhere)."""
     name = engine.item_names(region).get(item, "")
-    return [w for w in engine.tokenize.search_words(name) if len(w) >= 2 and 0 < engine.text_share(region, w) <= GENERIC_SHARE]
+    return sorted(w for w in engine.name_words(name) if 0 < engine.text_share(region, w) <= GENERIC_SHARE)
 
 
 def near_item(text: str, own_words: Sequence[str]) -> float:

@@ -30,6 +30,16 @@ OFFICIAL, PHRASE, ALL_OF = 3.0, 2.0, 1.0
 
 _SKIP = re.compile(r"[\s《》“”\"'‘’「」]")
 
+#: How a message says something is not so, as typed (湘/西南 冇得, 冒) or as read in Mandarin: a
+#: phrase right after one (没住院, 冇得单位, 不是退休人员) names nothing the asker is or asks.
+NEGATION = r"没有|没得|冇得|冒得|没|冇|冒|未|无|不是"
+NEGATED_BEFORE = re.compile(f"(?:{NEGATION})$")
+
+
+def negated_at(text: str, start: int) -> bool:
+    """Whether a negation ends right where ``start`` is."""
+    return bool(NEGATED_BEFORE.search(text[max(0, start - 2) : start]))
+
 
 def fold(text: str) -> str:
     """Matching form of a phrase: full width folded, lower case, spaces and quotes dropped."""

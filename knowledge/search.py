@@ -233,7 +233,7 @@ class SearchEngine:
         # routing reads one message several times (phrases, family, evidence, done items)
         self.elsewhere = functools.lru_cache(maxsize=256)(self._elsewhere_of)
         self.asked_doing = functools.lru_cache(maxsize=256)(self._doing_of)
-        self._name_words = functools.lru_cache(maxsize=1024)(self._words_of_name)
+        self.name_words = functools.lru_cache(maxsize=1024)(self._words_of_name)
 
     @classmethod
     def from_database(cls, engine: Optional[Engine] = None) -> "SearchEngine":
@@ -416,9 +416,9 @@ class SearchEngine:
         城乡居民参保登记, so the former leads although the latter's shorter name is spelled out more fully."""
         if len(ranked) < 2:
             return ranked
-        top_words = self._name_words(ranked[0][2].name or "")
+        top_words = self.name_words(ranked[0][2].name or "")
         for i, (item, score, passage) in enumerate(ranked[1:3], start=1):
-            words = self._name_words(passage.name or "")
+            words = self.name_words(passage.name or "")
             if score < SIBLING_SHARE * ranked[0][1]:
                 break
             # only a more specific sibling (its name holds every word of the best one's) whose
@@ -429,6 +429,7 @@ class SearchEngine:
         return ranked
 
     def _words_of_name(self, name: str) -> frozenset:
+        """The words of an item name, the short ones inside long ones too (memoised as ``name_words``)."""
         return frozenset(w for w in self.tokenize.search_words(name) if 2 <= len(w) <= 4)
 
 

@@ -10,7 +10,6 @@ entities in this project, so there are no duplicates to reconcile.
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -24,15 +23,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.fingerprint import hash_path
-from knowledge.matching import Hit, PhraseIndex
+from knowledge.matching import Hit, PhraseIndex, negated_at
 from knowledge.nlu_resources import DEFAULT_DIR, load_indexes
 
 logger = logging.getLogger(__name__)
 
-#: Who someone is (applicant, personnel category, scheme) or an item ("没住院") said with a negation
-#: right before it.
+#: Who someone is (applicant, personnel category, scheme) or an item ("没住院"): not so when
+#: negated right before (knowledge.matching.NEGATION).
 NEGATABLE = frozenset({"applicant_type", "personnel_category", "insurance_type", "service_item"})
-_NEGATED_BEFORE = re.compile(r"(?:没有|没得|冇得|冒得|没|冇|冒|无|不是)$")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -88,7 +86,7 @@ class KBEntityExtractor(GraphComponent, EntityExtractorMixin):
         for kind, index in self._indexes.items():
             hits = index.hits(text)
             if kind in NEGATABLE:  # "没得单位", "不是退休人员": who they are not
-                hits = [h for h in hits if not _NEGATED_BEFORE.search(text[max(0, h.start - 3) : h.start])]
+                hits = [h for h in hits if not negated_at(text, h.start)]
             ranked = index.rank_hits(hits)
             if ranked:
                 value = ranked[0][0]

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from bot.components.kb_entity_extractor import KBEntityExtractor
 from knowledge.nlu_resources import DEFAULT_DIR, load_indexes
-
-extractor_module = pytest.importorskip("bot.components.kb_entity_extractor")
 
 
 @pytest.fixture(scope="module")
 def extractor():
     indexes, _ = load_indexes(DEFAULT_DIR / "entities.json")
-    return extractor_module.KBEntityExtractor({}, indexes)
+    return KBEntityExtractor({}, indexes)
 
 
 def test_who_someone_is_not_is_no_entity(extractor):
