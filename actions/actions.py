@@ -204,10 +204,17 @@ class RoutedAction(Action, metaclass=abc.ABCMeta):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         turn = turn_of(tracker)
+        said: Dict[str, str] = {}
         if not turn.payload:  # dialect in Mandarin, homophone typos of the guides' words corrected
-            turn = replace(turn, text=self.kb.search.normalize(turn.text))
+            text = self.kb.search.normalize(turn.text)
+            if text != turn.text:  # "退的休" read as 退休: who they said they are, once the words are joined
+                said = {k: v for k, v in self.kb.who_said(text).items() if k not in turn.entities}
+            turn = replace(turn, text=text, entities={**said, **turn.entities})
         try:
-            return carry_out(self.decide(turn), self.kb, dispatcher, tracker)
+            decision = self.decide(turn)
+            # (the extractor, reading the words as typed, did not fill these slots: they persist too)
+            decision.slots = {**said, **decision.slots}
+            return carry_out(decision, self.kb, dispatcher, tracker)
         except Exception:  # a defect of ours must not leave the asker without a reply
             # (the traceback names code, not the message: no personal data goes to the log)
             logger.error("action %s failed:\n%s", self.name(), traceback.format_exc(limit=-8))

@@ -43,8 +43,10 @@ ASPECT_CUES = {
     r"|(?:什么|哪种|哪些|哪类|啥子?|么子|何种)样?的?(?:情况|情形|人)"
     # "这个钱能报不", "我能领吗", "我这里能领点钱不": whether it applies to them
     # ("这钱能取出来吗", "能用我的生育保险报吗": whether it can be had at all)
-    r"|(?:能|可以)(?:(?:在|用)[^，,。？?！!\s]{1,6}?)?(?:报|领|取|提取|支取|享受|报销|申领|补贴|补助|资助|减免|参加|参保)(?:[^，,。？?！!\s]{0,8}(?:不|吗|么|嘛|没|啵))(?=$|[，,。？?！!\s])"
+    r"|(?:能|可以)(?:(?:在|用)[^，,。？?！!\s]{1,6}?)?(?:一次性|全部|都|一起|直接|马上)?(?:报|领|取|提取|支取|享受|报销|申领|补贴|补助|资助|减免|参加|参保)(?:[^，,。？?！!\s]{0,8}(?:不|吗|么|嘛|没|啵))(?=$|[，,。？?！!\s])"
     r"|有(?:没有)?(?:补贴|补助|资助|减免)(?:吗|不|么|嘛|没)?"
+    # "取得出来不", "报得到吗": the same asked with a potential complement
+    r"|(?:报|领|取|提|支取|报销)得(?:出来|出|到|了|成)(?:不|吗|么|嘛|没|啵|冇)"
     # "还能备案不", "能申请补助吗", "对象范围怎么界定": whether it applies
     r"|(?:能|可以)(?:申请|备案)[^，,。？?！!\s]{0,8}(?:不|吗|么|嘛|没|啵)(?=$|[，,。？?！!\s])|范围(?:如何|怎么|怎样)?(?:确定|界定|划定)|界定"
     # "单位说我能领一笔钱，真的假的": whether what they heard applies to them
@@ -70,14 +72,26 @@ ASPECT_CUES = {
 #: Aspects that only ride along with another ("要多久，怎么查办好没"), never the single aspect asked.
 RIDING = ("ask_fees", "ask_query")
 _COMPILED = {k: re.compile(v) for k, v in ASPECT_CUES.items()}
+#: How a hotline agent or village worker says who asked ("一位大爷打了电话，说…", "老人打电话来问"): a
+#: call that brought the question, not a question about which number to call.
+_CALL_FRAMING = re.compile(
+    r"(?:有(?:个|位|人)|群众|市民|居民|村民|参保人|老人|家属|来电人|他|她)[^，,。？?！!；;]{0,4}?打(?:了)?(?:个|一个)?电话(?:来|过来|进来)?"
+    r"|打来(?:的)?电话|来电话|打电话(?:来|过来|进来)"
+)
+
+
+def without_call_framing(text: str) -> str:
+    return _CALL_FRAMING.sub("，", text)
 
 
 def has_aspect_cue(text: str) -> bool:
+    text = without_call_framing(text)
     return any(p.search(text) for p in _COMPILED.values())
 
 
 def cued_aspect(text: str) -> Optional[str]:
     """The single aspect the words point to, when exactly one does (fees aside: they ride along)."""
+    text = without_call_framing(text)
     found = [k for k, p in _COMPILED.items() if p.search(text) and k not in RIDING]
     return found[0] if len(found) == 1 else None
 
@@ -93,6 +107,7 @@ def names_channel(text: str, channels: Sequence[str]) -> bool:
 
 def cued_aspects(text: str) -> List[str]:
     """Every aspect the words point to, in the order the message asks them ("要带啥？多久能好？")."""
+    text = without_call_framing(text)
     found = [(m.start(), k) for k, p in _COMPILED.items() for m in [p.search(text)] if m]
     return [k for _, k in sorted(found)]
 
@@ -271,6 +286,8 @@ INSURES_STAFF = re.compile(r"(?:上|交|买|办|缴)(?:医保|社保)|(?:医保|
 
 
 #: A person's own data, kept on a person's record (not on an employer's).
+#: Words that bring an employer into the question (an item for 参保单位 needs one of them).
+EMPLOYER_SAID = re.compile(r"单位|公司|企业|厂|老板|雇|机关|事业|团体|会计|人事|法人|法定代表人|营业执照|信用代码|员工|个体户|门面|餐馆")
 PERSON_DATA = re.compile(r"身份证号|身份证件号|证件号码|姓名|名字|出生日期|出生年月|性别|民族")
 
 
@@ -353,7 +370,7 @@ def level_named(text: str) -> Optional[str]:
 #: asker lives or works ("帮村里一个五保老人问").
 _WINDOW_ASKED = re.compile(
     r"(?:村|社区|乡镇|乡里|镇上|街道|[镇乡])(?:的|里的?)?(?:医保)?(?:(?:服务|经办)?窗口|服务点|服务站|便民服务|经办)"
-    r"|(?:村委会?|居委会?|村|社区|乡镇|乡里|镇上|街道)(?:里|上)?(?:能|可以|可不可以|能不能)(?:帮|办|查|弄|问)"
+    r"|(?:村委会?|居委会?|村|社区|乡镇|乡里|镇上|街道)(?:里|上)?(?:就|也|都)?(?:能|可以|可不可以|能不能)(?:帮|办|查|弄|问)"
 )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from knowledge import query
-from knowledge.matching import NEGATION, PhraseIndex, fold, label_words, load_colloquial, negated_at
+from knowledge.matching import NEGATION, PhraseIndex, best_hits, fold, label_words, load_colloquial, negated_at
 from knowledge.nlu_resources import build_indexes, derived_names, item_names
 from knowledge.schema import Region, make_engine
 from knowledge.search import Hit, SearchEngine
@@ -143,6 +143,13 @@ class KnowledgeGateway:
         text = _EMPLOYER_FOR_ME.sub(r"职工\g<2>", self.search.elsewhere(text))
         return self.search.rank_items(self.without_negated(self.without_done(text), region_key), region_key, k=k, expand=expand, level=level)
 
+    def who_said(self, text: str) -> Dict[str, str]:
+        """Who the text says the asker is (personnel category, scheme, applicant), as the entity
+        extractor reads it (for a text the actions read differently from the words as typed)."""
+        kinds = ("personnel_category", "insurance_type", "applicant_type")
+        found = best_hits({k: self.indexes[k] for k in kinds if k in self.indexes}, text)
+        return {k: h.value for k, h in found.items()}
+
     def without_negated(self, text: str, region_key: str) -> str:
         """The text without a word of an item's name that it says did not happen ("急诊抢救了一晚，没住院"
         is no evidence for 住院费用报销)."""
@@ -156,8 +163,14 @@ class KnowledgeGateway:
     def _item_hits(self, text: str) -> List[Any]:
         """The item phrase index's hits in ``text`` (memoised: routing asks several times per message)."""
         if self._last_hits[0] != text:
-            # (not an item said not to have happened: "没住院" names no 住院费用报销)
-            hits = [h for h in self.indexes["service_item"].hits(text) if not negated_at(text, h.start)]
+            # (not an item said not to have happened: "没住院" names no 住院费用报销; not a phrase that
+            # cuts a word of the item names in two: "在外地住" of "在外地住院" — a character belongs to one word)
+            pairs = self.search.name_pairs
+            hits = [
+                h for h in self.indexes["service_item"].hits(text)
+                if not negated_at(text, h.start)
+                and not (h.end > h.start and (text[h.end - 1 : h.end + 1] in pairs or text[max(0, h.start - 1) : h.start + 1] in pairs))
+            ]
             self._last_hits = (text, hits)
         return self._last_hits[1]
 
@@ -383,7 +396,7 @@ class KnowledgeGateway:
 
 #: "单位给我缴的医保", "公司帮我上的医保": the employer insures the asker, an employee (职工) — the
 #: question is about the employee's record, not the employer's (单位…登记 items).
-_EMPLOYER_FOR_ME = re.compile(r"(单位|公司|厂里|厂子|老板)((?:要|会|能|可以|来)?(?:给|帮|替)(?:我|他|她|我们|我爸|我妈|我老婆|我老公))")
+_EMPLOYER_FOR_ME = re.compile(r"(单位|公司|厂里|厂子|老板)((?:当年|以前|之前|那时|原来|当时|已经|一直)?(?:要|会|能|可以|来)?(?:给|帮|替)(?:我|他|她|我们|我爸|我妈|我老婆|我老公))")
 
 #: What separates a message's clauses.
 _CLAUSE = re.compile(r"[，,。.！!？?；;\s]+")

@@ -56,6 +56,11 @@ ACTION_OVERRULE = 1.3
 TOPIC_QUESTION_CHARS = 300
 #: How much an item for one group of people (医疗救助对象) counts when nobody says the asker is one.
 GROUP_UNSAID = 0.6
+#: A word printed in at most this share of a region's passages is rare enough to name a record.
+RARE_NAME_WORD = 0.01
+#: An item the phrase lists name that does what is asked replaces their best, which only tells the
+#: situation, when the region's text scores it at least this share of that best.
+DOER_SHARE = 0.8
 #: How much an item named in the reply to our question counts next to the kept question's items.
 REPLY_WEIGHT = 0.5
 #: Evidence that outweighs an out-of-scope word ("户口都迁过去了，要办什么备案").
@@ -155,6 +160,8 @@ _DESTINATION_BEFORE = re.compile(r"(?:去|到|转到|转去|派到|派往|调到
 _HERE_AFTER = re.compile(r"^(?:这边|这里|这儿|本地)")
 #: …but one gone back to is home, where the claim is made ("在贵州摔了，回益阳报销").
 _HOME_BEFORE = re.compile(r"(?:回|回到|回来|返回)$")
+#: Insurance moved in ("调到临沧工作了，医保关系想转进来") is taken in where the asker went: there they ask.
+_MOVED_IN = re.compile(r"(?:转|迁|移|接续)(?:进来|过来|到这边|到这里)|转入")
 #: Where one comes from ("老家湖南的，在曲靖上班", "户口是衡阳的") says who one is, not where one is insured or asks —
 #: unless the message goes back there or speaks of the insurance there ("回老家交", "老家的医保").
 _ORIGIN_BEFORE = re.compile(r"(?:老家|户口|户籍)(?:是|在)?$")
@@ -195,7 +202,7 @@ def _place_scores(kb: KnowledgeGateway, text: str) -> Dict[str, float]:
         if _HOME_BEFORE.search(before):
             s += 100.0
         elif _DESTINATION_BEFORE.search(before):
-            s -= 100.0
+            s += 200.0 if _MOVED_IN.search(text[h.end :]) else -100.0
         elif (_ORIGIN_BEFORE.search(text[max(0, h.start - 3) : h.start]) or h.start == origin_end or before.endswith("不在")) \
                 and not _BACK_HOME.search(text):
             s -= 50.0
@@ -236,8 +243,12 @@ def fits_who(kb: KnowledgeGateway, ranked: List[Any], hints: Sequence[str], ques
     # one who runs a clinic or pharmacy asks of the institution's items, not a patient's
     institution = bool(question) and cues.runs_institution(question)
 
+    # an employer's own item (参保单位参保信息查询) is not the asker's where nobody speaks of an employer
+    no_employer = bool(question) and not cues.EMPLOYER_SAID.search(question) and "单位" not in hints
+
     def weight(key: str) -> float:
-        other = other_side(kb, key, hints) or person and "单位" in kb.item_name(key)
+        name = kb.item_name(key)
+        other = other_side(kb, key, hints) or (person or no_employer) and name.startswith(("单位", "参保单位"))
         unsaid = bool(question) and group_unsaid(kb, key, question, hints)
         patients = institution and not _FOR_INSTITUTIONS.search(kb.item_name(key))
         return (OTHER_SIDE if other else 1.0) * (GROUP_UNSAID if unsaid else 1.0) * (NOT_THE_INSTITUTIONS if patients else 1.0)
@@ -246,7 +257,7 @@ def fits_who(kb: KnowledgeGateway, ranked: List[Any], hints: Sequence[str], ques
 
 
 #: 咸安's village-window duty records: they only publicise an item handled elsewhere.
-_PUBLICITY_ONLY = re.compile(r"^查询、宣传、培训.*政策$")
+_PUBLICITY_ONLY = re.compile(r"^查询、宣传、培训")
 #: A question about that publicity itself.
 _PUBLICITY_ASKED = re.compile(r"宣传|培训|政策")
 
@@ -471,6 +482,18 @@ def next_guide_record(kb: KnowledgeGateway, record: Record, aspects: Sequence[st
     others = kb.next_guide_records(region, item)
     same = [r for r in others if selection.label(r) == selection.label(record)]
     return next((r for r in same + others if any(answers.states(r, a, info) for a in silent)), None)
+
+
+def _named_by_own_words(kb: KnowledgeGateway, records: Sequence[Record], question: str, region: str) -> Optional[Record]:
+    """The one record whose name holds a rare word (生存认证, not 申请) no other record's name has and
+    the question says."""
+    words = [kb.search.name_words(r.get("name") or "") for r in records]
+    found = []
+    for i, r in enumerate(records):
+        others = set().union(*(w for j, w in enumerate(words) if j != i)) if len(words) > 1 else set()
+        if any(w in question and kb.search.text_share(region, w) <= RARE_NAME_WORD for w in words[i] - others):
+            found.append(r)
+    return found[0] if len(found) == 1 else None
 
 
 def _same_doing_unsaid(kb: KnowledgeGateway, item: str, previous: str, text: str, region: str) -> bool:
@@ -791,7 +814,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             # what is asked (the insurance moved back: 关系转入) and the region's text ranks it higher
             order = [k for k, _, _ in evidence]
             doer = next((k for k, _ in phrase_ranked if k in order and acts_instead(kb, k, item, question)), None)
-            if doer and (item not in order or order.index(doer) < order.index(item)):
+            scores = {k: sc for k, sc, _ in evidence}
+            if doer and (item not in order or scores[doer] >= DOER_SHARE * scores[item]):
                 item = doer
         if region == "xianan" and named_level and cues.window_asked(question):  # "村里能办不": that window's own items first
             at_level = fits_who(kb, kb.evidence_items(topic, region, k=8, level=named_level), hints, question)
@@ -842,7 +866,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
                 # asks the claim, which a guide without the 急诊 filing still answers; "医保断了几年…退役的
                 # 可以补缴" is 云南's 退役士兵补缴, though 云南 has no 法定断档补缴)
                 doer = next((k for k, _, _ in evidence if does_asked(kb, k, question) and not group_unsaid(kb, k, question, hints)), None)
-                named_elsewhere = bool(item) and not in_region and phrase_strength >= STRONG_PHRASE and doer is None
+                named_elsewhere = bool(item) and not in_region and phrase_strength >= STRONG_PHRASE and (
+                    doer is None or spells_out(kb.item_name(item), question))  # (its whole name: still missing)
                 # …and the phrase's item that does what is asked is not overruled by one that does not
                 # ("医保从深圳转回郴州": 转诊备案 shares 外地 and 转, the transfer item does the asking)
                 weak_phrase = weak_phrase and not acts_instead(kb, item, top, question)
@@ -973,6 +998,12 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         records = [r for r in all_levels if selection.label(r) == variant] or records
     if not records:
         return Decision("no_item_in_region", region=region, item=item, slots={**slots, "variant": None})
+    if len(all_levels) > len(records) and not turn.payload:
+        # a record only another window has, named by the words only its name says ("生存认证" of the
+        # village window's 慢性病生存认证), is the one asked, whichever window the words also name
+        named = _named_by_own_words(kb, all_levels, question, region)
+        if named is not None and named not in records:
+            records, level = [named], named.get("level")
     if form and len(records) > 1:  # "填…变动表，要附什么": the record whose text cites that form
         records = [r for r in records if _cites(r, form)] or records
     # who is asking (人员类别, 险种, 申请人) stays known for the conversation until they say otherwise
@@ -982,7 +1013,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     kept = variant and not ents.get("variant") and variant in {selection.label(r) for r in records}
     chosen = selection.choose(records, question, variant, said_now if kept else hints, kb.variant_words)
     if len(chosen) == 1 and _PUBLICITY_ONLY.match(chosen[0].get("name") or "") and len(records) < len(all_levels) \
-            and not cues.window_asked(question) and not _PUBLICITY_ASKED.search(question):
+            and not cues.window_asked(question) and not _PUBLICITY_ASKED.search(question) \
+            and chosen[0] is not _named_by_own_words(kb, all_levels, question, region):
         # that window only publicises the policy ("村医保专干…想申请慢性病" asks to apply): the window
         # that handles the item answers, unless the question asks what that window does
         records = selection.by_level(all_levels, None)
@@ -1203,7 +1235,7 @@ def _answers_region_question(turn: Turn, kb: KnowledgeGateway) -> bool:
 def handoff(turn: Turn, kb: KnowledgeGateway) -> Decision:
     """转人工: the region's consult phones — unless the message never asks for a person and names an
     item ("转诊备案谁来办" asks who files it, a question the guide answers)."""
-    if not cues.WANTS_A_PERSON.search(turn.text) and (kb.knows_item(turn.entities.get("service_item")) or kb.rank_items(turn.text)):
+    if not cues.WANTS_A_PERSON.search(cues.without_call_framing(turn.text)) and (kb.knows_item(turn.entities.get("service_item")) or kb.rank_items(turn.text)):
         return answer(turn, kb, cues.cued_aspect(turn.text) or "inform")
     region = turn.entities.get("region") or turn.slot("region")
     return Decision("handoff", region=region if kb.region(region) else None, leave_form=True, slots={"aspect": None})

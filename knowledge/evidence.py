@@ -52,6 +52,8 @@ COPIES = re.compile(r"一式[一二两三四五六\d]+份|[一二两三四五六
 #: Box labels joined by arrows or dashes ("费用对账-汇总-复核-拨付单"): a flowchart's shape, no rule.
 _LABEL_CHAIN = re.compile(r"^(?:[^-—→>，。；;：:]{1,10}[-—→>]){2,}[^-—→>，。；;：:]{1,10}$")
 #: "每月几号", "哪几天": the question asks days of the month; the guides print "每月1-5日", "25日前".
+#: Who brought the question ("群众来电反映", "来电人问"): the call, not what it asks.
+ASKER_WORDS = frozenset({"群众", "来电人", "来电", "老百姓", "市民"})
 ASKS_DAY = re.compile(r"几号|哪天|哪几天|哪一天|每月几|每个月几")
 DAYS = re.compile(r"\d+\s*[-—~至到]\s*\d+\s*[日号]|\d+\s*[日号](?:前|之前|以前|起)")
 #: "第几条", "哪一条规定": the question asks which article; the guides cite "第十一条", "第三十一条".
@@ -119,7 +121,9 @@ def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: s
     words = [w for w in engine.tokenize.words(text) if len(w) >= 2 or w in engine.expansions]
     # colloquial keys jieba split apart ("交了几年") are words too
     words += [k for k in engine.expansions if len(k) >= 2 and k in text and k not in words]
-    words = [w for w in words if w not in engine.chooser_words]
+    words = [w for w in words if w not in engine.chooser_words and w not in ASKER_WORDS]
+    # "多长时间" is asked by the period term below, not matched as words ("缴费时间" says no period)
+    words = [w for w in words if not ASKS_PERIOD.search(w)]
     words += [m.group() for m in _CN_PERIOD.finditer(text)]  # "四个月" (jieba may split it)
     n = max(len(engine.passages(region)), 1)
     terms: Dict[str, Term] = {}

@@ -41,6 +41,26 @@ def negated_at(text: str, start: int) -> bool:
     return bool(NEGATED_BEFORE.search(text[max(0, start - 2) : start]))
 
 
+#: Who someone is (applicant, personnel category, scheme) or an item ("没住院"): not so when
+#: negated right before.
+NEGATABLE = frozenset({"applicant_type", "personnel_category", "insurance_type", "service_item"})
+
+
+def best_hits(indexes: Dict[str, "PhraseIndex"], text: str) -> Dict[str, "Hit"]:
+    """Per entity type, the best-ranked value (several hits for one value add up) and its
+    strongest hit for the span; a type of :data:`NEGATABLE` skips what the text says is not so."""
+    result: Dict[str, Hit] = {}
+    for kind, index in indexes.items():
+        hits = index.hits(text)
+        if kind in NEGATABLE:  # "没得单位", "不是退休人员": who they are not
+            hits = [h for h in hits if not negated_at(text, h.start)]
+        ranked = index.rank_hits(hits)
+        if ranked:
+            value = ranked[0][0]
+            result[kind] = next(h for h in hits if h.value == value)
+    return result
+
+
 def fold(text: str) -> str:
     """Matching form of a phrase: full width folded, lower case, spaces and quotes dropped."""
     return _SKIP.sub("", unicodedata.normalize("NFKC", text)).lower()

@@ -47,6 +47,9 @@ _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 #: Item text that answers details once the item is known but says little of which item is meant:
 #: 湖南's list-table remarks ("…可合并支付，一次性提供材料" would draw every 一次性 question).
 NOT_ITEM_EVIDENCE = frozenset({"list_remarks"})
+#: Item text printed alike in this share of a region's items or more is no evidence of which item
+#: is meant (a family's shared text — 异地就医登记备案表, 门（急）诊病历 — still is).
+BOILERPLATE_SHARE = 0.4
 #: A sibling item scoring at least this share of the best one may lead by a word only it has.
 SIBLING_SHARE = 0.6
 #: …and then leads it by this factor.
@@ -115,6 +118,11 @@ class Tokenizer:
         return words + [f"_{b}" for b in bigrams if b not in STOPWORDS] + [f"~{c}" for c in chars]
 
 
+def _squashed(text: str) -> str:
+    """The words of a passage, for telling text printed alike ("手机 APP、微信公众号" is "手机APP或微信公众号")."""
+    return re.sub(r"[^\u4e00-\u9fff]|或", "", text or "")
+
+
 class _RegionIndex:
     def __init__(self, passages: List[Passage], tokens: List[List[str]]) -> None:
         self.passages = passages
@@ -123,9 +131,18 @@ class _RegionIndex:
         # each item's passages as one document: an item that says the question's words all over
         # (生育, 配偶, 未参加生育保险) against one whose single short passage happens to share the
         # everyday ones (单位, 参加, 没有)
+        # text printed alike in many items (湖南's 查询方式 line, "即时办结") says nothing of which
+        # item is meant: no item evidence, here nor in the per-passage ranking
+        owners: Dict[str, set] = {}
+        for p in passages:
+            if p.item:
+                owners.setdefault(_squashed(p.text), set()).add(p.item)
+        most = max(BOILERPLATE_SHARE * len({p.item for p in passages if p.item}), 2.0)
+        self.boilerplate = frozenset(id(p) for p in passages if p.item and len(owners[_squashed(p.text)]) >= most)
+        self.boilerplate_mask = np.array([id(p) in self.boilerplate for p in passages], dtype=bool)
         item_tokens: Dict[str, List[str]] = {}
         for p, ts in zip(passages, tokens):
-            if p.item and p.kind not in NOT_ITEM_EVIDENCE:
+            if p.item and p.kind not in NOT_ITEM_EVIDENCE and id(p) not in self.boilerplate:
                 item_tokens.setdefault(p.item, []).extend(ts)
         self.item_keys = sorted(item_tokens)
         self.item_bm25 = bm25s.BM25(k1=1.2, b=0.75)
@@ -205,7 +222,7 @@ class SearchEngine:
         separable = [str(w) for w in colloquial.get("separable_words") or [] if len(str(w)) == 2]
         self._separable_re = (
             re.compile(
-                "|".join(f"({re.escape(w[0])})(了|过)?(?:个|一个|一次|次|一回)?({re.escape(w[1])})" for w in separable)
+                "|".join(f"({re.escape(w[0])})(了|过|的)?(?:个|一个|一次|次|一回)?({re.escape(w[1])})(?![历种例])" for w in separable)
             ) if separable else None
         )
         self._dialect_re = (
@@ -245,6 +262,13 @@ class SearchEngine:
     @property
     def regions(self) -> List[str]:
         return list(self._indexes)
+
+    @functools.cached_property
+    def name_pairs(self) -> FrozenSet[str]:
+        """The two-character words of every item name (住院, 门诊, 备案 …): a phrase that ends or starts
+        inside one of them in a message ("在外地住" in "在外地住院") cut a word in two."""
+        names = {n for index in self._indexes.values() for n in index.names.values()}
+        return frozenset(w for n in names for w in self.name_words(n) if len(w) == 2)
 
     @property
     def passage_count(self) -> int:
@@ -346,10 +370,11 @@ class SearchEngine:
 
     def search(
         self, text: str, region: str, k: int = 10, item: Optional[str] = None, expand: bool = True, level: Optional[str] = None,
-        kind: Optional[str] = None,
+        kind: Optional[str] = None, distinctive: bool = False,
     ) -> List[Hit]:
         """The ``k`` best passages of ``region`` for ``text`` (only ``item``'s when given; only
-        passages of one ``kind``, e.g. the duty lists, when given).
+        passages of one ``kind``, e.g. the duty lists, when given; ``distinctive``: none of the
+        text many items print alike).
 
         ``expand=False`` searches the words as typed, without the guide's synonyms.
         """
@@ -364,6 +389,8 @@ class SearchEngine:
             scores = np.where(index.levels == level, scores, 0.0)
         if kind is not None:
             scores = np.where(index.kinds == kind, scores, 0.0)
+        if distinctive:
+            scores = np.where(index.boilerplate_mask, 0.0, scores)
         top = np.argsort(-scores)[:k]
         return [Hit(index.passages[i], float(scores[i])) for i in top if scores[i] > 0]
 
@@ -387,7 +414,7 @@ class SearchEngine:
         self, text: str, region: str, k: int = 5, depth: int = 40, expand: bool = True, level: Optional[str] = None
     ) -> List[Tuple[str, float, Passage]]:
         """Items by the evidence of their passages: best passage plus a share of the next ones."""
-        hits = self.search(text, region, k=depth, expand=expand, level=level)
+        hits = self.search(text, region, k=depth, expand=expand, level=level, distinctive=True)
         scored = self._scores(text, region, expand) if hits else None
         whole = scored[1] if scored else {}
         per_item: Dict[str, List[Hit]] = {}

@@ -23,15 +23,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.fingerprint import hash_path
-from knowledge.matching import Hit, PhraseIndex, negated_at
+from knowledge.matching import Hit, PhraseIndex, best_hits
 from knowledge.nlu_resources import DEFAULT_DIR, load_indexes
 
 logger = logging.getLogger(__name__)
-
-#: Who someone is (applicant, personnel category, scheme) or an item ("没住院"): not so when
-#: negated right before (knowledge.matching.NEGATION).
-NEGATABLE = frozenset({"applicant_type", "personnel_category", "insurance_type", "service_item"})
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class KBEntityExtractor(GraphComponent, EntityExtractorMixin):
@@ -80,18 +75,7 @@ class KBEntityExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
     def best_hits(self, text: str) -> Dict[str, Hit]:
-        """Per entity type, the best-ranked value (several hits for one value add up) and its
-        strongest hit for the span (a bag-of-words hit spans its first word)."""
-        result: Dict[str, Hit] = {}
-        for kind, index in self._indexes.items():
-            hits = index.hits(text)
-            if kind in NEGATABLE:  # "没得单位", "不是退休人员": who they are not
-                hits = [h for h in hits if not negated_at(text, h.start)]
-            ranked = index.rank_hits(hits)
-            if ranked:
-                value = ranked[0][0]
-                result[kind] = next(h for h in hits if h.value == value)
-        return result
+        return best_hits(self._indexes, text)
 
     @staticmethod
     def _entity(kind: str, hit: Hit) -> Dict[str, Any]:

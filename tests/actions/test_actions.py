@@ -274,3 +274,11 @@ def test_a_defect_in_routing_still_gets_a_reply_and_no_personal_data_in_the_log(
     d, events = run(AnswerFromKB(gateway), tracker)
     assert texts_of(d) == answers.INTERNAL_ERROR and events == []
     assert "action_answer failed" in caplog.text and "13812345678" not in caplog.text
+
+
+def test_who_the_asker_is_is_read_from_split_words_too_and_kept(gateway):
+    # "退的休" is 退休 once joined: the extractor (words as typed) did not see it, the action does
+    tracker = make_tracker("我妈在昆明退的休，要去海南跟我住，异地就医备案带啥", "ask_materials", entities={"region": "yunnan"})
+    d, events = run(AnswerFromKB(gateway), tracker)
+    assert "异地安置退休人员备案" in texts_of(d)
+    assert slots_of(events)["personnel_category"] == "退休人员"

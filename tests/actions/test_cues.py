@@ -226,3 +226,19 @@ def test_a_place_said_before_can_it_be_done_there_asks_the_channel():
 def test_what_a_promise_leaves_to_hand_in_later_is_its_duty():
     assert cues.PROMISE_DUTY.search("先写了承诺书，过后还要补哪些？")
     assert cues.PROMISE_DUTY.search("材料到时候不补的话有啥后果")
+
+
+def test_a_call_that_brought_the_question_asks_for_no_phone():
+    assert "ask_contact" not in cues.cued_aspects("有个老人打电话过来，说想把关系转移到这边，要多久")
+    assert "ask_contact" not in cues.cued_aspects("有位家属打了个电话，说想问生育津贴的材料")
+    assert "ask_contact" in cues.cued_aspects("医保局的咨询电话是多少")
+
+
+def test_whether_money_can_be_had_is_asked_with_adverbs_and_potential_complements():
+    assert "ask_eligibility" in cues.cued_aspects("账户余额能一次性领走吗")
+    assert "ask_eligibility" in cues.cued_aspects("他走了以后账户的钱家里人取得出来不")
+
+
+def test_can_it_be_done_right_in_the_village_asks_of_that_window():
+    assert cues.window_asked("在村里就能弄吗")
+    assert cues.window_asked("镇上也可以办不")

@@ -870,3 +870,58 @@ def test_a_follow_up_naming_only_what_both_items_do_keeps_the_item(gateway):
     assert d.kind == "answer" and d.item == "002036006001"
     d = routing.answer(Turn("那住院的回来报销需带什么", "ask_materials", 0.9, {"region": "hunan"}, slots), gateway)
     assert d.item == "002036006002"
+
+
+def test_can_it_be_paid_now_asks_to_pay_what_was_missed(gateway):
+    # 云南 has no 法定断档补缴; "现在能补不" asks 补缴, which its 退役士兵补缴 does: not "no such item"
+    text = "我是退役的，以政府安排工作方式退出现役，中间有三年医保没交，现在能补不"
+    d = routing.answer(Turn(text, "ask_eligibility", 0.9, {"region": "yunnan", "service_item": "002036001007"}), gateway)
+    assert d.kind == "answer" and d.item == "退役士兵补缴城镇职工基本医疗保险"
+
+
+def test_the_place_insurance_moves_into_is_where_the_asker_asks(gateway):
+    text = "原来在长沙缴职工医保，现在调到昆明上班了，医保关系想转进来，要多久"
+    assert routing.insured_region(gateway, text) == "yunnan"
+    # moving it out is asked where it was
+    assert routing.insured_region(gateway, "在长沙交的医保，下个月调到昆明上班，医保要转过去") == "hunan"
+
+
+def test_an_employers_own_item_needs_an_employer_in_the_question(gateway):
+    ranked = [("002036002001", 10.0, None), ("002036002002", 9.0, None)]
+    mine = routing.fits_who(gateway, ranked, [], "我想查下我交了医保没，交到几月了")
+    assert mine[0][0] == "002036002002"
+    theirs = routing.fits_who(gateway, ranked, [], "公司想查下给员工交到几月了")
+    assert theirs[0][0] == "002036002001"
+
+
+def test_a_close_second_that_does_what_is_asked_beats_the_situations_phrase(gateway):
+    text = "之前在佛山打工缴职工医保，今年回桂阳上班了，医保关系想转回郴州来，流程怎么走，多久能转好"
+    d = routing.answer(Turn(text, "ask_process", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.kind == "answer" and d.item == "002036003002"
+
+
+def test_an_employer_who_registered_me_long_ago_speaks_of_my_own_standing():
+    from actions.kb_gateway import _EMPLOYER_FOR_ME
+
+    assert _EMPLOYER_FOR_ME.sub(r"职工\g<2>", "单位当年给我登记的医保") == "职工当年给我登记的医保"
+
+
+def test_a_record_only_another_window_has_is_named_by_its_own_rare_words(gateway):
+    text = "我在咸安村里帮忙，镇上讲慢性病待遇的老人要做生存认证，是在村里就能弄还是要跑镇上？带什么？"
+    d = routing.answer(Turn(text, "ask_materials", 0.9, {"region": "xianan", "level": "乡镇"}), gateway)
+    assert d.kind == "answer" and "生存认证" in d.records[0]["name"]
+    # an everyday word of a village record's name (申请) names nothing: the window that handles it answers
+    d = routing.answer(Turn("咸安门诊慢特病申请需要准备啥", "ask_materials", 0.9, {"region": "xianan"}), gateway)
+    assert d.kind == "answer" and not d.records[0]["name"].startswith("查询、宣传、培训")
+
+
+def test_a_village_record_that_only_publicises_a_filing_gives_way_to_the_filing(gateway):
+    text = "村里帮一个老人弄异地就医备案，他在外地住了多年，没有居住证，证明材料怎么弄"
+    d = routing.answer(Turn(text, "ask_materials", 0.9, {"region": "xianan", "level": "村"}), gateway)
+    assert d.kind == "answer" and not d.records[0]["name"].startswith("查询、宣传、培训")
+
+
+def test_a_phrase_that_cuts_a_word_of_the_item_names_in_two_names_nothing(gateway):
+    # "在外地住" (长期居住's phrase) inside "在外地住院": the 住 belongs to 住院
+    assert "002036004002" not in dict(gateway.rank_items("老人在外地住院了没结算，材料交到哪"))
+    assert "002036004002" in dict(gateway.rank_items("老人在外地住了好多年，看病要办啥"))

@@ -23,3 +23,8 @@ def test_who_someone_is_not_is_no_entity(extractor):
 def test_an_item_said_not_to_have_happened_is_no_entity(extractor):
     hits = extractor.best_hits("冒住院，这钱能报不")
     assert hits.get("service_item") is None or hits["service_item"].value != "002036006002"
+
+
+def test_leaving_the_army_is_no_retirement(extractor):
+    assert extractor.best_hits("我是部队退下来那批人")["personnel_category"].value == "退役士兵"
+    assert extractor.best_hits("我爸是厂里退下来的")["personnel_category"].value == "退休人员"

@@ -222,3 +222,15 @@ def test_which_article_finds_the_article_cited():
 
 def test_a_number_of_copies_said_asks_how_many_copies():
     assert evidence.ASKS_COPIES.search("表是不是要填两份") and not evidence.ASKS_COPIES.search("两份材料都带了")
+
+
+def test_who_brought_the_question_and_the_period_asked_are_no_words_to_look_for():
+    passages = [
+        _p("note", "待遇享受人员或者其亲属应当自死亡之日起20个工作日内告知医保经办机构", 3),
+        _p("notice", "让群众知道什么时间能办完。", 7, item=None, label=None, title="前言"),
+    ]
+    passages += [_p("process", f"申请人向医保经办机构提出申请，办理第{i}步。", 100 + i, item=f"x{i}") for i in range(40)]
+    engine = SearchEngine(passages, expansions={"过世": "死亡"})
+    terms = {t.word for t in uncovered_terms(engine, "有个群众问，奶奶过世了多长时间内要告知", "demo", "")}
+    assert "群众" not in terms and "多长时间" not in terms
+    assert "期限" in terms and "过世" in terms

@@ -154,3 +154,18 @@ def test_list_table_remarks_answer_details_but_choose_no_item():
     engine = SearchEngine(passages, expansions={})
     assert [k for k, _, _ in engine.rank_items("一次性提供材料可以吗", "demo")][0] == "account"
     assert engine.search("可合并支付吗", "demo", item="birth")[0].passage.kind == "list_remarks"
+
+
+def test_text_printed_alike_in_many_items_is_no_evidence_of_the_item(engine):
+    index = engine._indexes["hunan"]
+    query_lines = [p for p in index.passages if p.kind == "query" and "手机" in p.text]
+    assert query_lines and all(id(p) in index.boilerplate for p in query_lines)
+    # a family's shared line (贵州's reimbursements: 门（急）诊病历…) still tells the family
+    shared = [p for p in engine._indexes["guizhou"].passages if p.item and "门（急）诊病历或出院小结" in p.text]
+    assert shared and not any(id(p) in engine._indexes["guizhou"].boilerplate for p in shared)
+
+
+def test_separable_words_joined_across_de():
+    engine = SearchEngine([Passage("demo", "title", "退休", "g.txt:1-1", item="x", name="退休")])
+    assert "退休" in engine.normalize("我妈在昆明退的休")
+    assert engine.normalize("医生看的病历") == "医生看的病历"
