@@ -82,6 +82,12 @@ def _missing(record: Dict[str, Any], label: str, region: RegionInfo) -> str:
     )
 
 
+#: An entry that opens with its own section number ("（一）新参保、续保").
+_OWN_HEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+#: A materials group heading that names a part of the list rather than a situation.
+_LIST_PART = re.compile(r"相关材料[：:]?$")
+
+
 def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[str]:
     """The full materials list, conditions and notes kept (一次性告知).
 
@@ -101,16 +107,22 @@ def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[s
     if not groups:
         text = record.get("materials_marker") or record.get("materials") or ""
         return [text] if text else []
-    picked = [g for g in groups if g[0] and any(w and w in g[0] for w in focus)]
-    shown = picked + [g for g in groups if not g[0]] if picked else groups
+    # a group that is a part of one list ("服役相关材料", "个人相关材料": both are handed in) is no
+    # situation to pick: it is always shown
+    picked = [g for g in groups if g[0] and not _LIST_PART.search(g[0]) and any(w and w in g[0] for w in focus)]
+    shown = picked + [g for g in groups if not g[0] or _LIST_PART.search(g[0])] if picked else groups
     lines: List[str] = []
     for condition, entries in shown:
         if condition:
             lines.append(f"{condition.rstrip('：:')}：")
-        own = [marker for _, marker in entries]
-        if not all(own) or len({marker_type(m) for m in own}) > 1:  # the guide's own list, or ours
+        # the guide's own markers where it prints one for every entry (a heading "（一）新参保" carries
+        # its own), nested lists and "任选其一" letters kept as printed; else our numbers
+        # (a group mixing ① with 1. is one list numbered inconsistently: numbered by the reply)
+        own = [marker if marker else ("" if _OWN_HEADING.match(t) else None) for t, marker in entries]
+        styles = {marker_type(m) for m in own if m}
+        if any(m is None for m in own) or not any(own) or len(styles) > 1 and "circ" in styles:
             own = [f"{i}." for i in range(1, len(entries) + 1)]
-        lines += [f"{m} {t}" for m, (t, _) in zip(own, entries)]
+        lines += [f"{m} {t}".strip() for m, (t, _) in zip(own, entries)]
     if picked:
         others = [g[0].rstrip("：:") for g in groups if g not in picked and g[0]]
         if others:

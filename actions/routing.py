@@ -506,9 +506,15 @@ def _same_doing_unsaid(kb: KnowledgeGateway, item: str, previous: str, text: str
     return bool(own) and not any(w in text for w in own)
 
 
-def does_asked(kb: KnowledgeGateway, item: str, question: str) -> bool:
-    """Whether the item's name does what the question asks to be done ("转回来" → 关系转入)."""
-    return any(w in kb.item_name(item) for w in kb.search.asked_doing(question))
+#: The item-name words of a claim ("能报不" → 报销, 支付).
+_CLAIM_DOING = frozenset({"报销", "支付"})
+
+
+def does_asked(kb: KnowledgeGateway, item: str, question: str, claims: bool = True) -> bool:
+    """Whether the item's name does what the question asks to be done ("转回来" → 关系转入);
+    ``claims=False``: what is asked other than a claim."""
+    doing = [w for w in kb.search.asked_doing(question) if claims or w not in _CLAIM_DOING]
+    return any(w in kb.item_name(item) for w in doing)
 
 
 def acts_instead(kb: KnowledgeGateway, other: Optional[str], item: Optional[str], question: str) -> bool:
@@ -652,6 +658,20 @@ def about_the_guide(kb: KnowledgeGateway, question: str, region: str) -> Optiona
         cited = [(p.text, p.source) for p in kb.document(region, title) if _DOCUMENT_NUMBER.search(p.text)]
         passages = cited[:2] + [p for p in passages if p not in cited]
     return title, passages[:4]
+
+
+#: What the guides' own prefaces say when they name the document they follow.
+_BASIS_WORDS = "指南 依据 按照 根据 文件 通知 要求"
+
+
+def guide_basis(kb: KnowledgeGateway, region: str) -> Optional[Tuple[str, List[Tuple[str, str]]]]:
+    """(title, passages) of the sentences of the guide's own preface that cite the document it was
+    written under (医保发〔2020〕18号), for an item that cites no basis of its own."""
+    found = document_passages(kb, _BASIS_WORDS, region, [])
+    if not found:
+        return None
+    cited = [(p.text, p.source) for p in kb.document(region, found[0]) if _DOCUMENT_NUMBER.search(p.text)]
+    return (found[0], cited[:2]) if cited else None
 
 
 def _duty_hits(kb: KnowledgeGateway, question: str, region: str) -> List[Any]:
@@ -817,6 +837,12 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             scores = {k: sc for k, sc, _ in evidence}
             if doer and (item not in order or scores[doer] >= DOER_SHARE * scores[item]):
                 item = doer
+        if item and not group and evidence and phrase_strength < STRONG_PHRASE and not does_asked(kb, item, question):
+            # a word or two named an item ("居民医保" for its 参保登记) that does not do what is asked
+            # ("查下交上没有"): the region's text's near-best item that does it is the one asked (a
+            # claim's 报 aside: "看病怎么报" is said of every situation a filing is for)
+            near = [k for k, sc, _ in evidence[:3] if sc >= DOER_SHARE * evidence[0][1]]
+            item = next((k for k in near if does_asked(kb, k, question, claims=False) and not group_unsaid(kb, k, question, hints)), item)
         if region == "xianan" and named_level and cues.window_asked(question):  # "村里能办不": that window's own items first
             at_level = fits_who(kb, kb.evidence_items(topic, region, k=8, level=named_level), hints, question)
             if at_level and at_level[0][1] >= WEAK_EVIDENCE:
@@ -1053,6 +1079,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     # that tells a situation ("爱人不上班，也一直没参加生育险") gets the guide's sentences about it as well
     situation = follow_up and not turn.payload and _substantive(kb, text, who_too=True)
     extra = [] if (follow_up and not situation) or turn.payload and not pending else supporting_evidence(kb, record, said, region, item, aspects, form)
+    if not about and "ask_legal_basis" in aspects and not turn.payload and not answers.states(record, "ask_legal_basis", kb.region(region)):
+        # the item cites no basis of its own ("这些要求依据的是什么"): the document the guide as a
+        # whole was written under, from its own preface, is what the guide says of it
+        about = guide_basis(kb, region)
     if about:  # "…带什么；这本指南依据的又是哪份文件": the guide's own text answers the second part
         extra = extra + [p for p in about[1][:2] if p not in extra]
         if not answers.states(record, "ask_legal_basis", kb.region(region)):

@@ -32,6 +32,13 @@ from knowledge.search import SearchEngine
 GENERIC_SHARE = 0.06
 #: Passages that only name or label the item: they never answer anything.
 NOT_EVIDENCE = frozenset({"title", "name", "evaluation", "supervision"})
+#: …but a 事项名称 that goes on past the name says what the item covers (云南's 门诊慢特病 lists its
+#: diseases there): that much longer, it is evidence.
+NAME_WITH_MORE = 30
+
+
+def names_more(passage: "Passage") -> bool:
+    return passage.kind == "name" and len(passage.text) >= len(passage.name or "") + NAME_WITH_MORE
 #: What the guide calls a field, said before a passage of it: it is matched ("受理单位、时限") and
 #: quoted with the passage ("受理单位：咸安区医疗保障服务中心各级经办服务窗口").
 FIELD_LABELS = {
@@ -238,7 +245,7 @@ def supporting(
             continue  # a line of blanks to fill in names fields, it says no rule
         if p.kind == "flowchart" and _LABEL_CHAIN.match(p.text):
             continue  # a chain of box labels ("医院对账-结算-推送-复核") says no rule either
-        if p.item == item and p.kind not in NOT_EVIDENCE:
+        if p.item == item and (p.kind not in NOT_EVIDENCE or names_more(p)):
             pool.append((p, "variant" if p.label == label else "item"))
         elif p.item is None and p.title and _belongs(p.title, titles):
             pool.append((p, "form"))

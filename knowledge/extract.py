@@ -123,7 +123,7 @@ def marker_type(marker: str) -> Optional[str]:
 
 
 #: A list marker as a guide prints it, just before an entry: ① · 1. · 2、 · （1） · (2)
-_MARKER_BEFORE = re.compile(r"(?:[①-⑳]|\d{1,2}\s*[.、．]|[（(]\d{1,2}[）)])\s*$")
+_MARKER_BEFORE = re.compile(r"(?:[①-⑳]|\d{1,2}\s*[.、．]|[（(]\d{1,2}[）)]|(?<![A-Za-z])[A-H]\s*[.、．])\s*$")
 
 
 def guide_markers(verbatim: str, texts: Sequence[str]) -> List[Optional[str]]:

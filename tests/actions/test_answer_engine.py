@@ -326,3 +326,34 @@ def test_the_heirs_of_a_dead_parent_find_the_form_s_rule_on_one_acting_for_all(g
     first = routing.answer(Turn("株洲的，父亲走了，他职工医保个账剩下的钱怎么取", "ask_process", 0.9, {"region": "hunan", "service_item": "002036002003"}), gateway)
     d = routing.answer(Turn("我们兄弟姐妹四个，每个人都要去吗，要带什么", "ask_process", 0.9, {}, first.slots), gateway)
     assert any("代表全部继承人" in re.sub(r"\s", "", quoted) for quoted, _ in d.evidence), d.evidence
+
+
+def _record(gateway, region, item, name):
+    return next(r for r in gateway.records(region, item) or gateway.related_records(region, item) if r["name"] == name)
+
+
+def test_parts_of_one_materials_list_are_all_shown_whoever_asks(gateway):
+    record = _record(gateway, "yunnan", "退役士兵补缴城镇职工基本医疗保险", "退役士兵补缴城镇职工基本医疗保险")
+    lines = "\n".join(answers.materials_lines(record, focus=["个人"]))
+    assert "退出现役登记表" in lines and "补缴社会保险个人申请办理表原件" in lines
+    assert "其他情形另有材料" not in lines
+
+
+def test_a_nested_list_keeps_the_guides_own_markers_and_choice_letters(gateway):
+    record = _record(gateway, "yunnan", "002036001002", "灵活就业、自谋职业人员参保登记")
+    lines = answers.materials_lines(record)
+    assert "（一）新参保、续保" in lines and "以下资料任选其一提交：" in lines
+    assert "B. 租房合同（含出租人身份证复印件及联系方式）" in lines
+    assert "4. 新参保人员填写医疗保险未重复参保承诺书" in lines
+
+
+def test_an_items_basis_the_guide_does_not_give_is_the_guides_own(gateway):
+    slots = {"service_item": "002036001001", "region": "guizhou", "aspect": "ask_materials", "variant": "单位参保登记"}
+    d = routing.answer(Turn("那这些要求是依据什么文件来的", "ask_legal_basis", 0.99, {}, slots), gateway)
+    assert d.kind == "answer" and any("医保发〔2020〕18号" in text for text, _ in d.evidence)
+
+
+def test_a_weakly_named_item_gives_way_to_a_near_one_that_does_the_asked_lookup(gateway):
+    d = routing.answer(Turn("岳阳的，居民医保今年到底交上没，手机上在哪能查到", "ask_channel", 0.9,
+                            {"region": "hunan", "service_item": "002036001003"}), gateway)
+    assert d.kind == "answer" and d.item == "002036002002"

@@ -242,3 +242,7 @@ def test_whether_money_can_be_had_is_asked_with_adverbs_and_potential_complement
 def test_can_it_be_done_right_in_the_village_asks_of_that_window():
     assert cues.window_asked("在村里就能弄吗")
     assert cues.window_asked("镇上也可以办不")
+
+
+def test_whether_it_must_be_filed_at_all_asks_who_it_is_for():
+    assert "ask_eligibility" in cues.cued_aspects("去外省常驻干活，看病需不需要备案")

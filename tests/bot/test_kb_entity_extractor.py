@@ -28,3 +28,7 @@ def test_an_item_said_not_to_have_happened_is_no_entity(extractor):
 def test_leaving_the_army_is_no_retirement(extractor):
     assert extractor.best_hits("我是部队退下来那批人")["personnel_category"].value == "退役士兵"
     assert extractor.best_hits("我爸是厂里退下来的")["personnel_category"].value == "退休人员"
+
+
+def test_a_small_business_of_ones_own_is_flexible_employment(extractor):
+    assert extractor.best_hits("在曲靖开了个店，想给自己参保")["personnel_category"].value == "灵活就业人员"

@@ -234,3 +234,16 @@ def test_who_brought_the_question_and_the_period_asked_are_no_words_to_look_for(
     terms = {t.word for t in uncovered_terms(engine, "有个群众问，奶奶过世了多长时间内要告知", "demo", "")}
     assert "群众" not in terms and "多长时间" not in terms
     assert "期限" in terms and "过世" in terms
+
+
+def test_an_item_name_field_that_goes_on_past_the_name_is_evidence():
+    name = "慢特病病种认定"
+    passages = [
+        Passage("demo", "name", f"{name}：门诊特殊病共3种病种：恶性肿瘤、血友病、帕金森氏病、重症肌无力等需长期治疗的疾病。",
+                "g.txt:1-1", item=ITEM, label="L", name=name),
+        Passage("demo", "time_limit", "即时办结。", "g.txt:2-2", item=ITEM, label="L", name=name),
+    ]
+    passages += [_p("process", f"申请人向医保经办机构提出申请，办理第{i}步。", 100 + i, item=f"x{i}") for i in range(40)]
+    engine = SearchEngine(passages, expansions={})
+    found = supporting(engine, "帕金森能不能办", "demo", ITEM, "L", "办理时限：即时办结。")
+    assert found and "帕金森氏病" in found[0].passage.text

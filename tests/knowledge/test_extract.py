@@ -102,3 +102,10 @@ def test_channel_kinds():
 def test_norm_folds_whitespace_width_and_tags():
     assert extract.norm("[bookmark: _Toc1]不超过 5个工作日") == "不超过5个工作日"
     assert extract.norm("门诊慢性病共2５种") == "门诊慢性病共25种"
+
+
+def test_choice_letters_are_markers_as_printed():
+    from knowledge.extract import guide_markers
+
+    text = "以下资料任选其一提交：\nA.房产证或购房合同；\nB.租房合同；"
+    assert guide_markers(text, ["房产证或购房合同", "租房合同"]) == ["A.", "B."]
