@@ -941,6 +941,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         members = [(k, sc) for k, sc, _ in kb.evidence_items(topic, region, k=20) if k in kb.groups.get(group, [])]
         if members and members[0][1] >= WEAK_EVIDENCE and (len(members) == 1 or members[0][1] >= FAMILY_LEAD * members[1][1]):
             item, group = members[0][0], None
+        if evidence[0][0] not in kb.groups.get(group or "", []) and evidence[0][1] >= OVERRULE * (members[0][1] if members else 0.0) \
+                and not spells_out(group or kb.item_name(item or ""), question):
+            # the family word only says what the asker is ("卫生室是医保定点的" asks its fee
+            # settlement, not how to become 定点): the region's text, far surer elsewhere, decides
+            item, group = None, None
     alternatives: List[str] = []
     form = named_form(kb, question, region) if region and not turn.payload else None
     if form and (group or not item):  # "参保人员信息变更登记表怎么填": the item whose text cites the form

@@ -925,3 +925,9 @@ def test_a_phrase_that_cuts_a_word_of_the_item_names_in_two_names_nothing(gatewa
     # "在外地住" (长期居住's phrase) inside "在外地住院": the 住 belongs to 住院
     assert "002036004002" not in dict(gateway.rank_items("老人在外地住院了没结算，材料交到哪"))
     assert "002036004002" in dict(gateway.rank_items("老人在外地住了好多年，看病要办啥"))
+
+
+def test_a_family_word_that_only_says_what_the_asker_is_gives_way_to_clear_evidence(gateway):
+    text = "卫生室是医保定点的，对公账户换到别的银行了，以后医保结算款打到新账户上，得准备啥"
+    d = routing.answer(Turn(text, "ask_channel", 0.9, {"region": "chenzhou"}), gateway)
+    assert d.kind == "answer" and d.item == "002036010001"
