@@ -28,6 +28,8 @@ ASPECTS = (
 )
 #: Below this classifier confidence, unambiguous aspect words (多久 / 材料 / 电话 …) decide.
 CUE_OVERRIDES_BELOW = 0.99
+#: …and above this, what the classifier heard is kept as one more aspect asked.
+CLASSIFIER_SURE = 0.95
 #: Slots that say who is asking; they choose variants and persist across turns.
 HINT_SLOTS = ("personnel_category", "insurance_type", "applicant_type")
 #: How far the evidence must lead the item under discussion for a follow-up to change the topic,
@@ -773,8 +775,12 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     group = kb.group(question) if not item and not turn.payload else None
     group = group or (turn.slot("item_group") if not item else None)
     cued = cues.cued_aspect(question)
+    also_asked: Optional[str] = None  # what the classifier was sure of, where the words say more
     if intent in ASPECTS and cued and cued != intent and turn.confidence < CUE_OVERRIDES_BELOW:
-        intent = cued  # the classifier hesitates and the words are unambiguous
+        # the classifier hesitates and the words are unambiguous; when it was quite sure, what it
+        # heard is asked too ("按哪个规定办的？材料要一次交齐吗": the basis and the materials)
+        also_asked = intent if turn.confidence >= CLASSIFIER_SURE else None
+        intent = cued
     # A follow-up without aspect words ("是新员工入职的", "那灵活就业的呢？", "郴州呢？") keeps the
     # earlier aspect; a new aspect word or a fresh question changes it.
     # (A reply that completes a pending question is that question's first answer, not a follow-up.)
@@ -1056,6 +1062,8 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         aspects = previous_aspects  # "那灵活就业的呢": what was asked, all of it, for the new case
     else:
         aspects = [aspect] if follow_up else asked_aspects(aspect, question, kb.search.channel_names)
+        if also_asked and also_asked not in aspects and not follow_up and not pending:
+            aspects.append(also_asked)
     slots["aspect"] = "+".join(aspects)  # (what this turn asked; a later turn keeps it in view)
     if item == previous_item and not pending and not turn.payload:
         # a new question about the same item ("网上能弄不？" after "要咋个改") is answered first, and

@@ -246,3 +246,7 @@ def test_can_it_be_done_right_in_the_village_asks_of_that_window():
 
 def test_whether_it_must_be_filed_at_all_asks_who_it_is_for():
     assert "ask_eligibility" in cues.cued_aspects("去外省常驻干活，看病需不需要备案")
+
+
+def test_by_which_rule_asks_the_legal_basis():
+    assert "ask_legal_basis" in cues.cued_aspects("定点这块依照哪个规定办理")

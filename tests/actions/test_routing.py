@@ -931,3 +931,12 @@ def test_a_family_word_that_only_says_what_the_asker_is_gives_way_to_clear_evide
     text = "卫生室是医保定点的，对公账户换到别的银行了，以后医保结算款打到新账户上，得准备啥"
     d = routing.answer(Turn(text, "ask_channel", 0.9, {"region": "chenzhou"}), gateway)
     assert d.kind == "answer" and d.item == "002036010001"
+
+
+def test_what_a_sure_classifier_heard_is_asked_beside_what_the_words_say(gateway):
+    text = "长沙的诊所要加入医保定点，这事是依着啥办的，材料要不要一次交齐"
+    d = routing.answer(Turn(text, "ask_legal_basis", 0.98, {"region": "hunan", "service_item": "002036009001"}), gateway)
+    assert d.kind == "answer" and d.aspects[0] == "ask_materials" and "ask_legal_basis" in d.aspects
+    # a hesitant classifier gives way to the words alone
+    d = routing.answer(Turn(text, "ask_legal_basis", 0.6, {"region": "hunan", "service_item": "002036009001"}), gateway)
+    assert "ask_legal_basis" not in d.aspects
