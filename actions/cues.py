@@ -84,6 +84,7 @@ _CALL_FRAMING = re.compile(
 
 
 def without_call_framing(text: str) -> str:
+    """The text without the words that say a call brought it (their place kept as a clause break)."""
     return _CALL_FRAMING.sub("，", text)
 
 
@@ -288,9 +289,9 @@ NEW_EMPLOYER = re.compile(
 INSURES_STAFF = re.compile(r"(?:上|交|买|办|缴)(?:医保|社保)|(?:医保|社保)[^，,。？?！!；;]{0,4}(?:上|交|买|缴|办)|五险|参保|开户|登记")
 
 
-#: A person's own data, kept on a person's record (not on an employer's).
 #: Words that bring an employer into the question (an item for 参保单位 needs one of them).
 EMPLOYER_SAID = re.compile(r"单位|公司|企业|厂|老板|雇|机关|事业|团体|会计|人事|法人|法定代表人|营业执照|信用代码|员工|个体户|门面|餐馆")
+#: A person's own data, kept on a person's record (not on an employer's).
 PERSON_DATA = re.compile(r"身份证号|身份证件号|证件号码|姓名|名字|出生日期|出生年月|性别|民族")
 
 

@@ -146,8 +146,7 @@ class KnowledgeGateway:
     def who_said(self, text: str) -> Dict[str, str]:
         """Who the text says the asker is (personnel category, scheme, applicant), as the entity
         extractor reads it (for a text the actions read differently from the words as typed)."""
-        kinds = ("personnel_category", "insurance_type", "applicant_type")
-        found = best_hits({k: self.indexes[k] for k in kinds if k in self.indexes}, text)
+        found = best_hits({k: self.indexes[k] for k in WHO_KINDS if k in self.indexes}, text)
         return {k: h.value for k, h in found.items()}
 
     def without_negated(self, text: str, region_key: str) -> str:
@@ -394,6 +393,8 @@ class KnowledgeGateway:
         return item_key in self._region_titles(region_key)
 
 
+#: The entity types that say who is asking (routing keeps them as slots: HINT_SLOTS).
+WHO_KINDS = ("personnel_category", "insurance_type", "applicant_type")
 #: "单位给我缴的医保", "公司帮我上的医保": the employer insures the asker, an employee (职工) — the
 #: question is about the employee's record, not the employer's (单位…登记 items).
 _EMPLOYER_FOR_ME = re.compile(r"(单位|公司|厂里|厂子|老板)((?:当年|以前|之前|那时|原来|当时|已经|一直)?(?:要|会|能|可以|来)?(?:给|帮|替)(?:我|他|她|我们|我爸|我妈|我老婆|我老公))")

@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from actions import answers, cues, selection
 from actions.answers import same_answer
-from actions.kb_gateway import KnowledgeGateway
+from actions.kb_gateway import WHO_KINDS, KnowledgeGateway
 from knowledge import evidence
 
 ASPECTS = (
@@ -31,7 +31,7 @@ CUE_OVERRIDES_BELOW = 0.99
 #: …and above this, what the classifier heard is kept as one more aspect asked.
 CLASSIFIER_SURE = 0.95
 #: Slots that say who is asking; they choose variants and persist across turns.
-HINT_SLOTS = ("personnel_category", "insurance_type", "applicant_type")
+HINT_SLOTS = WHO_KINDS
 #: How far the evidence must lead the item under discussion for a follow-up to change the topic,
 #: and how strong it must be at all.
 TOPIC_SWITCH = 2.0
@@ -60,8 +60,9 @@ TOPIC_QUESTION_CHARS = 300
 GROUP_UNSAID = 0.6
 #: A word printed in at most this share of a region's passages is rare enough to name a record.
 RARE_NAME_WORD = 0.01
-#: An item the phrase lists name that does what is asked replaces their best, which only tells the
-#: situation, when the region's text scores it at least this share of that best.
+#: An item that does what is asked replaces one that only tells the situation (a phrase lists' best,
+#: or an item a word or two named) when the region's text scores it at least this share of that one
+#: (or of its best item).
 DOER_SHARE = 0.8
 #: How much an item named in the reply to our question counts next to the kept question's items.
 REPLY_WEIGHT = 0.5
@@ -252,7 +253,7 @@ def fits_who(kb: KnowledgeGateway, ranked: List[Any], hints: Sequence[str], ques
         name = kb.item_name(key)
         other = other_side(kb, key, hints) or (person or no_employer) and name.startswith(("单位", "参保单位"))
         unsaid = bool(question) and group_unsaid(kb, key, question, hints)
-        patients = institution and not _FOR_INSTITUTIONS.search(kb.item_name(key))
+        patients = institution and not _FOR_INSTITUTIONS.search(name)
         return (OTHER_SIDE if other else 1.0) * (GROUP_UNSAID if unsaid else 1.0) * (NOT_THE_INSTITUTIONS if patients else 1.0)
 
     return sorted(((k, sc * weight(k), p) for k, sc, p in ranked), key=lambda r: -r[1])
@@ -944,11 +945,14 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         item = min(here, key=order.index) if here else None
     if group and not item and region and evidence:
         # the family word narrows the choice; among its members a smaller lead decides
-        members = [(k, sc) for k, sc, _ in kb.evidence_items(topic, region, k=20) if k in kb.groups.get(group, [])]
+        family, said = kb.groups.get(group, []), group
+        members = [(k, sc) for k, sc, _ in kb.evidence_items(topic, region, k=20) if k in family]
         if members and members[0][1] >= WEAK_EVIDENCE and (len(members) == 1 or members[0][1] >= FAMILY_LEAD * members[1][1]):
             item, group = members[0][0], None
-        if evidence[0][0] not in kb.groups.get(group or "", []) and evidence[0][1] >= OVERRULE * (members[0][1] if members else 0.0) \
-                and not spells_out(group or kb.item_name(item or ""), question):
+            said = kb.item_name(item)
+        # (with a member chosen, any item that far ahead decides; with none, one outside the family)
+        outside = group is None or evidence[0][0] not in family
+        if outside and evidence[0][1] >= OVERRULE * (members[0][1] if members else 0.0) and not spells_out(said, question):
             # the family word only says what the asker is ("卫生室是医保定点的" asks its fee
             # settlement, not how to become 定点): the region's text, far surer elsewhere, decides
             item, group = None, None
@@ -1035,12 +1039,11 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         records = [r for r in all_levels if selection.label(r) == variant] or records
     if not records:
         return Decision("no_item_in_region", region=region, item=item, slots={**slots, "variant": None})
-    if len(all_levels) > len(records) and not turn.payload:
-        # a record only another window has, named by the words only its name says ("生存认证" of the
-        # village window's 慢性病生存认证), is the one asked, whichever window the words also name
-        named = _named_by_own_words(kb, all_levels, question, region)
-        if named is not None and named not in records:
-            records, level = [named], named.get("level")
+    # a record only another window has, named by the words only its name says ("生存认证" of the
+    # village window's 慢性病生存认证), is the one asked, whichever window the words also name
+    named = _named_by_own_words(kb, all_levels, question, region) if len(all_levels) > len(records) else None
+    if named is not None and named not in records and not turn.payload:
+        records, level = [named], named.get("level")
     if form and len(records) > 1:  # "填…变动表，要附什么": the record whose text cites that form
         records = [r for r in records if _cites(r, form)] or records
     # who is asking (人员类别, 险种, 申请人) stays known for the conversation until they say otherwise
@@ -1051,7 +1054,7 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
     chosen = selection.choose(records, question, variant, said_now if kept else hints, kb.variant_words)
     if len(chosen) == 1 and _PUBLICITY_ONLY.match(chosen[0].get("name") or "") and len(records) < len(all_levels) \
             and not cues.window_asked(question) and not _PUBLICITY_ASKED.search(question) \
-            and chosen[0] is not _named_by_own_words(kb, all_levels, question, region):
+            and chosen[0] is not named:
         # that window only publicises the policy ("村医保专干…想申请慢性病" asks to apply): the window
         # that handles the item answers, unless the question asks what that window does
         records = selection.by_level(all_levels, None)

@@ -35,10 +35,6 @@ NOT_EVIDENCE = frozenset({"title", "name", "evaluation", "supervision"})
 #: …but a 事项名称 that goes on past the name says what the item covers (云南's 门诊慢特病 lists its
 #: diseases there): that much longer, it is evidence.
 NAME_WITH_MORE = 30
-
-
-def names_more(passage: "Passage") -> bool:
-    return passage.kind == "name" and len(passage.text) >= len(passage.name or "") + NAME_WITH_MORE
 #: What the guide calls a field, said before a passage of it: it is matched ("受理单位、时限") and
 #: quoted with the passage ("受理单位：咸安区医疗保障服务中心各级经办服务窗口").
 FIELD_LABELS = {
@@ -58,9 +54,9 @@ ASKS_COPIES = re.compile(r"几份|多少份|几联|几张|一式几|(?:填|交|�
 COPIES = re.compile(r"一式[一二两三四五六\d]+份|[一二两三四五六\d]+份")
 #: Box labels joined by arrows or dashes ("费用对账-汇总-复核-拨付单"): a flowchart's shape, no rule.
 _LABEL_CHAIN = re.compile(r"^(?:[^-—→>，。；;：:]{1,10}[-—→>]){2,}[^-—→>，。；;：:]{1,10}$")
-#: "每月几号", "哪几天": the question asks days of the month; the guides print "每月1-5日", "25日前".
 #: Who brought the question ("群众来电反映", "来电人问"): the call, not what it asks.
 ASKER_WORDS = frozenset({"群众", "来电人", "来电", "老百姓", "市民"})
+#: "每月几号", "哪几天": the question asks days of the month; the guides print "每月1-5日", "25日前".
 ASKS_DAY = re.compile(r"几号|哪天|哪几天|哪一天|每月几|每个月几")
 DAYS = re.compile(r"\d+\s*[-—~至到]\s*\d+\s*[日号]|\d+\s*[日号](?:前|之前|以前|起)")
 #: "第几条", "哪一条规定": the question asks which article; the guides cite "第十一条", "第三十一条".
@@ -184,6 +180,11 @@ GUIDE_NEGATIONS = ("未经", "未", "没有", "尚未", "不予", "不")
 def _negated(text: str) -> FrozenSet[str]:
     """The two-character words the text says have not happened ("还没认定" → 认定)."""
     return frozenset(m.group(1) for m in _NEGATED.finditer(text))
+
+
+def names_more(passage: Passage) -> bool:
+    """Whether a 事项名称 passage says more than the name (:data:`NAME_WITH_MORE`)."""
+    return passage.kind == "name" and len(passage.text) >= len(passage.name or "") + NAME_WITH_MORE
 
 
 def _only_title(p: Passage) -> bool:

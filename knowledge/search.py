@@ -118,7 +118,7 @@ class Tokenizer:
         return words + [f"_{b}" for b in bigrams if b not in STOPWORDS] + [f"~{c}" for c in chars]
 
 
-def _squashed(text: str) -> str:
+def _wording(text: str) -> str:
     """The words of a passage, for telling text printed alike ("手机 APP、微信公众号" is "手机APP或微信公众号")."""
     return re.sub(r"[^\u4e00-\u9fff]|或", "", text or "")
 
@@ -136,9 +136,9 @@ class _RegionIndex:
         owners: Dict[str, set] = {}
         for p in passages:
             if p.item:
-                owners.setdefault(_squashed(p.text), set()).add(p.item)
+                owners.setdefault(_wording(p.text), set()).add(p.item)
         most = max(BOILERPLATE_SHARE * len({p.item for p in passages if p.item}), 2.0)
-        self.boilerplate = frozenset(id(p) for p in passages if p.item and len(owners[_squashed(p.text)]) >= most)
+        self.boilerplate = frozenset(id(p) for p in passages if p.item and len(owners[_wording(p.text)]) >= most)
         self.boilerplate_mask = np.array([id(p) in self.boilerplate for p in passages], dtype=bool)
         item_tokens: Dict[str, List[str]] = {}
         for p, ts in zip(passages, tokens):
@@ -251,6 +251,10 @@ class SearchEngine:
         self.elsewhere = functools.lru_cache(maxsize=256)(self._elsewhere_of)
         self.asked_doing = functools.lru_cache(maxsize=256)(self._doing_of)
         self.name_words = functools.lru_cache(maxsize=1024)(self._words_of_name)
+        # the two-character words of every item name (住院, 门诊, 备案 …): a phrase that ends or starts
+        # inside one of them in a message ("在外地住" in "在外地住院") cuts a word in two
+        names = {n for index in self._indexes.values() for n in index.names.values()}
+        self.name_pairs = frozenset(w for n in names for w in self.name_words(n) if len(w) == 2)
 
     @classmethod
     def from_database(cls, engine: Optional[Engine] = None) -> "SearchEngine":
@@ -262,13 +266,6 @@ class SearchEngine:
     @property
     def regions(self) -> List[str]:
         return list(self._indexes)
-
-    @functools.cached_property
-    def name_pairs(self) -> FrozenSet[str]:
-        """The two-character words of every item name (住院, 门诊, 备案 …): a phrase that ends or starts
-        inside one of them in a message ("在外地住" in "在外地住院") cut a word in two."""
-        names = {n for index in self._indexes.values() for n in index.names.values()}
-        return frozenset(w for n in names for w in self.name_words(n) if len(w) == 2)
 
     @property
     def passage_count(self) -> int:

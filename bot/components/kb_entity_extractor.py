@@ -28,6 +28,7 @@ from knowledge.nlu_resources import DEFAULT_DIR, load_indexes
 
 logger = logging.getLogger(__name__)
 
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class KBEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Rule-based entity extractor fed by the knowledge base."""

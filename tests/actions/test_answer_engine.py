@@ -228,7 +228,7 @@ def test_variants_too_long_side_by_side_are_given_with_their_asked_sections_only
     region = gateway.region("hunan")
     full = "\n\n".join(answers.answer_many(r, ["ask_materials", "ask_time_limit"], region) for r in records)
     assert len(full) > answers.MAX_REPLY_CHARS
-    text = answers.answer_each(records, ["ask_materials", "ask_time_limit"], region, "门诊慢特病认定")
+    text = answers.answer_each(records, ["ask_materials", "ask_time_limit"], region, "慢特病病种认定")
     assert text and len(text) <= answers.MAX_REPLY_CHARS and "（表 14）" in text and "（表 15）" in text
     assert text.count("来源：") == 2 and "办理流程" not in text
 
