@@ -72,6 +72,8 @@ def test_can_i_get_some_with_words_between_asks_eligibility():
     # "能领点什么补助不": whether it applies to them, though words stand between 领 and 不
     assert "ask_eligibility" in cues.cued_aspects("家属没参保，我这里能领点啥补助不？要带啥")
     assert "ask_eligibility" not in cues.cued_aspects("网上能办不")
+    # how it is claimed, said between 能 and the verb ("能手工报吗"): whether it applies still
+    assert "ask_eligibility" in cues.cued_aspects("外地药店买的药，回来能零星报销不")
 
 
 def test_whether_they_must_apply_themselves_and_whether_it_is_subsidised():
@@ -147,7 +149,7 @@ def test_what_a_promise_asks_and_whether_one_paper_is_needed():
     assert "ask_materials" in cues.cued_aspects("这种也要住院清单吗")
 
 
-@pytest.mark.parametrize("text", ["镇上能办这个吗，要什么？", "办医保卡需要些啥", "转院的备案要哪些东西"])
+@pytest.mark.parametrize("text", ["镇上能办这个吗，要什么？", "办医保卡需要些啥", "转院的备案要哪些东西", "窗口那边要交哪几样", "报账时得交么子"])
 def test_what_it_takes_said_at_a_clause_end_asks_the_materials(text):
     assert "ask_materials" in cues.cued_aspects(text)
 
@@ -185,6 +187,13 @@ def test_another_offices_word_in_what_is_done_already_is_only_the_situation():
     assert cues.out_of_scope_topic("我爸退休后已经在深圳落户，异地安置的备案要带啥") is None
     assert cues.out_of_scope_topic("孩子在外省落户了，居民医保要带啥") is None
     assert cues.out_of_scope_topic("孩子在外省怎么落户") == "police"
+
+
+def test_a_doctor_s_appointment_is_the_hospital_s_business():
+    # the appointment named by its ticket ("专家号") or with 挂号 split ("挂个号", joined by normalize)
+    assert cues.out_of_scope_topic("下周三的专家号在哪约") == "medical"
+    assert cues.out_of_scope_topic("明天在哪挂号") == "medical"
+    assert cues.out_of_scope_topic("专家门诊能报多少") is None
 
 
 def test_only_words_that_ask_to_look_something_up_make_a_lookup():
