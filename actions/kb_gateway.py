@@ -44,6 +44,7 @@ class KnowledgeGateway:
         self._cache_seconds = cache_seconds
         self._cache: Dict[Tuple[str, str], Tuple[float, List[Dict[str, Any]]]] = {}
         self._titles_cache: Dict[str, Tuple[float, Dict[str, List[str]]]] = {}
+        self._form_items_cache: Dict[str, Tuple[float, Dict[str, set]]] = {}
         self._lock = threading.Lock()
         self._indexes: Optional[Dict[str, PhraseIndex]] = None
         self._names: Dict[str, str] = {}
@@ -373,6 +374,30 @@ class KnowledgeGateway:
                 )
                 for code, name, text in named:
                     result.setdefault(code or name, [name]).append(text)
+        return result
+
+    def form_items(self, region_key: str) -> Dict[str, set]:
+        """Form title → the keys of the region's items that refer to that form (生育津贴支付 to its
+        申领表): a form of other items only is no rule of this one."""
+        return self._cached(self._form_items_cache, region_key, lambda: self._read_form_items(region_key))
+
+    def _read_form_items(self, region_key: str) -> Dict[str, set]:
+        from knowledge.schema import Form, ServiceItem, Variant, VariantForm
+
+        self._ensure()
+        result: Dict[str, set] = {}
+        with Session(self._engine, future=True) as session:
+            region = query.region_by_key(session, region_key)
+            for rg in region.guides if region else []:
+                rows = session.execute(
+                    select(Form.title, ServiceItem.code, ServiceItem.name)
+                    .join(VariantForm, VariantForm.form_id == Form.id)
+                    .join(Variant, Variant.id == VariantForm.variant_id)
+                    .join(ServiceItem, ServiceItem.id == Variant.item_id)
+                    .where(ServiceItem.guide_id == rg.guide_id)
+                )
+                for title, code, name in rows:
+                    result.setdefault(title, set()).add(code or name)
         return result
 
     def referral_items(self) -> List[str]:

@@ -328,7 +328,8 @@ def supporting_evidence(
     # (and "没有写明设定依据" says nothing: the question's 依据 is still to be found elsewhere)
     covered = answers.without_silence(answers.without_form_fields(answers.answer_many(record, aspects, info))) if info else ""
     own_forms = [f["title"] for f in record.get("forms") or []]
-    found = evidence.supporting(kb.search, question, region, item, label, covered, own_forms, level=record.get("level"))
+    foreign = {title for title, owners in kb.form_items(region).items() if item not in owners}
+    found = evidence.supporting(kb.search, question, region, item, label, covered, own_forms, level=record.get("level"), foreign_forms=foreign)
     chosen: List[Any] = [_Line(s.passage, s.other_variant, s.text) for s in found]
     # then the variant's passages that best match the question as a whole (BM25), not yet said
     hits = [
@@ -351,7 +352,7 @@ def supporting_evidence(
         chosen = _rule_line(kb, duty, region, item, label, cues.PROMISE_RULE, chosen, loose=30, own=own_forms) + chosen
     if "ask_materials" in aspects:  # the materials its own forms list for review (表18 "相关材料审核")
         have = {line.passage.text for line in chosen}
-        listed = [line for title in own_forms for line in _checklist(kb, region, title, covered)]
+        listed = [line for title in own_forms for line in _checklist(kb, region, title, covered) + _form_materials(kb, region, title, covered)]
         chosen = [line for line in listed if line.passage.text not in have] + chosen
     notes = _field_notes(kb, question, region)
     if notes:  # how the fields it names are filled in: that sample's own notes, all of them
@@ -431,6 +432,20 @@ def _checklist(kb: KnowledgeGateway, region: str, title: str, covered: str = "")
     return [_Line(entries[0], quoted=f"《{_form_core(title)}》相关材料审核：{text}")]
 
 
+#: A form's note that lists what goes with it ("2.需提供的材料：身份证复印件、…相关医疗文书；").
+_FORM_MATERIALS = re.compile(r"(?:需|须|应)(?:要)?(?:提供|提交|附|携带)的?(?:材料|资料)[：:]")
+
+
+def _form_materials(kb: KnowledgeGateway, region: str, title: str, covered: str = "") -> List["_Line"]:
+    """The note of an item's own form that lists the materials to hand in with it, when the answer
+    does not say it yet (its words may differ from the item's: 证明疾病及病情程度必需的相关医疗文书)."""
+    said = re.sub(r"\s+", "", covered)
+    return [
+        _Line(p) for p in kb.document(region, title)
+        if p.kind == "form" and _FORM_MATERIALS.search(p.text) and re.sub(r"\s+", "", p.text) not in said
+    ][:1]
+
+
 #: Lines opening with this many of the same characters are copies of one template.
 TEMPLATE_HEAD = 8
 
@@ -451,12 +466,16 @@ def _rule_line(
     said = re.sub(r"\s+", "", covered)
     # (text outside the item that says its own name words — the pharmacy's promise for 零售药店 — first)
     own = evidence.own_name_words(kb.search, region, item)
+    owners = kb.form_items(region)
+
+    def others_form(p: Any) -> bool:  # the form of other items only (生育津贴's 申领表 for a 备案)
+        return p.item is None and p.kind in ("form", "form_title") and item not in owners.get(p.title, {item})
 
     def nearness(h: Any) -> float:
         return evidence.near_item(h.passage.text, own) if h.passage.item is None else 1.0
 
     for h in sorted(pool, key=lambda h: -h.score * nearness(h)):
-        if rule.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE | {"form_title"} \
+        if rule.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE | {"form_title"} and not others_form(h.passage) \
                 and h.passage.text not in have and re.sub(r"\s+", "", h.passage.text) not in said \
                 and re.sub(r"\s+", "", h.passage.text)[:TEMPLATE_HEAD] not in templates \
                 and (h.passage.item is None or h.passage.label == label) \
@@ -770,6 +789,10 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
             item = min(tied, key=lambda k: order.index(k) if k in order else len(order))
     if item and previous_item and item != previous_item and not pending and region and _same_doing_unsaid(kb, item, previous_item, text, region):
         item = previous_item  # "那回来报销需带什么" after 门诊费用报销: the same claim, not 住院's
+    if item and previous_item and item != previous_item and not pending and region and acts_instead(kb, previous_item, item, text):
+        # a follow-up that asks what the item under discussion does ("余额也一起转走不" after a
+        # transfer) names another item only by a thing both speak of (个人账户)
+        item = previous_item
     # how strongly the phrase lists name it: a long official or colloquial name, or one short word
     phrase_strength = next((sc for k, sc in phrase_ranked if k == item), 0.0)
     # "异地就医备案" names five items and no single one: resolve it by evidence or ask which.
@@ -1171,7 +1194,9 @@ def fallback(turn: Turn, kb: KnowledgeGateway) -> Decision:
     # with it, whatever it asks and however many things: never "please rephrase" mid-topic
     asked = cues.cued_aspects(text)
     continues = turn.slot("service_item") and (guess in (*ASPECTS, "inform") or asked or _substantive(kb, text))
-    if kb.rank_items(text) or kb.group(text) or turn.entities.get("region") or continues:
+    # something asked of 医保 by who is asking ("没单位，医保能自己交不"): answered, or the region asked first
+    of_insurance = asked and (cues.MEDICAL_INSURANCE.search(text) or any(turn.entities.get(k) for k in HINT_SLOTS))
+    if kb.rank_items(text) or kb.group(text) or turn.entities.get("region") or continues or of_insurance:
         intent = guess if guess in (*ASPECTS, "inform") else (asked[0] if asked else "inform")
         return answer(turn, kb, intent)
     if guess in SMALL_TALK and cues.cued_aspect(text) is None:
@@ -1304,7 +1329,11 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
     asked = cues.cued_aspects(text)
     # (whether one can do something is a question about the guide when the words name an item:
     # "中断过，如今补办行吗")
-    eligible = cued == "ask_eligibility" and bool(ents.get("service_item") or kb.rank_items(text))
+    # (or when they ask whether they may do what an item does: "漏交了半年，还能补交吗" is 补缴's)
+    eligible = cued == "ask_eligibility" and bool(
+        ents.get("service_item") or kb.rank_items(text) or set(kb.search.asked_doing(text)) - {"参保信息查询"}
+    )
+    own_case = turn.has_personal_data or own_case and not eligible
     if not own_case and (
         region or asked and (cued != "ask_eligibility" or eligible) or cues.asks_duties(text)
         or not cues.asks_to_look_up(text)

@@ -86,6 +86,8 @@ def choose(
 MATERIAL_CUES = 3
 #: Words of the question's aspect, not of its case ("带些什么材料" says nothing about whose materials).
 _ASPECT_GRAMS = {"材料", "资料", "证明", "表格", "办理", "提供", "复印", "原件"}
+#: Words of an employer speaking for its staff (新招的员工, 给职工们办).
+_FOR_STAFF = re.compile(r"员工|新招|招了|招的|新进|入职|(?:给|帮|替)(?:他们|她们|职工|工人)")
 #: "转入地", "转出地": the place a transfer goes to or comes from.
 _PLACE_OF = re.compile(r"(?:转入|转出)地")
 #: A variant that ends or reduces something (减少登记, 注销登记, 暂停参保) …
@@ -157,6 +159,10 @@ def _scores(
         # (港澳台人员, 在职职工) less than the general one
         people = set(r.get("personnel_categories") or [])
         if people and said_people and not people & said_people:
+            score -= 3
+        # an employer registering its staff ("公司刚招的人") has no 灵活就业人员 to register:
+        # they have no employer by definition
+        if "灵活就业人员" in people and _FOR_STAFF.search(typed_text) and "灵活" not in typed_text:
             score -= 3
         scores.append(score)
     return scores

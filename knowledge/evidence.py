@@ -22,7 +22,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass, replace
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Collection, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from knowledge.matching import NEGATION
 from knowledge.passages import Passage, chinese_characters
@@ -119,7 +119,7 @@ def without_id_definition(text: str) -> str:
 
 def uncovered_terms(engine: SearchEngine, question: str, region: str, covered: str) -> List[Term]:
     """The question's words that ``covered`` (the answer so far) does not say, rarest first."""
-    text = engine.without_places(question)
+    text = engine.without_places(question, printed_in=region)
     # one-character words only where the thesaurus knows them (丢 → 遗失)
     words = [w for w in engine.tokenize.words(text) if len(w) >= 2 or w in engine.expansions]
     # colloquial keys jieba split apart ("交了几年") are words too
@@ -229,10 +229,12 @@ def supporting(
     budget: int = 520,
     most: int = 4,
     level: Optional[str] = None,
+    foreign_forms: Collection[str] = (),
 ) -> List[Support]:
     """Passages of the item (its own variant first), its forms and the region's notices that cover
     the question's words the answer ``covered`` leaves out, in the order chosen. ``level``: 咸安's
-    window level of the record answered (another level's window is another office)."""
+    window level of the record answered (another level's window is another office);
+    ``foreign_forms``: titles of forms only other items refer to (their promises bind nobody here)."""
     asks_id = bool(ASKS_ID.search(question))
     terms = uncovered_terms(engine, question, region, covered if asks_id else without_id_definition(covered))
     if not terms:
@@ -251,7 +253,7 @@ def supporting(
         elif p.item is None and p.title and _belongs(p.title, titles):
             pool.append((p, "form"))
         elif p.item is None and (p.kind in DOCUMENT_KINDS or p.kind == "form" and _sentence(p.text)):
-            if p.kind == "form" and (names_another_item(engine, region, item, p) or _only_title(p)):
+            if p.kind == "form" and (names_another_item(engine, region, item, p) or _only_title(p) or p.title in foreign_forms):
                 continue  # (nor is another form's bare title line: "…申请表（表 14）" says no rule)
             pool.append((p, "document"))  # (another item's form: its rules, not its blanks "本人（被委托人）")
     said = labelled if asks_id else (lambda p: without_id_definition(labelled(p)))

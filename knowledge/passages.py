@@ -92,6 +92,10 @@ _STARTS_ITEM = re.compile(r"^(?:\d+[.、．]|[（(]\d+[)）]|[一二三四五六
 VERTICAL_SHARE = 0.6
 
 
+#: A short line that goes on with the label above it ("或监护人" under "申请人").
+_GOES_ON = re.compile(r"^(?:或|及|和|与|或者)\S")
+
+
 def rejoin(text: str) -> str:
     """Hard-wrapped lines of a form or notice joined back into their sentences."""
     filled = [line.strip() for line in (text or "").splitlines() if line.strip()]
@@ -104,7 +108,9 @@ def rejoin(text: str) -> str:
             lines.append("")
             continue
         heading = len(lines[-1]) <= 20 and not re.search(r"[，,。；;：:]", lines[-1]) if lines else False
-        if lines and lines[-1] and not heading and not _ENDS_SENTENCE.search(lines[-1]) and not _STARTS_ITEM.match(line) and "\t" not in line:
+        if lines and lines[-1] and heading and _GOES_ON.match(line) and len(line) <= 20:
+            lines[-1] += line  # a cell's label wrapped: "申请人" / "或监护人" is who signs
+        elif lines and lines[-1] and not heading and not _ENDS_SENTENCE.search(lines[-1]) and not _STARTS_ITEM.match(line) and "\t" not in line:
             lines[-1] += line
         else:
             lines.append(line)

@@ -50,6 +50,9 @@ NOT_ITEM_EVIDENCE = frozenset({"list_remarks"})
 #: Item text printed alike in this share of a region's items or more is no evidence of which item
 #: is meant (a family's shared text — 异地就医登记备案表, 门（急）诊病历 — still is).
 BOILERPLATE_SHARE = 0.4
+#: A place printed in at most this share of a region's passages is named there by a rule of its own
+#: (贵州's transfers by post for 贵阳、遵义); one printed more often is the guide's own home (都匀).
+PRINTED_PLACE_SHARE = 0.02
 #: A sibling item scoring at least this share of the best one may lead by a word only it has.
 SIBLING_SHARE = 0.6
 #: …and then leads it by this factor.
@@ -350,9 +353,13 @@ class SearchEngine:
         """The item-name words of what ``text`` asks to be done ("回来能报不" → 报销, 支付)."""
         return tuple(w for asks, names in self._actions if asks.search(text) for w in names)
 
-    def without_places(self, text: str) -> str:
-        """``text`` with every place name blanked out (a place is no evidence within its region)."""
+    def without_places(self, text: str, printed_in: Optional[str] = None) -> str:
+        """``text`` with every place name blanked out (a place is no evidence within its region);
+        ``printed_in``: except the places that region's guide prints in a rule of its own (贵州's
+        "贵阳市、遵义市…通过邮寄纸质材料": asked "转遵义跟转凯里有区别没", the place is the question)."""
         for place in self._places:
+            if printed_in and place in text and 0 < self.text_share(printed_in, place) <= PRINTED_PLACE_SHARE:
+                continue
             text = text.replace(place, " ")
         return text
 

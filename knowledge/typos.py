@@ -25,6 +25,9 @@ COMMON_CHARACTER = 30000
 #: …unless the character beside it is this rare alone: "被案" is 备案 mistyped (案 is no word of its
 #: own), "全是" is no 全市 (全 is).
 RARE_CHARACTER = 5000
+#: …and a character used this often (是, 在, 的, 有) is typed on purpose whatever stands beside it:
+#: "那格是谁签" is no 格式.
+ON_PURPOSE = 300000
 #: Sounds that input-method users (and southern speakers) do not tell apart, folded to one.
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FUZZY_FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
@@ -80,6 +83,8 @@ class TypoFixer:
         if len(slips) != 1:
             return False
         kept = next(a for a, b in zip(run, word) if a == b)
+        if self._frequency(slips[0][0]) >= ON_PURPOSE:
+            return False
         return self._frequency(slips[0][0]) < COMMON_CHARACTER or self._frequency(kept) < RARE_CHARACTER
 
     def fix(self, text: str) -> str:

@@ -259,3 +259,14 @@ def test_whether_it_must_be_filed_at_all_asks_who_it_is_for():
 
 def test_by_which_rule_asks_the_legal_basis():
     assert "ask_legal_basis" in cues.cued_aspects("定点这块依照哪个规定办理")
+
+
+def test_whether_it_is_taken_in_any_day_asks_the_time_limit():
+    assert "ask_time_limit" in cues.cued_aspects("窗口随时都可以去办吗")
+    assert "ask_eligibility" in cues.cued_aspects("余额子女能一次领走吗")
+
+
+def test_the_liability_of_a_false_promise():
+    assert cues.PROMISE_DUTY.search("承诺书写的要是不实，要承担什么责任")
+    assert cues.PROMISE_RULE.search("由此产生的一切经济损失和法律责任均由本人承担。")
+    assert not cues.PROMISE_RULE.search("申请人应当承担邮寄费用。")

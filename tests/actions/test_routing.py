@@ -940,3 +940,22 @@ def test_what_a_sure_classifier_heard_is_asked_beside_what_the_words_say(gateway
     # a hesitant classifier gives way to the words alone
     d = routing.answer(Turn(text, "ask_legal_basis", 0.6, {"region": "hunan", "service_item": "002036009001"}), gateway)
     assert "ask_legal_basis" not in d.aspects
+
+
+def test_whether_one_may_do_an_item_s_business_is_no_lookup(gateway):
+    # "还能补交吗" about one's own months asks 补缴's rules, not to look one's record up
+    d = routing.lookup(Turn("单位漏缴了我几个月，这会儿还能补交吗", "enrollment_lookup", 0.9), gateway)
+    assert d.kind != "start_lookup"
+
+
+def test_a_follow_up_asking_what_the_item_does_stays_with_it(gateway):
+    # after a transfer, "余额也转走吗" names 个人账户 (another item's words) but asks the transfer
+    slots = {"service_item": "002036003002", "region": "yunnan", "aspect": "ask_process", "variant": "转移接续手续办理"}
+    turn = Turn("余额也能一起转走吗", "ask_eligibility", 0.9, {"service_item": "002036002003"}, slots)
+    d = routing.answer(turn, gateway)
+    assert d.kind == "answer" and d.item == "002036003002"
+
+
+def test_the_no_slot_fallback_asks_the_region_for_a_question_of_medical_insurance(gateway):
+    d = routing.fallback(Turn("我没有单位，自己交医保要带啥", "nlu_fallback", 0.4, {"personnel_category": "灵活就业人员"}), gateway)
+    assert d.kind == "ask_region"

@@ -126,3 +126,12 @@ def test_a_kept_variant_yields_to_words_for_a_variant_not_to_a_siblings_material
     assert kept == [flexible]
     # with nothing kept, the material word still tells the cases apart
     assert selection.choose([general, flexible], "户口簿放在老家了，得备些啥") == [general]
+
+
+def test_an_employer_speaking_for_its_staff_does_not_mean_flexible_workers():
+    general = rec("职工参保登记", "职工参保登记")
+    flexible = dict(rec("职工参保登记", "灵活就业、自谋职业人员参保登记"), personnel_categories=["灵活就业人员"])
+    chosen = selection.choose([general, flexible], "单位给刚招的人办参保，个体户雇工那种也一样吗", hints=["单位"])
+    assert chosen == [general]
+    # one who says they work flexibly still gets their own case
+    assert selection.choose([general, flexible], "自己打零工算灵活就业，怎么参保") == [flexible]

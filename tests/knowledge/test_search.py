@@ -170,3 +170,18 @@ def test_separable_words_joined_across_de():
     assert "退休" in engine.normalize("我妈在昆明退的休")
     assert engine.normalize("医生看的病历") == "医生看的病历"
     assert "挂号" in engine.normalize("明天去医院挂个号")  # so that the hospital's business is recognised
+
+
+def test_a_place_the_guide_names_in_a_rule_of_its_own_is_kept_as_evidence():
+    rule = Passage("demo", "channels", "遵义市转移通过邮寄纸质材料", "g.txt:1-1", item="x", name="转出")
+    others = [Passage("demo", "materials", f"材料{i}", f"g.txt:{i}-{i}", item="y", name="登记") for i in range(2, 80)]
+    engine = SearchEngine([rule, *others], place_names=["遵义", "凯里"])
+    assert "遵义" not in engine.without_places("转遵义要多久")
+    assert "遵义" in engine.without_places("转遵义要多久", printed_in="demo")
+
+
+def test_a_wrapped_label_is_one_passage():
+    # "申请人" / "或监护人" printed on two lines of a form cell: who signs, kept whole
+    from knowledge.passages import rejoin
+
+    assert "申请人或监护人" in rejoin("\t申请人\n或监护人\n\t以上信息填报真实。").splitlines()

@@ -11,7 +11,7 @@ from knowledge.typos import TypoFixer, sound
 @pytest.fixture(scope="module")
 def fixer():
     tokenize = Tokenizer()
-    words = ["备案", "报销", "医保", "津贴", "现在", "区外", "全市", "缴纳"]
+    words = ["备案", "报销", "医保", "津贴", "现在", "区外", "全市", "缴纳", "格式"]
     return TypoFixer(words, is_word=tokenize.is_word, segment=tokenize.segment, frequency=tokenize.frequency)
 
 
@@ -34,6 +34,7 @@ def test_a_homophone_typo_of_a_guide_word_is_read_as_the_word(fixer, typed, mean
         "退休了去外地住",  # 去 likewise, not 区外
         "要交哪种证明",  # two characters differ from 缴纳: no slip of one key
         "帮女儿带娃",  # a run across words (女儿|带) is no typo
+        "表上最后一格是啥意思",  # 是 is typed on purpose even beside a rare 格: no 格式
     ],
 )
 def test_everything_else_stays_as_typed(fixer, text):
