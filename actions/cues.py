@@ -311,8 +311,17 @@ def runs_institution(text: str) -> bool:
 _DUTIES = re.compile(r"职责|负责(?:哪些|什么|啥)|能(?:帮|给)?(?:我们|大家|群众)?(?:做|办|干)(?:哪些|什么|啥)(?:事|业务)?|做哪些事|干什么的|管(?:哪些|什么)|有哪些服务|提供(?:哪些|什么)服务")
 
 
+#: Which office is responsible for something ("这类人的结算是哪个单位负责"): the offices' duty lists say.
+_WHOSE_DUTY = re.compile(r"(?:哪个|哪些|什么|哪一个|哪家)(?:单位|部门|机构|地方)(?:来)?(?:负责|管)|谁(?:来)?负责|归(?:哪个|哪里|谁)管")
+
+
 def asks_duties(text: str) -> bool:
-    return bool(_DUTIES.search(text))
+    return bool(_DUTIES.search(text) or _WHOSE_DUTY.search(text))
+
+
+def asks_whose_duty(text: str) -> bool:
+    """Whether the message asks which office is responsible (whatever item its words also name)."""
+    return bool(_WHOSE_DUTY.search(text))
 
 
 #: Someone who cannot produce a document ("冇得居住证", "结婚证网上查不到", "没有交警认定书").

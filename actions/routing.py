@@ -986,7 +986,9 @@ def answer(turn: Turn, kb: KnowledgeGateway, intent: Optional[str] = None) -> De
         if cited:
             item, group = cited[0][0], None
     variant = ents.get("variant") or (turn.slot("variant") if not item or item == previous_item else None)
-    if region and cues.asks_duties(question) and (not phrase_ranked and not ents.get("service_item") or cues.window_asked(question)):
+    if region and cues.asks_duties(question) and (
+        not phrase_ranked and not ents.get("service_item") or cues.window_asked(question) or cues.asks_whose_duty(question) and not item
+    ):
         duties = duty_list(kb, question, region)
         # "村里的服务点能做哪些事": the guide's duty list of that service point (items the question
         # names beside a service point are examples of its duties: "村里窗口管哪些事，能帮查参保吗")

@@ -270,3 +270,8 @@ def test_the_liability_of_a_false_promise():
     assert cues.PROMISE_DUTY.search("承诺书写的要是不实，要承担什么责任")
     assert cues.PROMISE_RULE.search("由此产生的一切经济损失和法律责任均由本人承担。")
     assert not cues.PROMISE_RULE.search("申请人应当承担邮寄费用。")
+
+
+def test_which_office_is_responsible_asks_the_duty_lists():
+    assert cues.asks_duties("异地安置老人的待遇归哪个部门管") and cues.asks_whose_duty("这事谁来负责")
+    assert not cues.asks_whose_duty("单位负责人签字")

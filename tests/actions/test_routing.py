@@ -959,3 +959,8 @@ def test_a_follow_up_asking_what_the_item_does_stays_with_it(gateway):
 def test_the_no_slot_fallback_asks_the_region_for_a_question_of_medical_insurance(gateway):
     d = routing.fallback(Turn("我没有单位，自己交医保要带啥", "nlu_fallback", 0.4, {"personnel_category": "灵活就业人员"}), gateway)
     assert d.kind == "ask_region"
+
+
+def test_which_office_settles_a_group_s_costs_is_answered_from_the_duty_list(gateway):
+    d = routing.answer(Turn("咸安区的离休干部看病报账，由哪个部门来负责", "inform", 0.6, {"region": "xianan"}), gateway)
+    assert d.kind == "document" and "职责" in d.document[0]
