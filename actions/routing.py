@@ -465,14 +465,14 @@ def _rule_line(
     templates = {re.sub(r"\s+", "", line.passage.text)[:TEMPLATE_HEAD] for line in chosen}
     said = re.sub(r"\s+", "", covered)
     # (text outside the item that says its own name words — the pharmacy's promise for 零售药店 — first)
-    own = evidence.own_name_words(kb.search, region, item)
+    name_words = evidence.own_name_words(kb.search, region, item)
     owners = kb.form_items(region)
 
     def others_form(p: Any) -> bool:  # the form of other items only (生育津贴's 申领表 for a 备案)
         return p.item is None and p.kind in ("form", "form_title") and item not in owners.get(p.title, {item})
 
     def nearness(h: Any) -> float:
-        return evidence.near_item(h.passage.text, own) if h.passage.item is None else 1.0
+        return evidence.near_item(h.passage.text, name_words) if h.passage.item is None else 1.0
 
     for h in sorted(pool, key=lambda h: -h.score * nearness(h)):
         if rule.search(h.passage.text) and h.passage.kind not in _NOT_EVIDENCE | {"form_title"} and not others_form(h.passage) \

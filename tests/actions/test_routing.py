@@ -964,3 +964,24 @@ def test_the_no_slot_fallback_asks_the_region_for_a_question_of_medical_insuranc
 def test_which_office_settles_a_group_s_costs_is_answered_from_the_duty_list(gateway):
     d = routing.answer(Turn("咸安区的离休干部看病报账，由哪个部门来负责", "inform", 0.6, {"region": "xianan"}), gateway)
     assert d.kind == "document" and "职责" in d.document[0]
+
+
+def test_a_rule_in_one_of_the_item_s_own_forms_counts_though_it_names_another_item():
+    # _rule_line takes an own form's sentence even where it names another item's business; the
+    # item's name words (for nearness) are no list of its forms
+    from types import SimpleNamespace
+
+    from knowledge.passages import Passage
+
+    rule = Passage("r", "form", "逾期未补齐材料的，按生育津贴支付的规定追回。承诺不实的承担法律责任", "g.txt:9-9", title="甲申请表")
+    hit = SimpleNamespace(passage=rule, score=5.0)
+    search = SimpleNamespace(
+        item_names=lambda region: {"a": "甲待遇申请", "b": "生育津贴支付"},
+        name_words=lambda name: [],
+        text_share=lambda region, word: 0.0,
+        items_named_in=lambda region, text: frozenset({"b"}),
+    )
+    kb = SimpleNamespace(search=search, evidence=lambda *a, **k: [hit], form_items=lambda region: {"甲申请表": {"a"}})
+    chosen = routing._rule_line(kb, "承诺", "r", "a", "甲待遇申请", cues.PROMISE_RULE, [], own=["甲申请表（表1）"])
+    assert [line.passage for line in chosen] == [rule]
+    assert routing._rule_line(kb, "承诺", "r", "a", "甲待遇申请", cues.PROMISE_RULE, [], own=[]) == []
