@@ -623,6 +623,7 @@ def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str, it
     left = {g for g in asked - grams(title) if kb.search.text_share(region, g) <= evidence.GENERIC_SHARE}
     if evidence.ASKS_COPIES.search(question):  # "要填几份": the guides say "一式二份"
         left.add("一式")
+    order = list(lines)
     chosen: List[Any] = []
     while left and lines and len(chosen) < FORM_LINES:
         best = max(lines, key=lambda p: (len(grams(p.text) & left), -len(p.text)))
@@ -631,7 +632,40 @@ def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str, it
         chosen.append(_Line(best))
         left -= grams(best.text)
         lines.remove(best)
-    return chosen
+    return _with_signer(chosen, order)
+
+
+#: A form's blank for a signature ("（签字） 年 月 日").
+_SIGNATURE = re.compile(r"^[（(]?(?:签字|签名|签章|盖章)[）)]?")
+#: The cell label of who signs ("申请人或监护人"): short, no sentence.
+_SIGNER_LABEL = re.compile(r"^[^，,。；;：:□\d]{2,12}$")
+
+
+def _with_signer(chosen: List[Any], order: Sequence[Any]) -> List[Any]:
+    """Lines of a form that say nothing alone, with what completes them: a signature blank with who
+    signs and what is signed, printed just before it ("申请人或监护人 / 以上信息填报真实… /
+    （签字）"); a field's label with the boxes printed under it ("财政补助对象 / □低保 □特困…")."""
+    out = list(chosen)
+
+    def add(p: Any, before: Any) -> None:
+        if all(x.passage is not p for x in out):
+            out.insert(next(k for k, x in enumerate(out) if x.passage is before), _Line(p))
+
+    for line in chosen:
+        text = line.passage.text.strip()
+        if line.passage not in order:
+            continue
+        i = order.index(line.passage)
+        if _SIGNATURE.match(text):
+            start = next((j for j in range(i - 1, max(-1, i - 3), -1) if _SIGNER_LABEL.match(order[j].text.strip())), None)
+            for p in order[start:i] if start is not None else []:
+                add(p, line.passage)
+        elif _SIGNER_LABEL.match(text) and i + 1 < len(order) and order[i + 1].text.strip().startswith("□"):
+            if all(x.passage is not order[i + 1] for x in out):
+                out.append(_Line(order[i + 1]))
+    if len(out) > len(chosen):  # (then in the form's own order, as printed)
+        out.sort(key=lambda x: order.index(x.passage) if x.passage in order else len(order))
+    return out
 
 
 @dataclass(frozen=True)

@@ -985,3 +985,11 @@ def test_a_rule_in_one_of_the_item_s_own_forms_counts_though_it_names_another_it
     chosen = routing._rule_line(kb, "承诺", "r", "a", "甲待遇申请", cues.PROMISE_RULE, [], own=["甲申请表（表1）"])
     assert [line.passage for line in chosen] == [rule]
     assert routing._rule_line(kb, "承诺", "r", "a", "甲待遇申请", cues.PROMISE_RULE, [], own=[]) == []
+
+
+def test_a_signature_blank_and_a_field_label_come_with_what_completes_them():
+    from types import SimpleNamespace
+
+    lines = [SimpleNamespace(text=t) for t in ("困难类别", "□五保 □优抚对象", "参保人或代办人", "以上所填属实。", "（签名）   年 月 日")]
+    chosen = routing._with_signer([routing._Line(lines[0]), routing._Line(lines[4])], lines)
+    assert [line.passage.text for line in chosen] == [p.text for p in lines]  # in the form's order
