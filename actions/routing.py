@@ -328,8 +328,9 @@ def supporting_evidence(
     # (and "没有写明设定依据" says nothing: the question's 依据 is still to be found elsewhere)
     covered = answers.without_silence(answers.without_form_fields(answers.answer_many(record, aspects, info))) if info else ""
     own_forms = [f["title"] for f in record.get("forms") or []]
-    foreign = {title for title, owners in kb.form_items(region).items() if item not in owners}
-    found = evidence.supporting(kb.search, question, region, item, label, covered, own_forms, level=record.get("level"), foreign_forms=foreign)
+    found = evidence.supporting(
+        kb.search, question, region, item, label, covered, own_forms, level=record.get("level"), foreign_forms=_foreign_forms(kb, region, item)
+    )
     chosen: List[Any] = [_Line(s.passage, s.other_variant, s.text) for s in found]
     # then the variant's passages that best match the question as a whole (BM25), not yet said
     hits = [
@@ -432,6 +433,12 @@ def _checklist(kb: KnowledgeGateway, region: str, title: str, covered: str = "")
     return [_Line(entries[0], quoted=f"《{_form_core(title)}》相关材料审核：{text}")]
 
 
+def _foreign_forms(kb: KnowledgeGateway, region: str, item: str) -> set:
+    """Titles of the region's forms that other items refer to and ``item`` does not: their rules
+    and promises bind nobody asking about ``item``."""
+    return {title for title, owners in kb.form_items(region).items() if item not in owners}
+
+
 #: A form's note that lists what goes with it ("2.需提供的材料：身份证复印件、…相关医疗文书；").
 _FORM_MATERIALS = re.compile(r"(?:需|须|应)(?:要)?(?:提供|提交|附|携带)的?(?:材料|资料)[：:]")
 
@@ -466,10 +473,10 @@ def _rule_line(
     said = re.sub(r"\s+", "", covered)
     # (text outside the item that says its own name words — the pharmacy's promise for 零售药店 — first)
     name_words = evidence.own_name_words(kb.search, region, item)
-    owners = kb.form_items(region)
+    foreign = _foreign_forms(kb, region, item)
 
     def others_form(p: Any) -> bool:  # the form of other items only (生育津贴's 申领表 for a 备案)
-        return p.item is None and p.kind in ("form", "form_title") and item not in owners.get(p.title, {item})
+        return p.item is None and p.kind in ("form", "form_title") and p.title in foreign
 
     def nearness(h: Any) -> float:
         return evidence.near_item(h.passage.text, name_words) if h.passage.item is None else 1.0
@@ -606,7 +613,7 @@ def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str, it
         return {t[i : i + 2] for i in range(len(t) - 1) if re.fullmatch(r"[\u4e00-\u9fff]{2}", t[i : i + 2])}
 
     lines = [p for p in kb.document(region, title) if p.kind == "form" and not grams(p.text) <= grams(title)]
-    copies = {p.source for p in lines}
+    copies = list(dict.fromkeys(p.source for p in lines))  # in guide order: a tie goes to the first copy, not to hash order
     if item and len(copies) > 1:  # one title printed for several items (湖南's 信用承诺书): the item's own copy
         own = evidence.own_name_words(kb.search, region, item)
         said = {src: len({w for p in lines if p.source == src for w in own if w in p.text}) for src in copies}
@@ -632,7 +639,7 @@ def _form_lines(kb: KnowledgeGateway, region: str, title: str, question: str, it
         chosen.append(_Line(best))
         left -= grams(best.text)
         lines.remove(best)
-    return _with_signer(chosen, order)
+    return _with_what_completes(chosen, order)
 
 
 #: A form's blank for a signature ("（签字） 年 月 日").
@@ -641,29 +648,25 @@ _SIGNATURE = re.compile(r"^[（(]?(?:签字|签名|签章|盖章)[）)]?")
 _SIGNER_LABEL = re.compile(r"^[^，,。；;：:□\d]{2,12}$")
 
 
-def _with_signer(chosen: List[Any], order: Sequence[Any]) -> List[Any]:
+def _with_what_completes(chosen: List[Any], order: Sequence[Any]) -> List[Any]:
     """Lines of a form that say nothing alone, with what completes them: a signature blank with who
     signs and what is signed, printed just before it ("申请人或监护人 / 以上信息填报真实… /
-    （签字）"); a field's label with the boxes printed under it ("财政补助对象 / □低保 □特困…")."""
+    （签字）"); a field's label with the boxes printed under it ("财政补助对象 / □低保 □特困…").
+    Lines added, all are given in the form's own order."""
     out = list(chosen)
-
-    def add(p: Any, before: Any) -> None:
-        if all(x.passage is not p for x in out):
-            out.insert(next(k for k, x in enumerate(out) if x.passage is before), _Line(p))
-
     for line in chosen:
-        text = line.passage.text.strip()
         if line.passage not in order:
             continue
         i = order.index(line.passage)
-        if _SIGNATURE.match(text):
+        if _SIGNATURE.match(line.passage.text.strip()):
             start = next((j for j in range(i - 1, max(-1, i - 3), -1) if _SIGNER_LABEL.match(order[j].text.strip())), None)
-            for p in order[start:i] if start is not None else []:
-                add(p, line.passage)
-        elif _SIGNER_LABEL.match(text) and i + 1 < len(order) and order[i + 1].text.strip().startswith("□"):
-            if all(x.passage is not order[i + 1] for x in out):
-                out.append(_Line(order[i + 1]))
-    if len(out) > len(chosen):  # (then in the form's own order, as printed)
+            completing = order[start:i] if start is not None else []
+        elif _SIGNER_LABEL.match(line.passage.text.strip()) and i + 1 < len(order) and order[i + 1].text.strip().startswith("□"):
+            completing = [order[i + 1]]
+        else:
+            continue
+        out += [_Line(p) for p in completing if all(x.passage is not p for x in out)]
+    if len(out) > len(chosen):
         out.sort(key=lambda x: order.index(x.passage) if x.passage in order else len(order))
     return out
 
@@ -1348,6 +1351,10 @@ def handoff(turn: Turn, kb: KnowledgeGateway) -> Decision:
     return Decision("handoff", region=region if kb.region(region) else None, leave_form=True, slots={"aspect": None})
 
 
+#: The asked action (colloquial.yml ``asked_actions``) of looking one's own record up: no item's business.
+LOOKING_UP = "参保信息查询"
+
+
 def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
     """A status / enrollment question: one's own case starts an identity-checked lookup (with the
     guide's own way to check); a question about the guide ("钱是咋个给到我手上的") is answered."""
@@ -1360,16 +1367,15 @@ def lookup(turn: Turn, kb: KnowledgeGateway) -> Decision:
         "region", "variant", "service_item", "personnel_category", "insurance_type"
     }:
         return answer(turn, kb, "inform")  # a reply to our question, misread as a lookup
-    own_case = turn.has_personal_data or cues.asks_own_case(text)
     region = _asked_region(turn, kb)
     asked = cues.cued_aspects(text)
     # (whether one can do something is a question about the guide when the words name an item:
     # "中断过，如今补办行吗")
     # (or when they ask whether they may do what an item does: "漏交了半年，还能补交吗" is 补缴's)
     eligible = cued == "ask_eligibility" and bool(
-        ents.get("service_item") or kb.rank_items(text) or set(kb.search.asked_doing(text)) - {"参保信息查询"}
+        ents.get("service_item") or kb.rank_items(text) or set(kb.search.asked_doing(text)) - {LOOKING_UP}
     )
-    own_case = turn.has_personal_data or own_case and not eligible
+    own_case = turn.has_personal_data or cues.asks_own_case(text) and not eligible
     if not own_case and (
         region or asked and (cued != "ask_eligibility" or eligible) or cues.asks_duties(text)
         or not cues.asks_to_look_up(text)

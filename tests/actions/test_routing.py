@@ -880,10 +880,10 @@ def test_can_it_be_paid_now_asks_to_pay_what_was_missed(gateway):
 
 
 def test_the_place_insurance_moves_into_is_where_the_asker_asks(gateway):
-    text = "原来在长沙缴职工医保，现在调到昆明上班了，医保关系想转进来，要多久"
+    text = "原来在长沙缴职工医保，现在调到昆明工作了，医保关系想转进来，要多久"
     assert routing.insured_region(gateway, text) == "yunnan"
     # moving it out is asked where it was
-    assert routing.insured_region(gateway, "在长沙交的医保，下个月调到昆明上班，医保要转过去") == "hunan"
+    assert routing.insured_region(gateway, "在长沙交的医保，下个月调到昆明工作，医保要转过去") == "hunan"
 
 
 def test_an_employers_own_item_needs_an_employer_in_the_question(gateway):
@@ -991,5 +991,5 @@ def test_a_signature_blank_and_a_field_label_come_with_what_completes_them():
     from types import SimpleNamespace
 
     lines = [SimpleNamespace(text=t) for t in ("困难类别", "□五保 □优抚对象", "参保人或代办人", "以上所填属实。", "（签名）   年 月 日")]
-    chosen = routing._with_signer([routing._Line(lines[0]), routing._Line(lines[4])], lines)
+    chosen = routing._with_what_completes([routing._Line(lines[0]), routing._Line(lines[4])], lines)
     assert [line.passage.text for line in chosen] == [p.text for p in lines]  # in the form's order
