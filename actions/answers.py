@@ -169,7 +169,7 @@ def _section(
         body += lines
         f = record["fields"].get("materials")
         sources.append(f["source"] if f else None)
-        if record["forms"]:
+        if record["forms"] and "ask_forms" not in asked:  # (asked, they have a section of their own)
             body.append("相关表格：" + "；".join(_form_label(f) for f in record["forms"]))
         process = _field(record, "process")
         if process and "ask_process" not in asked and len(process["text"]) <= WITH_MATERIALS_PROCESS:
@@ -293,7 +293,7 @@ def _section(
             sources.append(f["source"] if f else None)
         else:
             for form in record["forms"]:
-                fields = "、".join(form["fields"][:FORM_FIELDS_SHOWN])
+                fields = "、".join(_blanks(form)[:FORM_FIELDS_SHOWN])
                 body.append(_form_label(form) + (f"（主要填写：{fields}）" if fields else ""))
                 sources.append(form["source"])
     else:  # overview: what someone needs to go and do it
@@ -403,22 +403,21 @@ def answer_many(
             sections.append(section)
     if not sections and not evidence:
         return _missing(record, "、".join(silent) or "这一项", region)
-    parts: List[str] = []
-    sources: List[Optional[str]] = []
-    for label, body, srcs in sections:
-        parts.append(f"{label}：\n" + "\n".join(body))
-        sources += srcs
-    said = re.sub(r"\s+", "", "\n".join(parts))
+    pieces = [(f"{label}：\n" + "\n".join(body), list(srcs)) for label, body, srcs in sections]
+    said = re.sub(r"\s+", "", "\n".join(p for p, _ in pieces))
     extra = [(t, src) for t, src in evidence if re.sub(r"\s+", "", t) not in said]
-    if extra:
-        quoted = "指南中的相关规定（原文）：\n" + "\n".join(f"· {t}（{_line_ref(src)}）" for t, src in extra)
-        # a long answer is sent in parts: the sentences that answer the question's own words go
-        # first then, not behind "更多" (a long materials list would otherwise push them there)
-        if sum(len(p) + 1 for p in parts) + len(quoted) > MAX_REPLY_CHARS:
-            parts.insert(0, quoted)
-        else:
-            parts.append(quoted)
-        sources += [src for _, src in extra]
+    quoted = [("指南中的相关规定（原文）：\n" + "\n".join(f"· {t}（{_line_ref(src)}）" for t, src in extra), [src for _, src in extra])] if extra else []
+    size = len(heading(record)) + sum(len(p) + 1 for p, _ in pieces + quoted)
+    if size + len(source_line(record, [src for _, srcs in pieces + quoted for src in srcs])) > MAX_REPLY_CHARS:
+        # too long for one chat message (the first part keeps the heading and the source line): what
+        # answers in a line goes first — the short sections ("网上多久办好"), then the guide's sentences
+        # for the question's own words —, the long lists after, where "更多" may take them
+        short = [p for p, (_, body, _) in zip(pieces, sections) if sum(len(b) for b in body) <= SHORT_SECTION_CHARS]
+        pieces = short + quoted + [p for p in pieces if p not in short]
+    else:
+        pieces += quoted
+    parts: List[str] = [p for p, _ in pieces]
+    sources: List[Optional[str]] = [src for _, srcs in pieces for src in srcs]
     if silent:
         consult = region.consult.replace("\n", " ")
         parts.append(f"《{record['guide_title']}》没有写明{'、'.join(silent)}，可咨询当地医保经办机构：{consult}")
@@ -535,6 +534,22 @@ def same_answer(records: Sequence[Dict[str, Any]], aspect: str) -> bool:
 
 def alike_note(labels: Sequence[str]) -> str:
     return f"（{'、'.join(labels)}的这一项相同。）"
+
+
+#: A section this short (a time limit, a phone number) is said before long ones in a reply to be split.
+SHORT_SECTION_CHARS = 80
+
+
+#: A cell this short that ends a sentence is the wrapped end of a printed note ("设兵团。", "规定执行。").
+SENTENCE_TAIL_CHARS = 8
+
+
+def _blanks(form: Dict[str, Any]) -> List[str]:
+    """The cells of a form that name what to fill in, not a note's wrapped end."""
+    return [
+        f for f in form["fields"]
+        if not (len(_bare(f)) < SENTENCE_TAIL_CHARS and f.rstrip().endswith("。"))
+    ]
 
 
 def _form_label(form: Dict[str, Any]) -> str:

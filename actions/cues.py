@@ -75,11 +75,11 @@ ASPECT_CUES = {
 #: Aspects that only ride along with another ("要多久，怎么查办好没"), never the single aspect asked.
 RIDING = ("ask_fees", "ask_query")
 _COMPILED = {k: re.compile(v) for k, v in ASPECT_CUES.items()}
-#: How a hotline agent or village worker says who asked ("一位大爷打了电话，说…", "老人打电话来问"): a
-#: call that brought the question, not a question about which number to call.
+#: How a hotline agent or village worker says who asked ("一位大爷打了电话，说…", "老人打电话来问",
+#: "有个参保人打热线说…"): a call that brought the question, not a question about which number to call.
 _CALL_FRAMING = re.compile(
-    r"(?:有(?:个|位|人)|群众|市民|居民|村民|参保人|老人|家属|来电人|他|她)[^，,。？?！!；;]{0,4}?打(?:了)?(?:个|一个)?电话(?:来|过来|进来)?"
-    r"|打来(?:的)?电话|来电话|打电话(?:来|过来|进来)"
+    r"(?:有(?:个|位|人)|群众|市民|居民|村民|参保人|老人|家属|来电人|他|她)[^，,。？?！!；;]{0,4}?打(?:了)?(?:个|一个)?(?:电话|热线(?:电话)?)(?:来|过来|进来)?"
+    r"|打来(?:的)?电话|来电话|打电话(?:来|过来|进来)|打(?:进|到)(?:了)?(?:我们)?(?:的)?热线"
 )
 
 

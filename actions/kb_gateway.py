@@ -45,6 +45,7 @@ class KnowledgeGateway:
         self._cache: Dict[Tuple[str, str], Tuple[float, List[Dict[str, Any]]]] = {}
         self._titles_cache: Dict[str, Tuple[float, Dict[str, List[str]]]] = {}
         self._form_items_cache: Dict[str, Tuple[float, Dict[str, set]]] = {}
+        self._form_copies_cache: Dict[str, Tuple[float, Dict[str, set]]] = {}
         self._lock = threading.Lock()
         self._indexes: Optional[Dict[str, PhraseIndex]] = None
         self._names: Dict[str, str] = {}
@@ -381,7 +382,12 @@ class KnowledgeGateway:
         申领表): a form of other items only is no rule of this one."""
         return self._cached(self._form_items_cache, region_key, lambda: self._read_form_items(region_key))
 
-    def _read_form_items(self, region_key: str) -> Dict[str, set]:
+    def form_copy_items(self, region_key: str) -> Dict[str, set]:
+        """A form copy's source ("file:a-b") → the keys of the items it is printed for: 湖南 prints a
+        信用承诺书 after each of four items, each with its own promises."""
+        return self._cached(self._form_copies_cache, region_key, lambda: self._read_form_items(region_key, by_copy=True))
+
+    def _read_form_items(self, region_key: str, by_copy: bool = False) -> Dict[str, set]:
         from knowledge.schema import Form, ServiceItem, Variant, VariantForm
 
         self._ensure()
@@ -390,14 +396,14 @@ class KnowledgeGateway:
             region = query.region_by_key(session, region_key)
             for rg in region.guides if region else []:
                 rows = session.execute(
-                    select(Form.title, ServiceItem.code, ServiceItem.name)
+                    select(Form.title, Form.source_file, Form.start_line, Form.end_line, ServiceItem.code, ServiceItem.name)
                     .join(VariantForm, VariantForm.form_id == Form.id)
                     .join(Variant, Variant.id == VariantForm.variant_id)
                     .join(ServiceItem, ServiceItem.id == Variant.item_id)
                     .where(ServiceItem.guide_id == rg.guide_id)
                 )
-                for title, code, name in rows:
-                    result.setdefault(title, set()).add(code or name)
+                for title, file, start, end, code, name in rows:
+                    result.setdefault(f"{file}:{start}-{end}" if by_copy else title, set()).add(code or name)
         return result
 
     def referral_items(self) -> List[str]:

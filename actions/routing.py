@@ -328,8 +328,11 @@ def supporting_evidence(
     # (and "没有写明设定依据" says nothing: the question's 依据 is still to be found elsewhere)
     covered = answers.without_silence(answers.without_form_fields(answers.answer_many(record, aspects, info))) if info else ""
     own_forms = [f["title"] for f in record.get("forms") or []]
+    # (the record's own key: 湖南 answers 一次性生育补助金 with its 生育津贴支付 record and forms)
+    others = _others_copies(kb, region, record.get("code") or record.get("name") or item)
     found = evidence.supporting(
-        kb.search, question, region, item, label, covered, own_forms, level=record.get("level"), foreign_forms=_foreign_forms(kb, region, item)
+        kb.search, question, region, item, label, covered, own_forms, level=record.get("level"),
+        foreign_forms=_foreign_forms(kb, region, item), other_copies=others,
     )
     chosen: List[Any] = [_Line(s.passage, s.other_variant, s.text) for s in found]
     # then the variant's passages that best match the question as a whole (BM25), not yet said
@@ -340,6 +343,21 @@ def supporting_evidence(
     best = max([h.score for h in hits] or [0.0])
     have = {line.passage.text for line in chosen}
     chosen += [_Line(h.passage) for h in hits if h.score >= 0.6 * best and h.passage.text not in have][:BEST_MATCHES]
+    # and the sentences of its own forms that best match it (the 温馨提示 of its 备案表, the notes of its
+    # 申领表): they are the item's rules too, in words the fields do not use
+    have = {line.passage.text for line in chosen}
+    printed = [
+        h for h in kb.evidence(question, region, None, k=30)
+        if h.passage.item is None and h.passage.kind == "form" and h.passage.title in own_forms and h.passage.source not in others
+        and evidence.is_rule(h.passage.text)
+    ]
+    top = max([h.score for h in printed] or [0.0])
+    copies = {re.sub(r"\s+", "", t) for t in have}  # (a template's copy after each item is one sentence)
+    for h in printed:
+        same = re.sub(r"\s+", "", h.passage.text)
+        if h.score >= max(0.6 * top, WEAK_EVIDENCE) and same not in copies and len(copies) < len(have) + BEST_MATCHES:
+            chosen.append(_Line(h.passage))
+            copies.add(same)
     if cues.cannot_produce(question):
         # what the guide allows instead (个人承诺书, 告知承诺): the item's and its notices' own words
         chosen = _rule_line(kb, f"{question} 承诺 无法提供", region, item, label, _INSTEAD, chosen, covered, own=own_forms) + chosen
@@ -371,11 +389,12 @@ def supporting_evidence(
     said = set()
     for line in chosen:
         text = line.quoted or line.passage.text
-        if text in said:  # 咸安 prints the same sentence for each window level
+        same = re.sub(r"\s+", "", text)  # 咸安 prints the same sentence for each window level, 湖南 a template
+        if any(same in x for x in said):  # after each of its items (a copy may wrap a word: "起付标 准")
             continue
         if total + len(text) > EVIDENCE_CHARS:
             break
-        said.add(text)
+        said.add(same)
         total += len(text)
         text = f"（流程图）{text}" if line.passage.kind == "flowchart" else text
         text = _of_duty_list(line.passage, text)
@@ -437,6 +456,11 @@ def _foreign_forms(kb: KnowledgeGateway, region: str, item: str) -> set:
     """Titles of the region's forms that other items refer to and ``item`` does not: their rules
     and promises bind nobody asking about ``item``."""
     return {title for title, owners in kb.form_items(region).items() if item not in owners}
+
+
+def _others_copies(kb: KnowledgeGateway, region: str, item: str) -> set:
+    """Sources of the form copies printed for other items only (the 医疗机构's 信用承诺书 for a 零售药店)."""
+    return {source for source, owners in kb.form_copy_items(region).items() if item not in owners}
 
 
 #: A form's note that lists what goes with it ("2.需提供的材料：身份证复印件、…相关医疗文书；").

@@ -323,6 +323,40 @@ def _link_forms(variant: Variant, text: str, forms: Sequence[Form]) -> None:
         variant.forms.append(VariantForm(form_id=form_id, reference=ref))
 
 
+#: The shortest end of a form's title that names it in running text: "个人承诺书" (of 基本医疗保险异地就医
+#: 备案个人承诺书) and "备案告知书" name their templates; "承诺书" alone names any promise.
+NAMED_END_MIN = 5
+
+
+def _named_end(title: str, text: str) -> Optional[str]:
+    """The longest end of the form's title (region prefix off) that ``text`` spells out."""
+    key = _form_key(title)
+    return next((key[i:] for i in range(0, len(key) - NAMED_END_MIN + 1) if key[i:] in text), None)
+
+
+def _link_printed_after(item: ServiceItem, seqs: Sequence[int], forms: Sequence[Form]) -> None:
+    """Link the templates printed after an item that it names without quotes or label ("居住证或个人
+    承诺书" → the 基本医疗保险异地就医备案个人承诺书 printed after it), and an unlabelled template
+    printed right after one of its forms (湖南's 信用承诺书 after the 表14 申请表 it goes with): the
+    guide prints them for it. An end of the title that a linked form's title holds names that form
+    ("…门诊慢特病待遇资格认定申请表" of the 职工 form, not of the 居民 one printed beside it)."""
+    tail = sorted((f for f in forms if f.item_seq in seqs), key=lambda f: f.start_line)
+    for v in item.variants:
+        have = {vf.form_id: vf.reference for vf in v.forms}
+        titles = [f.title for f in forms if f.id in have]
+        text = " ".join(f.text for f in v.fields if f.key in ("materials", "process", "flowchart", "channels"))
+        for before, f in zip([None, *tail], tail):
+            ref = _named_end(f.title, text)
+            if f.id in have or (ref and any(ref in t for t in titles)):
+                continue
+            if ref is None and before is not None and before.id in have and not f.label:
+                ref = have[before.id]  # (named as the form it goes with)
+            if ref:
+                v.forms.append(VariantForm(form_id=f.id, reference=ref))
+                have[f.id] = ref
+                titles.append(f.title)
+
+
 def _form_fields(form: ParsedForm) -> List[str]:
     """Cell labels of a tab-dumped form, in order, without blanks, numbers and duplicates."""
     seen: List[str] = []
@@ -434,6 +468,8 @@ def _write_guide(session: Session, b: GuideBuild, guide: Guide, printed: Dict[st
     session.flush()
 
     current: Optional[ServiceItem] = None
+    printed_after: Dict[int, List[int]] = {}  # id(item row) → seqs of its parsed items (forms follow them)
+    rows_of: Dict[int, ServiceItem] = {}
     for seq, item in enumerate(b.parsed.items, start=1):
         same_item = (
             current is not None
@@ -467,6 +503,10 @@ def _write_guide(session: Session, b: GuideBuild, guide: Guide, printed: Dict[st
         else:
             current.end_line = item.end
         current.variants.append(_variant(item, current.code, seq, file, forms, b.parsed.list_rows))
+        printed_after.setdefault(id(current), []).append(item.seq)
+        rows_of[id(current)] = current
+    for key, seqs in printed_after.items():
+        _link_printed_after(rows_of[key], seqs, forms)
     session.flush()
 
 

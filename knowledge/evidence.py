@@ -230,11 +230,13 @@ def supporting(
     most: int = 4,
     level: Optional[str] = None,
     foreign_forms: Collection[str] = (),
+    other_copies: Collection[str] = (),
 ) -> List[Support]:
     """Passages of the item (its own variant first), its forms and the region's notices that cover
     the question's words the answer ``covered`` leaves out, in the order chosen. ``level``: 咸安's
     window level of the record answered (another level's window is another office);
-    ``foreign_forms``: titles of forms only other items refer to (their promises bind nobody here)."""
+    ``foreign_forms``: titles of forms only other items refer to (their promises bind nobody here);
+    ``other_copies``: sources of the copies of its forms printed for other items only."""
     asks_id = bool(ASKS_ID.search(question))
     terms = uncovered_terms(engine, question, region, covered if asks_id else without_id_definition(covered))
     if not terms:
@@ -251,7 +253,8 @@ def supporting(
         if p.item == item and (p.kind not in NOT_EVIDENCE or names_more(p)):
             pool.append((p, "variant" if p.label == label else "item"))
         elif p.item is None and p.title and _belongs(p.title, titles):
-            pool.append((p, "form"))
+            if p.source not in other_copies:  # (its copy printed for another item says that item's promises)
+                pool.append((p, "form"))
         elif p.item is None and (p.kind in DOCUMENT_KINDS or p.kind == "form" and _sentence(p.text)):
             if p.kind == "form" and (names_another_item(engine, region, item, p) or _only_title(p) or p.title in foreign_forms):
                 continue  # (nor is another form's bare title line: "…申请表（表 14）" says no rule)
@@ -345,6 +348,11 @@ _CLAUSE_MARK = re.compile(r"[，,。；;：:！!？?]")
 
 def _sentence(text: str) -> bool:
     return chinese_characters(text) >= FORM_SENTENCE_MIN and bool(_CLAUSE_MARK.search(text))
+
+
+def is_rule(text: str) -> bool:
+    """Whether a form's line states something (a sentence, not a row of blanks to fill in)."""
+    return _sentence(text.rstrip("：: ")) and not FORM_BLANKS.match(text)  # (a label awaiting its blank ends in "：")
 
 
 #: A form's boxes to tick ("□退役军人") name a case; the form's notes say what that case needs. Boxes

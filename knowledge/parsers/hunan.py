@@ -36,8 +36,10 @@ Traps handled:
   ParsedForm (label "表N", ``item_seq`` of the item it follows). A form title may wrap before
   "（表 N）" (表11, 14, 15, 16); 表13 starts with a "备案编号：" line above its title; the second
   "湖南省定点医疗机构申请表" line inside 表19/表20 (no label) does not open a new form. The extra
-  templates 基本医疗保险异地就医备案个人承诺书, 参保地异地就医备案告知书 and 信用承诺书 are forms too;
-  the 表13 温馨提示 and 表17/18 notes (产假 days, 一次性生育补助金 standards) stay in their forms.
+  templates 基本医疗保险异地就医备案个人承诺书 and 信用承诺书 are forms too; the 参保地异地就医备案告
+  知书 heading inside the 个人承诺书 is a part of it (the promise below it "已阅读并知晓《备案告知书》",
+  and "说明 本表由参保人员填写" closes the one table); the 表13 温馨提示 and 表17/18 notes (产假 days,
+  一次性生育补助金 standards) stay in their forms.
 * Lost forms (表2/3/4/6/8/9/10/12) left one-character lines (" 签", " 表", " ："; l.13663–13665,
   l.13783–13785) at the end of a tail without forms → excluded "lost_form_residue".
 """
@@ -116,7 +118,7 @@ FORM_PREAMBLE_RE = re.compile(r"^备案编号[：:]\s*$")
 
 # Untitled-by-label templates printed after items: they are forms of their own.
 TEMPLATE_TITLE_RE = re.compile(
-    r"^(?:基本医疗保险异地就医备案个人承诺书|参保地异地就医备案告知书|信用承诺书)$"
+    r"^(?:基本医疗保险异地就医备案个人承诺书|信用承诺书)$"
 )
 
 # "办理流程图" — the flowchart title (possibly the second half of a wrapped title).

@@ -357,3 +357,37 @@ def test_a_weakly_named_item_gives_way_to_a_near_one_that_does_the_asked_lookup(
     d = routing.answer(Turn("岳阳的，居民医保今年到底交上没，手机上在哪能查到", "ask_channel", 0.9,
                             {"region": "hunan", "service_item": "002036001003"}), gateway)
     assert d.kind == "answer" and d.item == "002036002002"
+
+
+def test_the_sentences_of_the_items_own_forms_that_match_the_question_are_quoted(gateway):
+    # 湖南's 表13 温馨提示 and the 个人承诺书's 告知书 part are rules of the 备案 they are printed for
+    record = gateway.records("hunan", "002036004001")[0]  # 异地安置退休人员备案
+    lines = routing.supporting_evidence(gateway, record, "去海南那边住，备案是备到市里还是备到省里", "hunan", "002036004001", ["ask_process"])
+    assert any("可备案到就医省份和新疆生产建设兵团" in text for text, _ in lines)
+    record = gateway.records("hunan", "002036004002")[0]  # 异地长期居住人员备案
+    lines = routing.supporting_evidence(gateway, record, "用承诺书备了案，后面材料一直没补上会怎么样", "hunan", "002036004002", ["ask_materials"])
+    texts = [text for text, _ in lines]
+    assert any("在 6 个月内补齐相关备案材料" in text for text in texts)
+    # one template printed after each of three items is quoted once, not once per copy
+    squashed = [re.sub(r"\s+", "", text) for text in texts]
+    assert len(squashed) == len(set(squashed)) and sum("已阅读并知晓" in t for t in squashed) <= 1
+
+
+def test_a_reply_too_long_for_one_message_says_its_short_asked_parts_first(gateway):
+    # 湖南's 异地安置 with materials, forms, channels and time limit asked: the one-line time limit is
+    # not pushed behind "更多" by the channels and the forms' field lists
+    record = gateway.records("hunan", "002036004001")[0]
+    region = gateway.region("hunan")
+    aspects = ["ask_materials", "ask_forms", "ask_channel", "ask_time_limit"]
+    notes = [
+        "2.办理备案时直接备案到就医地市或直辖市。参保人员根据病情、居住地、交通等情况，自主选择就医地开通的定点医疗机构住院就医。",
+        "4.异地急诊抢救人员视同已备案。",
+    ]
+    text = answers.answer_many(record, aspects, region, evidence=[(t, "001_e87ed86121f40618.txt:15350-15411") for t in notes])
+    assert len(text) > answers.MAX_REPLY_CHARS
+    first, rest = answers.split_long(text)
+    assert rest and "现场即时办结，线上 2个工作日" in first and "视同已备案" in first
+    # asked, the forms have a section of their own: the materials do not list them again
+    assert text.count("相关表格") == 1
+    # a form's field list names blanks, not the wrapped ends of its printed notes ("规定执行。")
+    assert "规定执行。、" not in text and "、本人（被委托人）" in text

@@ -241,6 +241,9 @@ def test_a_call_that_brought_the_question_asks_for_no_phone():
     assert "ask_contact" not in cues.cued_aspects("有个老人打电话过来，说想把关系转移到这边，要多久")
     assert "ask_contact" not in cues.cued_aspects("有位家属打了个电话，说想问生育津贴的材料")
     assert "ask_contact" in cues.cued_aspects("医保局的咨询电话是多少")
+    # a hotline call said so ("打热线") is the same framing; asking for the hotline is not
+    assert "ask_contact" not in cues.cued_aspects("有个居民打热线，说孩子出生了想给他参保，要带什么")
+    assert "ask_contact" in cues.cued_aspects("你们的服务热线是多少")
 
 
 def test_whether_money_can_be_had_is_asked_with_adverbs_and_potential_complements():

@@ -136,6 +136,18 @@ def test_hunan_facts(records):
     assert "国办发〔2021〕42号" in find(records, "001", "医疗救助对象手工")["legal_basis"].replace(" ", "")
 
 
+def test_a_template_printed_after_an_item_that_names_it_is_its_form(records):
+    # "异地工作劳动合同任选其一，或个人承诺书": the promise printed after the item, with its 告知书 part
+    forms = {f["title"]: f for f in find(records, "001", "常驻异地工作人员备案")["forms"]}
+    assert forms["基本医疗保险异地就医备案个人承诺书"]["reference"] == "个人承诺书"
+    # the 职工 variant names its own 申请表; the 居民 one printed beside it shares only the title's end
+    titles = [f["title"] for f in find(records, "001", "门诊慢特病", variant="职工医保")["forms"]]
+    assert "湖南省居民基本医疗保险门诊慢特病待遇资格认定申请表" not in titles
+    # an unlabelled template printed right after an item's form goes with it (表20 + 信用承诺书)
+    titles = [f["title"] for f in find(records, "001", "零售药店申请定点协议管理")["forms"]]
+    assert titles.count("信用承诺书") == 1
+
+
 def test_hunan_list_table_remarks_are_kept_with_their_variant(records):
     # the table's 备注 say what the guide text does not: one numbered rule per line, sourced to the row
     birth = find(records, "001", "生育医疗待遇支付")["fields"]["list_remarks"]

@@ -226,11 +226,12 @@ def test_form_preamble_templates_and_unlabelled_second_title():
     assert [(f.label, f.title, f.item_seq) for f in parsed.forms] == [
         ("表13", "湖南省异地就医登记备案表", 1),
         (None, "基本医疗保险异地就医备案个人承诺书", 1),
-        (None, "参保地异地就医备案告知书", 1),
         ("表20", "湖南省定点零售药店申请表", 2),
         (None, "信用承诺书", 2),
     ]
     assert parsed.forms[0].start == _line_of(lines, "备案编号")
+    # the 告知书 heading is a part of the promise's one table, not a form of its own
+    assert "在 6 个月内补齐相关备案材料。" in [t for _, t in parsed.forms[1].lines]
     assert "4.异地急诊抢救人员视同已备案。" in [t for _, t in parsed.forms[0].lines]
     assert parsed.items[0].flowchart == [(_line_of(lines, "办理流程图"), " 异地安置退休人员备案办理流程图")]
     assert parsed.items[1].flowchart == []
@@ -436,9 +437,9 @@ def test_real_forms(real):
                       "表17": 1, "表18": 1, "表19": 1, "表20": 1}  # fmt: skip
     templates = [f.title for f in parsed.forms if not f.label]
     assert templates.count("基本医疗保险异地就医备案个人承诺书") == 3
-    assert templates.count("参保地异地就医备案告知书") == 3
+    assert templates.count("参保地异地就医备案告知书") == 0  # a part of the 个人承诺书 printed above it
     assert templates.count("信用承诺书") == 4
-    assert len(parsed.forms) == 30
+    assert len(parsed.forms) == 27
     by_start = {f.start: f for f in parsed.forms}
     assert (by_start[15071].label, by_start[15071].item_seq) == ("表11", 18)
     assert by_start[15350].title == "湖南省异地就医登记备案表"  # starts at "备案编号："
