@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from knowledge import query
-from knowledge.matching import NEGATION, PhraseIndex, best_hits, fold, label_words, load_colloquial, negated_at
+from knowledge.matching import NEGATION, PhraseIndex, best_hits, fold, label_words, load_colloquial, not_negated
 from knowledge.nlu_resources import build_indexes, derived_names, item_names
 from knowledge.schema import Region, make_engine
 from knowledge.search import Hit, SearchEngine
@@ -141,8 +141,10 @@ class KnowledgeGateway:
         An item said to be done already is left out of the words searched ("常驻的备案已经办了，摔伤
         了门诊费能报吗" asks about 门诊费用报销, not about the 备案 again). Places outside every region
         are read as 外地 (:meth:`SearchEngine.elsewhere`), here and wherever an item is chosen; an
-        employer insuring the asker ("单位给我缴的") as 职工, the asker's own standing."""
+        employer insuring the asker ("单位给我缴的") as 职工, the asker's own standing; the insurance the
+        asker says they have ("我是衡阳的居民医保") chooses a variant, not the item: it is read as 医保."""
         text = _EMPLOYER_FOR_ME.sub(r"职工\g<2>", self.search.elsewhere(text))
+        text = _INSURED_AS.sub(r"\g<1>医保", text)
         return self.search.rank_items(self.without_negated(self.without_done(text), region_key), region_key, k=k, expand=expand, level=level)
 
     def who_said(self, text: str) -> Dict[str, str]:
@@ -168,9 +170,8 @@ class KnowledgeGateway:
             # cuts a word of the item names in two: "在外地住" of "在外地住院" — a character belongs to one word)
             pairs = self.search.name_pairs
             hits = [
-                h for h in self.indexes["service_item"].hits(text)
-                if not negated_at(text, h.start)
-                and not (h.end > h.start and (text[h.end - 1 : h.end + 1] in pairs or text[max(0, h.start - 1) : h.start + 1] in pairs))
+                h for h in not_negated(self.indexes["service_item"].hits(text), text)
+                if not (h.end > h.start and (text[h.end - 1 : h.end + 1] in pairs or text[max(0, h.start - 1) : h.start + 1] in pairs))
             ]
             self._last_hits = (text, hits)
         return self._last_hits[1]
@@ -429,6 +430,13 @@ WHO_KINDS = ("personnel_category", "insurance_type", "applicant_type")
 #: "单位给我缴的医保", "公司帮我上的医保": the employer insures the asker, an employee (职工) — the
 #: question is about the employee's record, not the employer's (单位…登记 items).
 _EMPLOYER_FOR_ME = re.compile(r"(单位|公司|厂里|厂子|老板)((?:当年|以前|之前|那时|原来|当时|已经|一直)?(?:要|会|能|可以|来)?(?:给|帮|替)(?:我|他|她|我们|我爸|我妈|我老婆|我老公))")
+
+#: "我是衡阳的居民医保": the insurance the asker has, who they are — not the
+#: business asked about (the 居民医保 variant of 慢特病认定 is no answer to a 备案 question).
+_INSURED_AS = re.compile(
+    r"((?:我|他|她|我们|俺|老人|我爸|我妈|我家|家里)[^，,。？?！!；;]{0,6}?(?:是|参加的是?|交的是?|买的是?|参的是?|上的是?)"
+    r"(?:[^，,。？?！!；;]{0,6}?的)?)(?:城乡居民医保|城乡居民基本医疗保险|居民医保|(?:城镇)?职工医保|职工基本医疗保险)"
+)
 
 #: What separates a message's clauses.
 _CLAUSE = re.compile(r"[，,。.！!？?；;\s]+")

@@ -347,7 +347,7 @@ def supporting_evidence(
     # 申领表): they are the item's rules too, in words the fields do not use
     have = {line.passage.text for line in chosen}
     printed = [
-        h for h in kb.evidence(question, region, None, k=30)
+        h for h in kb.evidence(question, region, None, k=30, kind="form")
         if h.passage.item is None and h.passage.kind == "form" and h.passage.title in own_forms and h.passage.source not in others
         and evidence.is_rule(h.passage.text)
     ]

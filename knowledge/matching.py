@@ -41,6 +41,13 @@ def negated_at(text: str, start: int) -> bool:
     return bool(NEGATED_BEFORE.search(text[max(0, start - 2) : start]))
 
 
+def not_negated(hits: Sequence["Hit"], text: str) -> List["Hit"]:
+    """The hits of values the text does not say are not so: a value negated once ("不是转诊") is
+    named by none of its other phrases either ("去北京看病, 不是转诊" asks no 转诊 filing)."""
+    said_not = {h.value for h in hits if negated_at(text, h.start)}
+    return [h for h in hits if h.value not in said_not]
+
+
 #: Who someone is (applicant, personnel category, scheme) or an item ("没住院"): not so when
 #: negated right before.
 NEGATABLE = frozenset({"applicant_type", "personnel_category", "insurance_type", "service_item"})
@@ -53,7 +60,7 @@ def best_hits(indexes: Dict[str, "PhraseIndex"], text: str) -> Dict[str, "Hit"]:
     for kind, index in indexes.items():
         hits = index.hits(text)
         if kind in NEGATABLE:  # "没得单位", "不是退休人员": who they are not
-            hits = [h for h in hits if not negated_at(text, h.start)]
+            hits = not_negated(hits, text)
         ranked = index.rank_hits(hits)
         if ranked:
             value = ranked[0][0]

@@ -391,3 +391,12 @@ def test_a_reply_too_long_for_one_message_says_its_short_asked_parts_first(gatew
     assert text.count("相关表格") == 1
     # a form's field list names blanks, not the wrapped ends of its printed notes ("规定执行。")
     assert "规定执行。、" not in text and "、本人（被委托人）" in text
+
+
+def test_a_forms_sentence_is_found_among_the_forms_not_behind_every_items_text(gateway):
+    # a long question matches many items' fields; the 表13 温馨提示 that answers "备到哪" is found
+    # among the forms' own sentences
+    record = gateway.records("hunan", "002036004005")[0]
+    question = "邵阳的，自己要去广州看几天病，想先在手机上备个案，要填哪张表，是备到哪家医院还是备到城市，网上几天能办好"
+    lines = routing.supporting_evidence(gateway, record, question, "hunan", "002036004005", ["ask_forms", "ask_time_limit"])
+    assert any("直接备案到就医地市或直辖市" in text for text, _ in lines)

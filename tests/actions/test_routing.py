@@ -993,3 +993,15 @@ def test_a_signature_blank_and_a_field_label_come_with_what_completes_them():
     lines = [SimpleNamespace(text=t) for t in ("困难类别", "□五保 □优抚对象", "参保人或代办人", "以上所填属实。", "（签名）   年 月 日")]
     chosen = routing._with_what_completes([routing._Line(lines[0]), routing._Line(lines[4])], lines)
     assert [line.passage.text for line in chosen] == [p.text for p in lines]  # in the form's order
+
+
+def test_the_insurance_the_asker_has_chooses_no_item(gateway):
+    # "我是…的居民医保" says who asks: the 居民医保 variant of 慢特病认定 is no answer to a 备案 question
+    ranked = gateway.evidence_items("我是株洲的居民医保，去外地就医得先备案吗", "hunan", k=3)
+    assert ranked[0][0].startswith("0020360040")
+
+
+def test_an_item_said_not_to_be_is_named_by_none_of_its_phrases(gateway):
+    # "不是转诊" rules the 转诊 filing out, though "去北京看病" is one of its everyday phrases
+    keys = [h.value for h in gateway._item_hits("岳阳的，不是转诊，自己想去北京看病，要备案吗")]
+    assert "002036004004" not in keys
