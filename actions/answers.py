@@ -707,8 +707,9 @@ def document_answer(region: RegionInfo, title: str, passages: Sequence[Tuple[str
 _CHECK_ALSO = ("ask_materials", "ask_time_limit", "ask_fees", "ask_contact")
 
 
-#: A query item's materials at most this long go with its official way to check unasked.
+#: A query item's materials (its time limit) at most this long go with its official way to check unasked.
 CHECK_MATERIALS_CHARS = 120
+CHECK_TIME_CHARS = 40
 
 
 def official_check(record: Dict[str, Any], region: RegionInfo, also: Sequence[str] = ()) -> Optional[str]:
@@ -738,9 +739,12 @@ def official_check(record: Dict[str, Any], region: RegionInfo, also: Sequence[st
             label, body, srcs = section
             lines += [f"{label}：", *body]
             sources += srcs
-    if "ask_materials" not in also:  # what to show when checking at a window: said too, when it is short
-        section = _section_alone(record, "ask_materials", region)
-        if section and sum(len(line) for line in section[1]) <= CHECK_MATERIALS_CHARS:
+    # what to show when checking at a window and how long it takes (即时办结): said too, when short
+    for aspect, most in (("ask_materials", CHECK_MATERIALS_CHARS), ("ask_time_limit", CHECK_TIME_CHARS)):
+        if aspect in also:
+            continue
+        section = _section_alone(record, aspect, region)
+        if section and sum(len(line) for line in section[1]) <= most:
             label, body, srcs = section
             lines += [f"{label}：", *body]
             sources += srcs

@@ -235,6 +235,9 @@ def test_a_place_said_before_can_it_be_done_there_asks_the_channel():
 def test_what_a_promise_leaves_to_hand_in_later_is_its_duty():
     assert cues.PROMISE_DUTY.search("先写了承诺书，过后还要补哪些？")
     assert cues.PROMISE_DUTY.search("材料到时候不补的话有啥后果")
+    # a promise found untrue later, and what follows
+    assert cues.PROMISE_DUTY.search("写了承诺书，后来核查发现情况不符，会怎么处理")
+    assert not cues.PROMISE_DUTY.search("承诺书在哪里下载，怎么处理签名")
 
 
 def test_a_call_that_brought_the_question_asks_for_no_phone():

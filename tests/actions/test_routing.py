@@ -318,6 +318,8 @@ def test_the_enrollment_querys_way_to_check_gives_its_channels_and_where_needed_
     # what to show at the window is short: said unasked
     chenzhou = answers.official_check(gateway.records("chenzhou", "002036002002")[0], gateway.region("chenzhou"))
     assert "有效身份证件或社保卡" in chenzhou and chenzhou.count("办理材料") == 1
+    # and how long the check takes, when the guide says it in a line (即时办结)
+    assert "办理时限：\n即时办结" in yunnan and yunnan.count("办理时限") == 1
 
 
 def test_the_message_as_read_overrules_an_entity_taken_from_the_words_as_typed(gateway):
