@@ -142,9 +142,11 @@ class KnowledgeGateway:
         了门诊费能报吗" asks about 门诊费用报销, not about the 备案 again). Places outside every region
         are read as 外地 (:meth:`SearchEngine.elsewhere`), here and wherever an item is chosen; an
         employer insuring the asker ("单位给我缴的") as 职工, the asker's own standing; the insurance the
-        asker says they have ("我是衡阳的居民医保") chooses a variant, not the item: it is read as 医保."""
+        asker says they have ("我是衡阳的居民医保") chooses a variant, not the item: it is read as 医保;
+        a person described by where they work ("在公司做事的亲戚") as a 职工, not as the employer's
+        registration."""
         text = _EMPLOYER_FOR_ME.sub(r"职工\g<2>", self.search.elsewhere(text))
-        text = _INSURED_AS.sub(r"\g<1>医保", text)
+        text = _WORKS_AT.sub("职工的", _INSURED_AS.sub(r"\g<1>医保", text))
         return self.search.rank_items(self.without_negated(self.without_done(text), region_key), region_key, k=k, expand=expand, level=level)
 
     def who_said(self, text: str) -> Dict[str, str]:
@@ -437,6 +439,9 @@ _INSURED_AS = re.compile(
     r"((?:我|他|她|我们|俺|老人|我爸|我妈|我家|家里)[^，,。？?！!；;]{0,6}?(?:是|参加的是?|交的是?|买的是?|参的是?|上的是?)"
     r"(?:[^，,。？?！!；;]{0,6}?的)?)(?:城乡居民医保|城乡居民基本医疗保险|居民医保|(?:城镇)?职工医保|职工基本医疗保险)"
 )
+
+#: "在公司做事的亲戚": who someone is (a 职工), said of a person, not a business.
+_WORKS_AT = re.compile(r"在(?:厂里|厂子|工厂|公司|单位|企业)(?:里)?(?:上班|工作|打工|做事|干活|上工)的(?=[\u4e00-\u9fff])")
 
 #: What separates a message's clauses.
 _CLAUSE = re.compile(r"[，,。.！!？?；;\s]+")

@@ -1007,3 +1007,8 @@ def test_an_item_said_not_to_be_is_named_by_none_of_its_phrases(gateway):
     # "不是转诊" rules the 转诊 filing out, though "去北京看病" is one of its everyday phrases
     keys = [h.value for h in gateway._item_hits("岳阳的，不是转诊，自己想去北京看病，要备案吗")]
     assert "002036004004" not in keys
+
+
+def test_a_person_described_by_where_they_work_is_a_worker_not_an_employers_registration(gateway):
+    ranked = gateway.evidence_items("替一个在公司上班的表妹问，她怀孕两个月就终止妊娠了，能休几天假", "hunan", k=3)
+    assert ranked[0][0].startswith("0020360070")  # 生育 items, not 职工参保登记
