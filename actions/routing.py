@@ -78,8 +78,8 @@ OTHER_SIDE = 0.7
 #: …and a patient's item for one who runs a clinic or pharmacy (their own items share few words with
 #: how they ask: "开了个诊所，想让病人能刷医保" is a 定点 application).
 NOT_THE_INSTITUTIONS = 0.3
-#: At most so many characters of the guide's other sentences go with an answer.
-EVIDENCE_CHARS = 640
+#: At most so many characters of the guide's other sentences go with an answer (800: the asked form's lines and its notes together; the reply is still split at MAX_REPLY_CHARS).
+EVIDENCE_CHARS = 800
 #: At most so many lines of a form answer how to fill it in.
 FORM_LINES = 3
 #: …and of one whose whole text is asked ("承诺书上写些什么"), so many in the guide's order.
