@@ -88,6 +88,25 @@ _OWN_HEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 _LIST_PART = re.compile(r"相关材料[：:]?$")
 
 
+def _printed_ends(record: Dict[str, Any]) -> Dict[int, str]:
+    """Per material (by its place in the list), the list punctuation the guide prints after it
+    ("①有效身份证件；"): entries are quoted as printed, not cut short. Found in the guide's order,
+    each after the one before (单位职工's "有效身份证件。" is not 灵活就业人员's "有效身份证件；")."""
+    printed = re.sub(r"\s+", "", record.get("materials") or "")
+    ends: Dict[int, str] = {}
+    cursor = 0
+    for i, m in enumerate(record["structured"]["materials"]):
+        key = re.sub(r"\s+", "", m["text"])
+        at = printed.find(key, cursor) if key else -1
+        if at < 0:
+            continue
+        cursor = at + len(key)
+        end = printed[cursor : cursor + 1]
+        if end in ("；", ";", "。") and not key.endswith(end):
+            ends[i] = end
+    return ends
+
+
 def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[str]:
     """The full materials list, conditions and notes kept (一次性告知).
 
@@ -95,15 +114,16 @@ def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[s
     the other groups are named, so the list stays complete without burying the asker's case.
     """
     mats = record["structured"]["materials"]
-    groups: List[tuple] = []  # (condition, [(text, the guide's marker)])
+    ends = _printed_ends(record)
+    groups: List[tuple] = []  # (condition, [(text, the guide's marker, its printed end)])
     notes: List[str] = []
-    for m in mats:
+    for i, m in enumerate(mats):
         if m["kind"] == "note":
             notes.append(m["text"])
             continue
         if not groups or groups[-1][0] != m["condition"]:
             groups.append((m["condition"], []))
-        groups[-1][1].append((m["text"], m.get("marker")))
+        groups[-1][1].append((m["text"], m.get("marker"), ends.get(i, "")))
     if not groups:
         text = record.get("materials_marker") or record.get("materials") or ""
         return [text] if text else []
@@ -118,11 +138,11 @@ def materials_lines(record: Dict[str, Any], focus: Sequence[str] = ()) -> List[s
         # the guide's own markers where it prints one for every entry (a heading "（一）新参保" carries
         # its own), nested lists and "任选其一" letters kept as printed; else our numbers
         # (a group mixing ① with 1. is one list numbered inconsistently: numbered by the reply)
-        own = [marker if marker else ("" if _OWN_HEADING.match(t) else None) for t, marker in entries]
+        own = [marker if marker else ("" if _OWN_HEADING.match(t) else None) for t, marker, _ in entries]
         styles = {marker_type(m) for m in own if m}
         if any(m is None for m in own) or not any(own) or len(styles) > 1 and "circ" in styles:
             own = [f"{i}." for i in range(1, len(entries) + 1)]
-        lines += [f"{m} {t}".strip() for m, (t, _) in zip(own, entries)]
+        lines += [f"{m} {t}{end}".strip() for m, (t, _, end) in zip(own, entries)]
     if picked:
         others = [g[0].rstrip("：:") for g in groups if g not in picked and g[0]]
         if others:

@@ -343,8 +343,8 @@ def test_a_nested_list_keeps_the_guides_own_markers_and_choice_letters(gateway):
     record = _record(gateway, "yunnan", "002036001002", "灵活就业、自谋职业人员参保登记")
     lines = answers.materials_lines(record)
     assert "（一）新参保、续保" in lines and "以下资料任选其一提交：" in lines
-    assert "B. 租房合同（含出租人身份证复印件及联系方式）" in lines
-    assert "4. 新参保人员填写医疗保险未重复参保承诺书" in lines
+    assert "B. 租房合同（含出租人身份证复印件及联系方式）；" in lines
+    assert "4. 新参保人员填写医疗保险未重复参保承诺书。" in lines  # (as printed, its 。 too)
 
 
 def test_an_items_basis_the_guide_does_not_give_is_the_guides_own(gateway):
@@ -400,3 +400,11 @@ def test_a_forms_sentence_is_found_among_the_forms_not_behind_every_items_text(g
     question = "邵阳的，自己要去广州看几天病，想先在手机上备个案，要填哪张表，是备到哪家医院还是备到城市，网上几天能办好"
     lines = routing.supporting_evidence(gateway, record, question, "hunan", "002036004005", ["ask_forms", "ask_time_limit"])
     assert any("直接备案到就医地市或直辖市" in text for text, _ in lines)
+
+
+def test_a_material_is_quoted_with_the_punctuation_the_guide_prints_after_it(gateway):
+    # 郴州's 职工参保登记 prints "②有效身份证件。" for 单位职工 and "①有效身份证件；" for 灵活就业人员:
+    # each entry ends as printed in its own place
+    record = _record(gateway, "chenzhou", "002036001002", "职工参保登记")
+    lines = answers.materials_lines(record, ["灵活就业"])
+    assert "① 有效身份证件；" in lines and "② 《郴州市职工基本医疗保险参保登记表》。" in lines
