@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from knowledge import query
 from knowledge.matching import item_key
 from knowledge.schema import Document, Form, Guide
+from knowledge.textcut import pack
 
 #: Fields of a record that hold searchable text, and how much a hit in them counts.
 FIELD_WEIGHTS: Dict[str, float] = {
@@ -127,14 +128,7 @@ def split_paragraphs(text: str) -> List[str]:
         if len(line) <= MAX_PASSAGE_CHARS:
             out.append(line)
             continue
-        chunk = ""
-        for sentence in _SENTENCE_END.split(line):
-            if chunk and len(chunk) + len(sentence) > MAX_PASSAGE_CHARS:
-                out.append(chunk)
-                chunk = ""
-            chunk += sentence
-        if chunk:
-            out.append(chunk)
+        out += pack(_SENTENCE_END.split(line), MAX_PASSAGE_CHARS)
     return out
 
 
