@@ -34,6 +34,10 @@ _PAYMENT = re.compile(r"拨付|支付至|发放|汇入|转账|银行账户|银�
 
 #: A process this short goes with the channels: it says who goes where ("参保人或单位到医保经办机构办理").
 SHORT_PROCESS = 120
+#: A section this short (a time limit, a phone number) is said before long ones in a reply to be split.
+SHORT_SECTION_CHARS = 80
+#: A form cell this short that ends a sentence is the wrapped end of a printed note ("设兵团。", "规定执行。").
+SENTENCE_TAIL_CHARS = 8
 #: How many of a form's fields an answer about forms names.
 FORM_FIELDS_SHOWN = 24
 #: A field's printed heading longer than this is a sentence, not a name for the field.
@@ -432,8 +436,8 @@ def answer_many(
         # too long for one chat message (the first part keeps the heading and the source line): what
         # answers in a line goes first — the short sections ("网上多久办好"), then the guide's sentences
         # for the question's own words —, the long lists after, where "更多" may take them
-        short = [p for p, (_, body, _) in zip(pieces, sections) if sum(len(b) for b in body) <= SHORT_SECTION_CHARS]
-        pieces = short + quoted + [p for p in pieces if p not in short]
+        is_short = [sum(len(b) for b in body) <= SHORT_SECTION_CHARS for _, body, _ in sections]
+        pieces = [p for p, s in zip(pieces, is_short) if s] + quoted + [p for p, s in zip(pieces, is_short) if not s]
     else:
         pieces += quoted
     parts: List[str] = [p for p, _ in pieces]
@@ -554,14 +558,6 @@ def same_answer(records: Sequence[Dict[str, Any]], aspect: str) -> bool:
 
 def alike_note(labels: Sequence[str]) -> str:
     return f"（{'、'.join(labels)}的这一项相同。）"
-
-
-#: A section this short (a time limit, a phone number) is said before long ones in a reply to be split.
-SHORT_SECTION_CHARS = 80
-
-
-#: A cell this short that ends a sentence is the wrapped end of a printed note ("设兵团。", "规定执行。").
-SENTENCE_TAIL_CHARS = 8
 
 
 def _blanks(form: Dict[str, Any]) -> List[str]:

@@ -44,8 +44,7 @@ class KnowledgeGateway:
         self._cache_seconds = cache_seconds
         self._cache: Dict[Tuple[str, str], Tuple[float, List[Dict[str, Any]]]] = {}
         self._titles_cache: Dict[str, Tuple[float, Dict[str, List[str]]]] = {}
-        self._form_items_cache: Dict[str, Tuple[float, Dict[str, set]]] = {}
-        self._form_copies_cache: Dict[str, Tuple[float, Dict[str, set]]] = {}
+        self._form_owners_cache: Dict[str, Tuple[float, Tuple[Dict[str, set], Dict[str, set]]]] = {}
         self._lock = threading.Lock()
         self._indexes: Optional[Dict[str, PhraseIndex]] = None
         self._names: Dict[str, str] = {}
@@ -383,18 +382,23 @@ class KnowledgeGateway:
     def form_items(self, region_key: str) -> Dict[str, set]:
         """Form title → the keys of the region's items that refer to that form (生育津贴支付 to its
         申领表): a form of other items only is no rule of this one."""
-        return self._cached(self._form_items_cache, region_key, lambda: self._read_form_items(region_key))
+        return self._form_owners(region_key)[0]
 
     def form_copy_items(self, region_key: str) -> Dict[str, set]:
         """A form copy's source ("file:a-b") → the keys of the items it is printed for: 湖南 prints a
         信用承诺书 after each of four items, each with its own promises."""
-        return self._cached(self._form_copies_cache, region_key, lambda: self._read_form_items(region_key, by_copy=True))
+        return self._form_owners(region_key)[1]
 
-    def _read_form_items(self, region_key: str, by_copy: bool = False) -> Dict[str, set]:
+    def _form_owners(self, region_key: str) -> Tuple[Dict[str, set], Dict[str, set]]:
+        """The region's forms' owners by title and by copy, read in one query and cached."""
+        return self._cached(self._form_owners_cache, region_key, lambda: self._read_form_owners(region_key))
+
+    def _read_form_owners(self, region_key: str) -> Tuple[Dict[str, set], Dict[str, set]]:
         from knowledge.schema import Form, ServiceItem, Variant, VariantForm
 
         self._ensure()
-        result: Dict[str, set] = {}
+        by_title: Dict[str, set] = {}
+        by_copy: Dict[str, set] = {}
         with Session(self._engine, future=True) as session:
             region = query.region_by_key(session, region_key)
             for rg in region.guides if region else []:
@@ -406,8 +410,9 @@ class KnowledgeGateway:
                     .where(ServiceItem.guide_id == rg.guide_id)
                 )
                 for title, file, start, end, code, name in rows:
-                    result.setdefault(f"{file}:{start}-{end}" if by_copy else title, set()).add(code or name)
-        return result
+                    by_title.setdefault(title, set()).add(code or name)
+                    by_copy.setdefault(f"{file}:{start}-{end}", set()).add(code or name)
+        return by_title, by_copy
 
     def referral_items(self) -> List[str]:
         """The items that move a patient to another hospital (转诊), by their names."""

@@ -78,7 +78,8 @@ OTHER_SIDE = 0.7
 #: …and a patient's item for one who runs a clinic or pharmacy (their own items share few words with
 #: how they ask: "开了个诊所，想让病人能刷医保" is a 定点 application).
 NOT_THE_INSTITUTIONS = 0.3
-#: At most so many characters of the guide's other sentences go with an answer (800: the asked form's lines and its notes together; the reply is still split at MAX_REPLY_CHARS).
+#: At most so many characters of the guide's other sentences go with an answer (an asked form's
+#: lines and its notes together; the reply is still split at MAX_REPLY_CHARS).
 EVIDENCE_CHARS = 800
 #: At most so many lines of a form answer how to fill it in.
 FORM_LINES = 3
@@ -343,21 +344,7 @@ def supporting_evidence(
     best = max([h.score for h in hits] or [0.0])
     have = {line.passage.text for line in chosen}
     chosen += [_Line(h.passage) for h in hits if h.score >= 0.6 * best and h.passage.text not in have][:BEST_MATCHES]
-    # and the sentences of its own forms that best match it (the 温馨提示 of its 备案表, the notes of its
-    # 申领表): they are the item's rules too, in words the fields do not use
-    have = {line.passage.text for line in chosen}
-    printed = [
-        h for h in kb.evidence(question, region, None, k=30, kind="form")
-        if h.passage.item is None and h.passage.kind == "form" and h.passage.title in own_forms and h.passage.source not in others
-        and evidence.is_rule(h.passage.text)
-    ]
-    top = max([h.score for h in printed] or [0.0])
-    copies = {re.sub(r"\s+", "", t) for t in have}  # (a template's copy after each item is one sentence)
-    for h in printed:
-        same = re.sub(r"\s+", "", h.passage.text)
-        if h.score >= max(0.6 * top, WEAK_EVIDENCE) and same not in copies and len(copies) < len(have) + BEST_MATCHES:
-            chosen.append(_Line(h.passage))
-            copies.add(same)
+    chosen += _own_form_sentences(kb, question, region, own_forms, others, {line.passage.text for line in chosen})
     if cues.cannot_produce(question):
         # what the guide allows instead (个人承诺书, 告知承诺): the item's and its notices' own words
         chosen = _rule_line(kb, f"{question} 承诺 无法提供", region, item, label, _INSTEAD, chosen, covered, own=own_forms) + chosen
@@ -450,6 +437,30 @@ def _checklist(kb: KnowledgeGateway, region: str, title: str, covered: str = "")
     entries += [p for p in lines[start + 1:] if p.kind == "form" and _WHICH_ENTRIES.search(p.text) and p not in entries]
     text = " ".join(dict.fromkeys(p.text.strip() for p in entries))
     return [_Line(entries[0], quoted=f"《{_form_core(title)}》相关材料审核：{text}")]
+
+
+def _own_form_sentences(
+    kb: KnowledgeGateway, question: str, region: str, own_forms: Sequence[str], others: set, have: set
+) -> List["_Line"]:
+    """The sentences of the item's own forms that best match the question (the 温馨提示 of its 备案表,
+    the notes of its 申领表): the item's rules too, in words its fields do not use. Searched among the
+    forms' sentences (among all text, every item's fields would crowd them out); a template printed
+    after each of its items is one sentence, whatever its copies' line breaks; not those in ``have``."""
+    printed = [
+        h for h in kb.evidence(question, region, None, k=30, kind="form")
+        if h.passage.item is None and h.passage.kind == "form" and h.passage.title in own_forms and h.passage.source not in others
+        and evidence.is_rule(h.passage.text)
+    ]
+    top = max([h.score for h in printed] or [0.0])
+    copies = {re.sub(r"\s+", "", t) for t in have}
+    room = len(have) + BEST_MATCHES  # (copies of what is had count against it once)
+    out: List[_Line] = []
+    for h in printed:
+        same = re.sub(r"\s+", "", h.passage.text)
+        if h.score >= max(0.6 * top, WEAK_EVIDENCE) and same not in copies and len(copies) < room:
+            out.append(_Line(h.passage))
+            copies.add(same)
+    return out
 
 
 def _foreign_forms(kb: KnowledgeGateway, region: str, item: str) -> set:

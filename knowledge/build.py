@@ -323,8 +323,8 @@ def _link_forms(variant: Variant, text: str, forms: Sequence[Form]) -> None:
         variant.forms.append(VariantForm(form_id=form_id, reference=ref))
 
 
-#: The shortest end of a form's title that names it in running text: "个人承诺书" (of 基本医疗保险异地就医
-#: 备案个人承诺书) and "备案告知书" name their templates; "承诺书" alone names any promise.
+#: The shortest end of a form's title that names it in running text: "个人承诺书" names 基本医疗保险异地
+#: 就医备案个人承诺书; "承诺书" alone names any promise.
 NAMED_END_MIN = 5
 
 
@@ -468,8 +468,7 @@ def _write_guide(session: Session, b: GuideBuild, guide: Guide, printed: Dict[st
     session.flush()
 
     current: Optional[ServiceItem] = None
-    printed_after: Dict[int, List[int]] = {}  # id(item row) → seqs of its parsed items (forms follow them)
-    rows_of: Dict[int, ServiceItem] = {}
+    printed_after: Dict[ServiceItem, List[int]] = {}  # item row → seqs of its parsed items (forms follow them)
     for seq, item in enumerate(b.parsed.items, start=1):
         same_item = (
             current is not None
@@ -503,10 +502,9 @@ def _write_guide(session: Session, b: GuideBuild, guide: Guide, printed: Dict[st
         else:
             current.end_line = item.end
         current.variants.append(_variant(item, current.code, seq, file, forms, b.parsed.list_rows))
-        printed_after.setdefault(id(current), []).append(item.seq)
-        rows_of[id(current)] = current
-    for key, seqs in printed_after.items():
-        _link_printed_after(rows_of[key], seqs, forms)
+        printed_after.setdefault(current, []).append(item.seq)
+    for row, seqs in printed_after.items():
+        _link_printed_after(row, seqs, forms)
     session.flush()
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from knowledge import query
 from knowledge.matching import item_key
 from knowledge.schema import Document, Form, Guide
-from knowledge.textcut import pack
+from knowledge.textcut import pack, sentences
 
 #: Fields of a record that hold searchable text, and how much a hit in them counts.
 FIELD_WEIGHTS: Dict[str, float] = {
@@ -57,7 +57,6 @@ FLOWCHART_INDEXED = FLOWCHART_GUIDES | {"000"}
 FLOWCHART_MIN_CHARS = 6
 #: Paragraphs longer than this are split at sentence ends, so one passage says one thing.
 MAX_PASSAGE_CHARS = 160
-_SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -128,7 +127,7 @@ def split_paragraphs(text: str) -> List[str]:
         if len(line) <= MAX_PASSAGE_CHARS:
             out.append(line)
             continue
-        out += pack(_SENTENCE_END.split(line), MAX_PASSAGE_CHARS)
+        out += pack(sentences(line), MAX_PASSAGE_CHARS)
     return out
 
 

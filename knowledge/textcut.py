@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterable, List
+
+#: Where a sentence ends: a long text is cut right after these, never inside a sentence.
+_SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
+
+
+def sentences(text: str) -> List[str]:
+    """``text`` cut after each sentence end (the pieces joined give ``text`` back)."""
+    return _SENTENCE_END.split(text)
 
 
 def pack(pieces: Iterable[str], limit: int, size: Callable[[str], int] = len) -> List[str]:

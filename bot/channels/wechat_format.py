@@ -8,16 +8,13 @@ through the customer-service API. WeChat text has no buttons: each becomes a num
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Dict, List, Optional, Sequence
 
-from knowledge.textcut import pack
+from knowledge.textcut import pack, sentences
 
 #: The platform's limit for one text message's content, in UTF-8 bytes.
 MAX_TEXT_BYTES = 2048
-#: Where a line too long for one message is best cut: after a sentence's end.
-_SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
 
 
 def _size(text: str) -> int:
@@ -27,7 +24,7 @@ def _size(text: str) -> int:
 def _cut_line(line: str, limit: int) -> List[str]:
     """A single line longer than ``limit`` bytes, cut after sentence ends (else between characters)."""
     parts: List[str] = []
-    for part in _SENTENCE_END.split(line):
+    for part in sentences(line):  # cut after sentence ends where it can be
         while _size(part) > limit:  # one sentence too long: cut between characters
             cut = len(part.encode("utf-8")[:limit].decode("utf-8", "ignore"))
             parts.append(part[:cut])
