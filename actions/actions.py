@@ -292,3 +292,40 @@ class ShowMore(Action):
             dispatcher.utter_message(text=answers.NO_MORE)
             return []
         return say_in_parts(dispatcher, rest)
+
+
+#: Actions whose reply is an answer a resident can rate.
+RATED_ACTIONS = {
+    "action_answer", "action_kb_search", "action_more", "action_human_handoff", "action_out_of_scope",
+    "action_status_lookup", "action_enrollment_lookup",
+}
+
+
+class RecordRating(Action):
+    """"评价 5": the rating kept with the conversation (a slot event after the rated answer)."""
+
+    def __init__(self, kb: Optional[KnowledgeGateway] = None) -> None:
+        self._kb = kb
+
+    def name(self) -> Text:
+        return "action_record_rating"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        value = next(tracker.get_latest_entity_values("rating"), None)
+        score = int(value) if str(value or "").isdigit() else 0
+        if score not in answers.RATING_LABELS or not _answered(tracker):
+            dispatcher.utter_message(text=answers.RATING_NOTHING_YET)
+            return []
+        kb = self._kb or gateway()
+        dispatcher.utter_message(text=answers.rating_thanks(score, kb.region(tracker.get_slot("region"))))
+        return [SlotSet("answer_rating", str(score))]
+
+
+def _answered(tracker: Tracker) -> bool:
+    """Whether the conversation holds an answer to rate (since its last session start)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "action" and event.get("name") in RATED_ACTIONS:
+            return True
+    return False

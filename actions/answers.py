@@ -684,6 +684,20 @@ MAX_REPLY_CHARS = 1200
 MORE_NOTE = "（内容较长，以上是前一部分。回复“更多”查看其余内容。）"
 NO_MORE = "这条答复已经全部发完了。您可以继续问其他医保业务。"
 
+#: The guides' five 评价 levels, "评价 5" to "评价 1"; the last two are 差评 (poor).
+RATING_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+POOR_RATING = 2
+RATING_NOTHING_YET = "还没有可以评价的回答。请先提问，看完回答后回复“评价 5”（非常满意）到“评价 1”（非常不满意）。"
+
+
+def rating_thanks(score: int, region: Optional[RegionInfo]) -> str:
+    """The reply to "评价 N": thanks, and for a poor rating where people can help instead."""
+    text = f"已收到您的评价：{RATING_LABELS[score]}。谢谢！"
+    if score > POOR_RATING:
+        return text
+    text += "很抱歉这次回答没能帮到您。您可以换个说法再问我一次，或说“转人工”。"
+    return text + "\n" + handoff(region) if region is not None else text
+
 
 def split_long(text: str, limit: int = MAX_REPLY_CHARS) -> Tuple[str, Optional[str]]:
     """A chat-sized first part (cut at a line end, source line kept) and the rest, if any."""

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import hmac
+import importlib
 import logging
 import os
 import sys
+import time
 from typing import Optional
 
 from rasa_sdk import utils
@@ -66,6 +68,20 @@ def create_app(token: str, package: str = "actions") -> Sanic:
     return app
 
 
+def warm_up(package: str) -> None:
+    """Run the actions package's ``warm_up()`` (start-up work that must not wait for the first message)."""
+    hook = getattr(importlib.import_module(package), "warm_up", None)
+    if hook is None:
+        return
+    started = time.monotonic()
+    try:
+        hook()
+    except Exception:  # the server still starts; the actions report a failing KB in words
+        logger.exception("warm-up of %s failed", package)
+        return
+    logger.info("warmed up %s in %.1f s", package, time.monotonic() - started)
+
+
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description="the assistant's action server (token-protected)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_PORT", "5055")))
@@ -79,6 +95,7 @@ def main(argv: Optional[list] = None) -> int:
     utils.configure_colored_logging("INFO")
     utils.update_sanic_log_level()
     app = create_app(token, args.actions)
+    warm_up(args.actions)
     logger.info("action server on http://%s:%s (token required)", args.host, args.port)
     app.run(args.host, args.port, access_log=False, workers=1)
     return 0

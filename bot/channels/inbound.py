@@ -41,12 +41,16 @@ BUTTON_INTENTS = {"inform"}
 BUTTON_ENTITIES = {"region", "service_item", "variant"}
 #: Buttons without values ("更多").
 BARE_BUTTON_INTENTS = {"more"}
+#: "评价 5" (as the guides' 评价 channels score: 5 非常满意 … 1 非常不满意) rates the last answer, on
+#: every channel; the message becomes the ``rate`` intent directly, so no classifier can misread it.
+RATING_RE = re.compile(r"^评价\s*[:：]?\s*(\d)\s*分?$")
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][A-Za-z0-9_]*)(?:@[0-9.]+)?(?P<entities>\{.*\})?$", re.DOTALL)
 
 CUT_NOTE = "您的消息较长，我只读了前{n}个字。如果问题在后面，请分开发送。"
 EMPTY_REPLY = "您好像没有输入内容。请直接说您要办的医保业务，比如“异地就医备案要什么材料”。"
 STALE_BUTTON = "这个按钮已失效或格式不对，我没有执行。请直接用文字说出您的问题，比如“郴州生育津贴要什么材料”。"
 BAD_SENDER = f"sender 须为 1–{MAX_SENDER_CHARS} 个字符，只能包含字母、数字和 _ . : @ -"
+RATING_HELP = "评价请回复“评价”加 1–5 的数字：5 非常满意，4 满意，3 基本满意，2 不满意，1 非常不满意。比如“评价 5”。"
 PII_SENDER = "sender 不能包含手机号或身份证号，请使用随机生成的会话标识"
 
 
@@ -194,6 +198,10 @@ class InboundGuard:
         text = clean_text(message or "")
         if not _drop_format(text):
             return Inbound(stop=EMPTY_REPLY)
+        rating = RATING_RE.match(unicodedata.normalize("NFKC", _drop_format(text)))
+        if rating:
+            score = int(rating[1])
+            return Inbound(text=f'/rate{{"rating": "{score}"}}') if 1 <= score <= 5 else Inbound(stop=RATING_HELP)
         if text.startswith("/"):
             payload = self._button(sender, text)
             if payload is not None:

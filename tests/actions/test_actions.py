@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from actions import answers, routing
-from actions.actions import AnswerFromKB, HumanHandoff, KBSearch, OutOfScope, PersonalLookup
+from actions.actions import AnswerFromKB, HumanHandoff, KBSearch, OutOfScope, PersonalLookup, RecordRating
 from knowledge.schema import Material, ServiceItem, Variant
 from tests.actions.conftest import buttons_of, make_tracker, slots_of, texts_of
 from rasa_sdk.executor import CollectingDispatcher
@@ -282,3 +282,28 @@ def test_who_the_asker_is_is_read_from_split_words_too_and_kept(gateway):
     d, events = run(AnswerFromKB(gateway), tracker)
     assert "异地安置退休人员备案" in texts_of(d)
     assert slots_of(events)["personnel_category"] == "退休人员"
+
+
+def _rating_tracker(score: str, answered: bool = True, region: str = "chenzhou"):
+    tracker = make_tracker('/rate{"rating": "%s"}' % score, intent="rate", entities={"rating": score}, slots={"region": region})
+    before = [{"event": "action", "name": "action_answer"}, {"event": "bot", "text": "……"}] if answered else []
+    tracker.events = before + tracker.events
+    return tracker
+
+
+def test_a_rating_is_kept_with_the_conversation_and_thanked(gateway):
+    dispatcher, events = run(RecordRating(gateway), _rating_tracker("5"))
+    assert "非常满意" in texts_of(dispatcher) and "转人工" not in texts_of(dispatcher)
+    assert slots_of(events) == {"answer_rating": "5"}
+
+
+def test_a_poor_rating_says_where_people_can_help_with_the_regions_own_channel(gateway):
+    dispatcher, events = run(RecordRating(gateway), _rating_tracker("1"))
+    reply = texts_of(dispatcher)
+    assert "非常不满意" in reply and "转人工" in reply and gateway.region("chenzhou").name in reply
+    assert slots_of(events) == {"answer_rating": "1"}
+
+
+def test_a_rating_before_any_answer_is_not_kept(gateway):
+    dispatcher, events = run(RecordRating(gateway), _rating_tracker("4", answered=False))
+    assert "还没有可以评价的回答" in texts_of(dispatcher) and events == []

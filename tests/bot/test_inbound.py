@@ -118,3 +118,15 @@ def test_replies_are_scrubbed_and_markers_dropped(guard):
         ],
     )
     assert len(out) == 1 and h not in json.dumps(out, ensure_ascii=False) and "〔" not in out[0]["text"]
+
+
+@pytest.mark.parametrize("text,score", [("评价 5", "5"), ("评价5", "5"), ("评价：4", "4"), ("评价 ３ 分", "3"), ("评价1", "1")])
+def test_a_rating_becomes_the_rate_payload_on_every_channel(guard, text, score):
+    assert guard.incoming("u-rate", text).text == '/rate{"rating": "%s"}' % score
+
+
+def test_a_rating_out_of_range_is_explained_and_a_question_about_evaluation_is_not_a_rating(guard):
+    assert "1–5" in guard.incoming("u-rate", "评价 9").stop
+    assert guard.incoming("u-rate", "评价 0").stop == guard.incoming("u-rate", "评价 7").stop
+    assert guard.incoming("u-rate", "评价渠道有哪些").text == "评价渠道有哪些"
+    assert guard.incoming("u-rate", '/rate{"rating": "5"}').stop == STALE_BUTTON  # typed, not a button

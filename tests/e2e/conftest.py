@@ -15,9 +15,17 @@ from typing import Dict, List
 
 import pytest
 
+from tests.bot.fake_wechat import FakeWeChat
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(os.environ.get("VENV", ROOT / ".venv"))
 ACTION_TOKEN = "e2e-action-token-not-secret"
+WECHAT = {
+    "WECHAT_TOKEN": "e2e-wechat-token",
+    "WECHAT_APPID": "wxe2e0000000000001",
+    "WECHAT_APPSECRET": "e2e-wechat-secret-not-secret",
+    "WECHAT_ENCODING_AES_KEY": "e2eWeChatAesKey0123456789abcdefghijklmnopqr"[:43],
+}
 
 
 def free_port() -> int:
@@ -53,12 +61,18 @@ def server(tmp_path_factory):
         capture_output=True, text=True,
     ).stdout
     demo = [json.loads(line) for line in listed.splitlines() if line.strip()]
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     tracker_db = tmp / "tracker.sqlite3"
+    # the 公众号 channel in safe mode, its API on the fake platform (tests/bot/fake_wechat.py)
+    wechat = FakeWeChat(WECHAT["WECHAT_TOKEN"], WECHAT["WECHAT_APPID"], WECHAT["WECHAT_APPSECRET"],
+                        WECHAT["WECHAT_ENCODING_AES_KEY"])
     run_env = dict(
         env,
+        **WECHAT,
+        WECHAT_API_BASE=wechat.start_api(),
         RASA_PORT=str(rasa_port),
         ACTION_PORT=str(action_port),
+        WEB_PORT=str(web_port),
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
         TRACKER_DB=str(tracker_db),
         MODELS_DIR=str(models),
@@ -74,8 +88,11 @@ def server(tmp_path_factory):
             break
         if time.time() > deadline or proc.poll() is not None:
             pytest.fail(f"servers did not start: {line}")
+    wechat.callback = f"http://127.0.0.1:{rasa_port}/webhooks/wechat/webhook"
     yield {
         "url": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+        "web_url": f"http://127.0.0.1:{web_port}/",
+        "wechat": wechat,
         "rasa_port": rasa_port,
         "action_port": action_port,
         "action_token": ACTION_TOKEN,
@@ -85,6 +102,7 @@ def server(tmp_path_factory):
     }
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=60)
+    wechat.stop_api()
 
 
 def post(server, payload, raw: bytes = None):

@@ -1,0 +1,61 @@
+"""The web app on :8000: the residents' chat page (``/``) and its static files.
+
+The page talks to Rasa's REST channel directly (``/webhooks/rest/webhook``, the same guarded channel
+every client uses), so the app only serves files. Where Rasa is reached is the page's one setting:
+``WEB_RASA_URL`` (a full URL, for a deployment behind a gateway), else the page's own host on
+``RASA_PORT`` (5005). Every response carries a strict Content-Security-Policy: the page runs only its
+own script and talks only to its own origin and Rasa.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+STATIC = Path(__file__).resolve().parent / "static"
+STATIC_NAME = re.compile(r"^[a-z0-9_-]+\.(js|css|svg)$")
+
+
+def security_headers(rasa_url: str) -> dict:
+    connect = "'self' " + (rasa_url if rasa_url else "http://localhost:* http://127.0.0.1:* https:")
+    return {
+        "Content-Security-Policy": (
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src {connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
+def make_app(rasa_url: str = "", rasa_port: str = "") -> Sanic:
+    rasa_url = (rasa_url or os.environ.get("WEB_RASA_URL", "")).rstrip("/")
+    rasa_port = rasa_port or os.environ.get("RASA_PORT", "5005")
+    app = Sanic("yibao_web")
+    headers = security_headers(rasa_url)
+    page = (STATIC / "chat.html").read_text(encoding="utf-8")
+    page = page.replace("{{RASA_URL}}", html.escape(rasa_url, quote=True)).replace("{{RASA_PORT}}", html.escape(rasa_port))
+
+    @app.route("/", methods=["GET", "HEAD"])
+    async def chat_page(request: Request) -> HTTPResponse:
+        return response.html(page, headers=dict(headers, **{"Cache-Control": "no-cache"}))
+
+    @app.get("/static/<name:str>")
+    async def static_file(request: Request, name: str) -> HTTPResponse:
+        path = STATIC / name
+        if not STATIC_NAME.match(name) or not path.is_file():
+            return response.text("not found", status=404, headers=headers)
+        kind = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}[name.rsplit(".", 1)[1]]
+        return response.raw(path.read_bytes(), content_type=f"{kind}; charset=utf-8", headers=headers)
+
+    @app.get("/healthz")
+    async def health(request: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    return app
