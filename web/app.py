@@ -22,8 +22,22 @@ STATIC = Path(__file__).resolve().parent / "static"
 STATIC_NAME = re.compile(r"^[a-z0-9_-]+\.(js|css|svg)$")
 
 
-def security_headers(rasa_url: str) -> dict:
-    connect = "'self' " + (rasa_url if rasa_url else "http://localhost:* http://127.0.0.1:* https:")
+#: A Host header's name part we are willing to repeat in a header (names, IPv4, bracketed IPv6).
+HOST_NAME = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253})$")
+
+
+def rasa_origin(request: Request, rasa_url: str, rasa_port: str) -> str:
+    """Where the page reaches Rasa: ``WEB_RASA_URL``, else the page's own host on Rasa's port."""
+    if rasa_url:
+        return rasa_url
+    name = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").endswith("]") else request.host
+    if not HOST_NAME.match(name or ""):
+        name = "localhost"
+    return f"{request.scheme}://{name}:{rasa_port}"
+
+
+def security_headers(connect_to: str) -> dict:
+    connect = ("'self' " + connect_to).strip()
     return {
         "Content-Security-Policy": (
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -38,13 +52,14 @@ def make_app(rasa_url: str = "", rasa_port: str = "") -> Sanic:
     rasa_url = (rasa_url or os.environ.get("WEB_RASA_URL", "")).rstrip("/")
     rasa_port = rasa_port or os.environ.get("RASA_PORT", "5005")
     app = Sanic("yibao_web")
-    headers = security_headers(rasa_url)
+    headers = security_headers("")  # (static files are not documents: their policy is a backstop)
     page = (STATIC / "chat.html").read_text(encoding="utf-8")
     page = page.replace("{{RASA_URL}}", html.escape(rasa_url, quote=True)).replace("{{RASA_PORT}}", html.escape(rasa_port))
 
     @app.route("/", methods=["GET", "HEAD"])
     async def chat_page(request: Request) -> HTTPResponse:
-        return response.html(page, headers=dict(headers, **{"Cache-Control": "no-cache"}))
+        own = security_headers(rasa_origin(request, rasa_url, rasa_port))
+        return response.html(page, headers=dict(own, **{"Cache-Control": "no-cache"}))
 
     @app.get("/static/<name:str>")
     async def static_file(request: Request, name: str) -> HTTPResponse:

@@ -126,7 +126,14 @@ def test_a_reload_keeps_the_conversation_and_new_conversation_clears_it(server, 
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".row.bot"))
     assert bubbles(browser, "bot") == before_bot and bubbles(browser, "user") == before_user
     assert not browser.find_element(By.ID, "intro").is_displayed()
-    ask(browser, "要多久")  # the same conversation goes on: the follow-up keeps 咸安 and the item
+    # a slow network: the typing indicator shows while the assistant works, and the send button waits
+    browser.set_network_conditions(offline=False, latency=1500, download_throughput=1 << 20, upload_throughput=1 << 20)
+    browser.find_element(By.ID, "input").send_keys("要多久")
+    browser.find_element(By.ID, "send").click()
+    assert browser.find_element(By.CSS_SELECTOR, ".row.typing").is_displayed()
+    assert not browser.find_element(By.ID, "send").is_enabled()
+    wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, ".typing"))
+    # the same conversation went on: the follow-up keeps 咸安 and the item
     assert json.loads(stored(browser))["sender"] == sender
     assert "咸安" in bubbles(browser, "bot")[-1]
     browser.find_element(By.ID, "restart").click()

@@ -151,8 +151,10 @@ def test_cors_answers_only_the_project_origin(server):
         except urllib.error.HTTPError as err:
             return err.headers.get("Access-Control-Allow-Origin")
 
+    page = "http://localhost:" + server["web_url"].rstrip("/").rsplit(":", 1)[1]  # the chat page's origin
     assert allowed("http://evil.example") is None
-    assert allowed("http://localhost:8000") == "http://localhost:8000"
+    assert allowed(page) == page
+    assert allowed("http://localhost:1") is None  # another port of the same host is another origin
 
 
 def test_malformed_bodies_and_senders_get_400(server):
