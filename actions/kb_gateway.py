@@ -431,6 +431,10 @@ class KnowledgeGateway:
     def has_item(self, region_key: str, item_key: str) -> bool:
         return item_key in self._region_titles(region_key)
 
+    def item_keys(self, region_key: str) -> List[str]:
+        """Every item key of the region (the staff console's lists)."""
+        return list(self._region_titles(region_key))
+
 
 #: The entity types that say who is asking (routing keeps them as slots: HINT_SLOTS).
 WHO_KINDS = ("personnel_category", "insurance_type", "applicant_type")

@@ -1,7 +1,7 @@
-"""The web app on :8000: the residents' chat page (``/``) and its static files.
+"""The web app on :8000: the residents' chat page (``/``), its static files and the staff console.
 
 The page talks to Rasa's REST channel directly (``/webhooks/rest/webhook``, the same guarded channel
-every client uses), so the app only serves files. Where Rasa is reached is the page's one setting:
+every client uses), so for residents the app only serves files. Where Rasa is reached is the page's one setting:
 ``WEB_RASA_URL`` (a full URL, for a deployment behind a gateway), else the page's own host on
 ``RASA_PORT`` (5005). Every response carries a strict Content-Security-Policy: the page runs only its
 own script and talks only to its own origin and Rasa.
@@ -13,10 +13,15 @@ import html
 import os
 import re
 from pathlib import Path
+from typing import Optional
 
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from actions.kb_gateway import KnowledgeGateway, gateway
+from web.console import console_blueprint
+from web.staff import StaffStore
 
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_NAME = re.compile(r"^[a-z0-9_-]+\.(js|css|svg)$")
@@ -48,7 +53,8 @@ def security_headers(connect_to: str) -> dict:
     }
 
 
-def make_app(rasa_url: str = "", rasa_port: str = "") -> Sanic:
+def make_app(rasa_url: str = "", rasa_port: str = "", store: Optional[StaffStore] = None,
+             kb: Optional[KnowledgeGateway] = None) -> Sanic:
     rasa_url = (rasa_url or os.environ.get("WEB_RASA_URL", "")).rstrip("/")
     rasa_port = rasa_port or os.environ.get("RASA_PORT", "5005")
     app = Sanic("yibao_web")
@@ -72,5 +78,12 @@ def make_app(rasa_url: str = "", rasa_port: str = "") -> Sanic:
     @app.get("/healthz")
     async def health(request: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
+
+    kb = kb or gateway()
+    app.blueprint(console_blueprint(store or StaffStore(), kb, security_headers("")))
+
+    @app.listener("before_server_start")
+    async def warm_up(app: Sanic, loop) -> None:  # the console's first search must not build the KB's indexes
+        kb.warm_up()
 
     return app

@@ -73,6 +73,8 @@ def server(tmp_path_factory):
         RASA_PORT=str(rasa_port),
         ACTION_PORT=str(action_port),
         WEB_PORT=str(web_port),
+        STAFF_DATABASE_URL=f"sqlite:///{tmp / 'staff.sqlite3'}",
+        STAFF_DEMO_FILE=str(tmp / "demo-accounts.txt"),
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
         TRACKER_DB=str(tracker_db),
         MODELS_DIR=str(models),
@@ -92,6 +94,7 @@ def server(tmp_path_factory):
     yield {
         "url": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
         "web_url": f"http://127.0.0.1:{web_port}/",
+        "demo_accounts": tmp / "demo-accounts.txt",
         "wechat": wechat,
         "rasa_port": rasa_port,
         "action_port": action_port,

@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 from web.app import STATIC_NAME, make_app, rasa_origin, security_headers
+from web.staff import StaffStore, make_engine
 
 
 def request(host: str, scheme: str = "http"):
@@ -32,4 +33,4 @@ def test_only_the_pages_own_files_are_served():
     assert STATIC_NAME.match("chat.js") and STATIC_NAME.match("chat.css")
     for name in ("../app.py", "chat.html", ".env", "chat.js/../../x", "CHAT.JS"):
         assert not STATIC_NAME.match(name)
-    assert make_app(rasa_port="5999").name == "yibao_web"
+    assert make_app(rasa_port="5999", store=StaffStore(make_engine("sqlite://"))).name == "yibao_web"
