@@ -41,12 +41,14 @@ def rasa_origin(request: Request, rasa_url: str, rasa_port: str) -> str:
     return f"{request.scheme}://{name}:{rasa_port}"
 
 
-def security_headers(connect_to: str) -> dict:
+def security_headers(connect_to: str, forms: str = "'none'") -> dict:
+    """The policy of a page: its own script and styles, talking to itself and ``connect_to``,
+    posting forms only to ``forms`` (the console's own forms: "'self'")."""
     connect = ("'self' " + connect_to).strip()
     return {
         "Content-Security-Policy": (
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src {connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+            f"connect-src {connect}; base-uri 'none'; form-action {forms}; frame-ancestors 'none'"
         ),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
@@ -80,7 +82,7 @@ def make_app(rasa_url: str = "", rasa_port: str = "", store: Optional[StaffStore
         return response.json({"status": "ok"})
 
     kb = kb or gateway()
-    app.blueprint(console_blueprint(store or StaffStore(), kb, security_headers("")))
+    app.blueprint(console_blueprint(store or StaffStore(), kb, security_headers("", forms="'self'")))
 
     @app.listener("before_server_start")
     async def warm_up(app: Sanic, loop) -> None:  # the console's first search must not build the KB's indexes

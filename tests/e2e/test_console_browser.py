@@ -1,0 +1,53 @@
+"""The staff console in headless Chromium against the running assistant (demo accounts of make run).
+
+Login, a refused page without login, search as a caller speaks, the item page; screenshots at 390 px
+and 1280 px in tests/e2e/generated/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_chat_page_browser import SHOTS, browser, wait  # noqa: F401  (the browser fixture)
+
+pytestmark = pytest.mark.slow
+
+from selenium.webdriver.common.by import By  # noqa: E402
+
+
+def demo_password(server, name: str) -> str:
+    for line in server["demo_accounts"].read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if parts[0] == name:
+            return parts[2]
+    raise AssertionError(f"no demo account {name}")
+
+
+def test_the_console_is_refused_without_login_then_finds_the_callers_item(server, browser):  # noqa: F811
+    SHOTS.mkdir(exist_ok=True)
+    base = server["web_url"].rstrip("/")
+    browser.get(base + "/console")
+    assert "/console/login" in browser.current_url and "工作人员登录" in browser.page_source
+    browser.find_element(By.NAME, "name").send_keys("demo-agent")
+    browser.find_element(By.NAME, "password").send_keys("wrong-password")
+    browser.find_element(By.CSS_SELECTOR, "button.primary").click()
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".error"))
+    assert "用户名或密码不正确" in browser.find_element(By.CSS_SELECTOR, ".error").text
+    browser.find_element(By.NAME, "password").send_keys(demo_password(server, "demo-agent"))
+    browser.find_element(By.CSS_SELECTOR, "button.primary").click()
+    wait(browser, lambda d: d.find_elements(By.ID, "q"))
+    browser.find_element(By.ID, "q").send_keys("退休了去外地住看病咋报")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".result"))
+    names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".result-name")]
+    assert names[0] == "异地安置退休人员备案"
+    assert "助手会按此事项回答" in browser.find_element(By.CSS_SELECTOR, ".why").text
+    browser.save_screenshot(str(SHOTS / "console-search-390.png"))
+    browser.set_window_size(1280, 900)
+    browser.save_screenshot(str(SHOTS / "console-search-1280.png"))
+    browser.find_elements(By.CSS_SELECTOR, ".result-name")[0].click()
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".checklist"))
+    assert "办理材料（一次性告知）" in browser.page_source
+    assert browser.find_elements(By.CSS_SELECTOR, ".checklist input[type=checkbox]")
+    browser.save_screenshot(str(SHOTS / "console-item-1280.png"))
+    browser.set_window_size(390, 844)
+    browser.save_screenshot(str(SHOTS / "console-item-390.png"))
