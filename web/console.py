@@ -8,10 +8,13 @@ are refused: pages redirect to the login page, the API answers 401 in words.
 
 from __future__ import annotations
 
+import functools
+import re
 import secrets
 import time
+from datetime import date
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -20,11 +23,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.kb_gateway import KnowledgeGateway
-from web import console_service
+from web import console_service, staff_case
 from web.staff import Staff, StaffStore
 
 SESSION_COOKIE = "yb_staff"
 LOGIN_COOKIE = "yb_login"
+#: Who may look a resident's application up (the others see the guides only).
+CASE_ROLES = ("agent", "village", "admin")
 ROLE_NAMES = {"agent": "热线坐席", "village": "村级协办员", "editor": "编辑", "reviewer": "审核", "admin": "管理员"}
 #: The item page's fields in the guides' order (materials as a checklist).
 FIELD_ORDER = [
@@ -60,7 +65,7 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
     bp = Blueprint("console")
 
     def page(template: str, status: int = 200, **context: Any) -> HTTPResponse:
-        html = TEMPLATES.get_template(template).render(role_names=ROLE_NAMES, **context)
+        html = TEMPLATES.get_template(template).render(role_names=ROLE_NAMES, case_roles=CASE_ROLES, **context)
         return response.html(html, status=status, headers=dict(headers, **{"Cache-Control": "no-store"}))
 
     def signed_in(request: Request):
@@ -68,6 +73,21 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
 
     def to_login(request: Request) -> HTTPResponse:
         return response.redirect("/console/login?next=" + quote(request.path), headers=headers)
+
+    def staff_only(roles: Optional[Tuple[str, ...]] = None) -> Callable:
+        """A page for signed-in staff (of ``roles``): the handler gets ``staff`` and ``csrf`` after the request."""
+        def wrap(handler: Callable) -> Callable:
+            @functools.wraps(handler)
+            async def checked(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+                found = signed_in(request)
+                if not found:
+                    return to_login(request)
+                staff, csrf = found
+                if roles and staff.role not in roles:
+                    return page("base.html", status=403, staff=staff, csrf=csrf)
+                return await handler(request, staff, csrf, *args, **kwargs)
+            return checked
+        return wrap
 
     # -- login -----------------------------------------------------------------------------------
 
@@ -108,11 +128,8 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
     # -- pages -----------------------------------------------------------------------------------
 
     @bp.get("/console")
-    async def search_page(request: Request) -> HTTPResponse:
-        found = signed_in(request)
-        if not found:
-            return to_login(request)
-        staff, csrf = found
+    @staff_only()
+    async def search_page(request: Request, staff: Staff, csrf: str) -> HTTPResponse:
         q, region, family = (request.args.get("q") or "")[:300], request.args.get("region") or "", request.args.get("family") or ""
         started = time.perf_counter()
         results = console_service.search(kb, q, region or None, family or None) if q.strip() else []
@@ -121,15 +138,68 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
                     regions=kb.regions(), families=console_service.families(kb))
 
     @bp.get("/console/item/<region:str>/<key:str>")
-    async def item_page(request: Request, region: str, key: str) -> HTTPResponse:
-        found = signed_in(request)
-        if not found:
-            return to_login(request)
-        staff, csrf = found
+    @staff_only()
+    async def item_page(request: Request, staff: Staff, csrf: str, region: str, key: str) -> HTTPResponse:
         records = kb.records(region, key) if kb.region(region) and kb.knows_item(key) else []
         if not records:
             return page("base.html", status=404, staff=staff, csrf=csrf)
-        return page("item.html", staff=staff, csrf=csrf, records=records, first=records[0], field_order=FIELD_ORDER)
+        handovers = [console_service.handover_text(kb, region, r) for r in records]
+        return page("item.html", staff=staff, csrf=csrf, records=records, first=records[0], field_order=FIELD_ORDER,
+                    key=key, handovers=handovers)
+
+    def one_record(request: Request, region: str, key: str) -> Optional[Dict[str, Any]]:
+        records = kb.records(region, key) if kb.region(region) and kb.knows_item(key) else []
+        try:
+            index = int(request.args.get("v") or 0)
+        except ValueError:
+            return None
+        return records[index] if 0 <= index < len(records) else None
+
+    @bp.get("/console/compare/<key:str>")
+    @staff_only()
+    async def compare_page(request: Request, staff: Staff, csrf: str, key: str) -> HTTPResponse:
+        cmp = console_service.compare(kb, key) if kb.knows_item(key) else None
+        if not cmp or not cmp["columns"]:
+            return page("base.html", status=404, staff=staff, csrf=csrf)
+        return page("compare.html", staff=staff, csrf=csrf, cmp=cmp)
+
+    @bp.get("/console/print/<region:str>/<key:str>")
+    @staff_only()
+    async def print_page(request: Request, staff: Staff, csrf: str, region: str, key: str) -> HTTPResponse:
+        rec = one_record(request, region, key)
+        if rec is None:
+            return page("base.html", status=404, staff=staff, csrf=csrf)
+        materials = [m for m in rec["structured"]["materials"] if m["kind"] == "material"]
+        notes = [m["text"] for m in rec["structured"]["materials"] if m["kind"] == "note"]
+        contacts = "\n".join(t for t in (rec.get("consult"), rec.get("supervision")) if t)
+        return page("print.html", rec=rec, key=key, materials=materials, notes=notes, contacts=contacts,
+                    today=date.today().isoformat())
+
+    @bp.get("/console/walk/<region:str>/<key:str>")
+    @staff_only()
+    async def walk_page(request: Request, staff: Staff, csrf: str, region: str, key: str) -> HTTPResponse:
+        rec = one_record(request, region, key)
+        if rec is None:
+            return page("base.html", status=404, staff=staff, csrf=csrf)
+        return page("walk.html", staff=staff, csrf=csrf, rec=rec, key=key, walk=console_service.walkthrough(rec))
+
+    # -- staff case look-up ------------------------------------------------------------------------
+
+    @bp.get("/console/case")
+    @staff_only(CASE_ROLES)
+    async def case_form(request: Request, staff: Staff, csrf: str) -> HTTPResponse:
+        return page("case.html", staff=staff, csrf=csrf, message="")
+
+    @bp.post("/console/case")
+    @staff_only(CASE_ROLES)
+    async def case_lookup(request: Request, staff: Staff, csrf: str) -> HTTPResponse:
+        if not StaffStore.csrf_ok(csrf, request.form.get("csrf")):
+            return page("case.html", status=403, staff=staff, csrf=csrf, message="页面已过期，请刷新后再查。")
+        number = re.sub(r"[^A-Za-z0-9]", "", request.form.get("number") or "")[:32].upper()
+        last4 = (request.form.get("last4") or "").strip()
+        outcome, message = staff_case.look_up(staff, number, last4)
+        store.log_lookup(staff, number or "(空)", outcome)
+        return page("case.html", staff=staff, csrf=csrf, message=message)
 
     # -- JSON API --------------------------------------------------------------------------------
 
@@ -150,6 +220,20 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
         started = time.perf_counter()
         results = console_service.search(kb, q, region, family)
         return response.json({"q": q, "results": results, "ms": round((time.perf_counter() - started) * 1000, 1)},
+                             headers=headers, ensure_ascii=False)
+
+    @bp.get("/api/compare")
+    async def api_compare(request: Request) -> HTTPResponse:
+        refused = api_refusal(request)
+        if refused:
+            return refused
+        key = request.args.get("key") or ""
+        cmp = console_service.compare(kb, key) if kb.knows_item(key) else None
+        if not cmp or not cmp["columns"]:
+            return response.json({"error": "没有这个事项"}, status=404, headers=headers, ensure_ascii=False)
+        regions = [{"region": c["region"], "region_key": c["region_key"], "variants": c["variants"], "record": c["record"]}
+                   for c in cmp["columns"]]
+        return response.json({"key": key, "name": cmp["name"], "regions": regions, "differs": cmp["differs"]},
                              headers=headers, ensure_ascii=False)
 
     @bp.get("/api/item")

@@ -8,9 +8,10 @@ of its own about the guides; it arranges what the engine finds.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from actions import routing
+from actions import answers, routing
 from actions.kb_gateway import KnowledgeGateway
 from actions.routing import Turn
 from knowledge.matching import item_key
@@ -108,3 +109,83 @@ def families(kb: KnowledgeGateway) -> List[Tuple[str, str]]:
                 if record.get("main_code") and record.get("main_name"):
                     found.setdefault(record["main_code"], record["main_name"])
     return sorted(found.items())
+
+
+# -- the same item in every region ---------------------------------------------------------------
+
+#: The fields compared across regions, in the guides' order: (record key, heading).
+COMPARED = [
+    ("target", "服务对象"), ("channels", "办理渠道"), ("materials_numbered", "办理材料"), ("time_limit", "办理时限"),
+    ("process", "办理流程"), ("query", "查询方式"), ("consult", "咨询方式"), ("legal_basis", "设定依据"),
+]
+_NOISE = re.compile(r"[\s，,。；;：:、“”\"'（）()《》【】·\-—\d.．]+")
+
+
+def _same(text: str) -> str:
+    """A field's words without spacing, punctuation and numbering (what counts as the same rule)."""
+    return _NOISE.sub("", text or "")
+
+
+def compare(kb: KnowledgeGateway, key: str) -> Dict[str, Any]:
+    """The item's first record in each region that has it, and per field whether the regions differ.
+
+    ``cells[field][i]`` is ``(text, differs)``: ``differs`` marks a region whose text is not the one
+    most regions print (every cell when all differ); "" is a field the region's guide leaves out.
+    """
+    columns = []
+    for region in kb.regions():
+        records = kb.records(region.key, key) if kb.has_item(region.key, key) else []
+        if records:
+            columns.append({"region": region.name, "region_key": region.key, "record": records[0],
+                            "variants": [r["variant"] for r in records if r.get("variant")]})
+    cells: Dict[str, List[Tuple[str, bool]]] = {}
+    differs: Dict[str, bool] = {}
+    for field, _ in COMPARED:
+        texts = [str(c["record"].get(field) or "") for c in columns]
+        shapes = [_same(t) for t in texts]
+        common = max(set(shapes), key=shapes.count) if shapes else ""
+        alone = shapes.count(common) == 1
+        cells[field] = [(t, len(set(shapes)) > 1 and (alone or s != common)) for t, s in zip(texts, shapes)]
+        differs[field] = len(set(shapes)) > 1
+    name = columns[0]["record"]["name"] if columns else kb.item_name(key)
+    return {"key": key, "name": name, "columns": columns, "fields": COMPARED, "cells": cells, "differs": differs}
+
+
+# -- what to hand over -----------------------------------------------------------------------------
+
+#: The aspects of a complete 一次性告知 reply, as the bot words them.
+HANDOVER_ASPECTS = ["ask_materials", "ask_time_limit", "ask_channel", "ask_contact"]
+
+
+def handover_text(kb: KnowledgeGateway, region: str, record: Dict[str, Any]) -> str:
+    """The reply to read out or send: the bot's own wording of the whole record, with its source
+    (``actions.answers``: one voice on every channel)."""
+    info = kb.region(region)
+    return answers.answer_many(record, HANDOVER_ASPECTS, info) if info else ""
+
+
+#: Channel kinds that are not a place or a phone: the online ways a village helper walks through.
+OFFLINE_KINDS = {"onsite", "phone", "mail", "post"}
+_ONLINE_WORDS = re.compile(r"线上|网上|网厅|APP|App|app|公众号|小程序|平台|网站|登录|注册|鄂汇办|湘医保|医保服务平台")
+
+
+def walkthrough(record: Dict[str, Any]) -> Dict[str, Any]:
+    """An online channel's steps as the guide gives them, with the materials to have ready.
+
+    Only what the record says: the online channels verbatim, the process steps in order (each marked
+    when it speaks of doing it online), and ``steps_said`` False when the guide gives no steps at all.
+    """
+    structured = record.get("structured") or {}
+    online = [c for c in structured.get("channels") or [] if c.get("kind") not in OFFLINE_KINDS]
+    steps = [s for s in structured.get("steps") or [] if (s.get("text") or "").strip()]
+    if not steps and record.get("process"):
+        steps = [{"title": None, "text": line, "source": record["source"]}
+                 for line in str(record["process"]).splitlines() if line.strip()]
+    materials = [m for m in structured.get("materials") or [] if m.get("kind") == "material"]
+    return {
+        "online": online,
+        "steps": [dict(s, online=bool(_ONLINE_WORDS.search(s.get("text") or ""))) for s in steps],
+        "steps_said": bool(steps),
+        "online_steps_said": any(_ONLINE_WORDS.search(s.get("text") or "") for s in steps),
+        "materials": materials,
+    }

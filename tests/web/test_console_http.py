@@ -68,8 +68,14 @@ def cli(env, *args, stdin: str = ""):
 def console(tmp_path_factory, kb_engine):
     tmp = tmp_path_factory.mktemp("console")
     env = dict(os.environ, STAFF_DATABASE_URL=f"sqlite:///{tmp / 'staff.sqlite3'}", STAFF_DEMO_FILE=str(tmp / "demo.txt"),
-               KB_DATABASE_URL=str(kb_engine.url))
+               KB_DATABASE_URL=str(kb_engine.url), CASEWORK_DATABASE_URL=f"sqlite:///{tmp / 'casework.sqlite3'}",
+               PII_HMAC_KEY="console-test-key-not-secret")
     assert cli(env, "users", "add", "agent-li", "--role", "agent", stdin=PASSWORD + "\n").returncode == 0
+    assert cli(env, "users", "add", "editor-zhou", "--role", "editor", stdin=PASSWORD + "\n").returncode == 0
+    subprocess.run([sys.executable, "-m", "casework", "demo", "--seed", "7"], cwd=ROOT, env=env, check=True, capture_output=True)
+    listed = subprocess.run([sys.executable, "-m", "casework", "list", "--json"], cwd=ROOT, env=env, check=True,
+                            capture_output=True, text=True).stdout
+    demo = [json.loads(line) for line in listed.splitlines() if line.strip()]
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "web", "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -81,7 +87,7 @@ def console(tmp_path_factory, kb_engine):
         except OSError:
             assert proc.poll() is None, "the web app did not start"
             time.sleep(0.1)
-    yield {"base": base, "env": env}
+    yield {"base": base, "env": env, "demo": demo, "staff_db": tmp / "staff.sqlite3"}
     proc.terminate()
     proc.wait(timeout=20)
 
@@ -156,3 +162,49 @@ def test_logout_needs_the_sessions_csrf_token(console):
     token = re.search(r'name="csrf" value="([^"]+)"', page)[1]
     staff.post("/console/logout", {"csrf": token})  # …the console's own button can
     assert staff.get("/console")[0] == 302
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page)[1]
+
+
+def test_compare_print_and_walkthrough_pages_show_the_kb_with_sources(console):
+    staff = Browser(console["base"])
+    staff.login("agent-li", PASSWORD)
+    status, _, page = staff.get("/console/compare/002036004001")
+    assert status == 200 and page.count("<th><a href=\"/console/item/") == 5  # all five regions have it
+    assert 'class="diff"' in page and "各地不同" in page
+    status, _, body = staff.get("/api/compare?key=002036004001")
+    data = json.loads(body)
+    assert status == 200 and len(data["regions"]) == 5 and data["differs"]["channels"] is True
+    status, _, page = staff.get("/console/print/guizhou/002036004001?v=0")
+    assert status == 200 and "一次性告知单" in page and "《异地就医登记备案表》" in page and "004_6d45830b27820030.txt" in page
+    status, _, page = staff.get("/console/walk/guizhou/002036004001?v=0")
+    assert status == 200 and "贵州医保APP" in page and "第 1 步" in page
+    status, _, page = staff.get("/console/item/guizhou/002036004001")
+    assert "【贵州省(黔南州都匀市) · 异地安置退休人员备案】" in page and "来源：" in page  # the bot's words to copy
+    assert staff.get("/console/print/guizhou/002036004001?v=9")[0] == 404
+    assert staff.get("/console/compare/nonsense")[0] == 404
+
+
+def test_a_case_look_up_needs_both_factors_is_masked_and_logged_and_editors_may_not(console):
+    row = next(r for r in console["demo"] if r["status"] == "审核")
+    editor = Browser(console["base"])
+    editor.login("editor-zhou", PASSWORD)
+    assert editor.get("/console/case")[0] == 403
+    _, _, page = editor.get("/console")
+    assert editor.post("/console/case", {"csrf": csrf_of(page), "number": row["number"], "last4": row["phone_last4"]})[0] == 403
+    agent = Browser(console["base"])
+    agent.login("agent-li", PASSWORD)
+    _, _, page = agent.get("/console/case")
+    assert agent.post("/console/case", {"csrf": "forged", "number": row["number"], "last4": row["phone_last4"]})[0] == 403
+    wrong = "0000" if row["phone_last4"] != "0000" else "1111"
+    _, _, page = agent.post("/console/case", {"csrf": csrf_of(page), "number": row["number"], "last4": wrong})
+    assert "信息核验未通过" in page and row["item_name"] not in page
+    _, _, page = agent.post("/console/case", {"csrf": csrf_of(page), "number": row["number"], "last4": row["phone_last4"]})
+    assert row["number"] in page and "审核" in page and row["id_number"] not in page
+    import sqlite3
+
+    with sqlite3.connect(console["staff_db"]) as db:
+        log = db.execute("select user_name, record, outcome from staff_lookups order by id").fetchall()
+    assert log == [("agent-li", row["number"], "refused"), ("agent-li", row["number"], "shown")]

@@ -49,3 +49,21 @@
   family.addEventListener("change", run);
   form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
 })();
+
+// "复制答复": the ready-to-send reply to the clipboard (or selected for Ctrl+C where that is refused).
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll(".handover"), function (box) {
+    var area = box.querySelector(".handover-text"), button = box.querySelector(".copy"), said = box.querySelector(".copied");
+    button.addEventListener("click", function () {
+      function selected() { area.focus(); area.select(); return document.execCommand && document.execCommand("copy"); }
+      var done = function () { said.textContent = "已复制，可直接粘贴发送"; };
+      var manual = function () { said.textContent = selected() ? "已复制，可直接粘贴发送" : "已选中，请按 Ctrl+C 复制"; };
+      if (!(navigator.clipboard && navigator.clipboard.writeText)) return manual();
+      var settled = false;
+      function once(fn) { return function () { if (!settled) { settled = true; fn(); } }; }
+      setTimeout(once(manual), 1500); // a permission prompt nobody answers: fall back
+      navigator.clipboard.writeText(area.value).then(once(done), once(manual));
+    });
+  });
+})();
