@@ -10,6 +10,7 @@ Failures are not printed unless asked (``--show``): the set is measured on, neve
 from __future__ import annotations
 
 import argparse
+import difflib
 import statistics
 import sys
 import time
@@ -28,14 +29,24 @@ TOP = 3
 
 
 def item_of(kb, region: str, label: str):
-    """The KB item a label names as the guide prints it: an item, variant or title name, else the
-    item whose name the label holds (a guide's 事项名称 line may say more than its heading:
-    "城乡居民医疗救助对象手工（零星）报销" for 医疗救助对象手工（零星）报销)."""
-    for key in kb.item_keys(region):
+    """The KB item a label names as the guide prints it. A guide may print an item's name several
+    ways — its 事项名称 line saying more than its heading ("城乡居民医疗救助对象手工（零星）报销"),
+    less ("村（社区）卫生室门诊费用结算" for 辖区内村（社区）卫生室门诊费用结算), or with a typo the KB
+    corrects ("个人账户-次性支取") — so after the exact names come the item whose name the label holds,
+    the one item whose name holds the label, and a near-identical name."""
+    keys = kb.item_keys(region)
+    for key in keys:
         if any(label in (r["name"], r.get("variant"), r.get("title")) for r in kb.records(region, key)):
             return key
-    held = [k for k in kb.item_keys(region) if kb.item_name(k) in label]
-    return max(held, key=lambda k: len(kb.item_name(k))) if held else None
+    held = [k for k in keys if kb.item_name(k) in label]
+    if held:
+        return max(held, key=lambda k: len(kb.item_name(k)))
+    holds = [k for k in keys if label in kb.item_name(k)]
+    if len(holds) == 1:
+        return holds[0]
+    names = {kb.item_name(k): k for k in keys}
+    close = difflib.get_close_matches(label, list(names), n=1, cutoff=0.9)
+    return names[close[0]] if close else None
 
 
 def main() -> int:
