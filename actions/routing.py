@@ -333,7 +333,7 @@ def supporting_evidence(
     others = _others_copies(kb, region, record.get("code") or record.get("name") or item)
     found = evidence.supporting(
         kb.search, question, region, item, label, covered, own_forms, level=record.get("level"),
-        foreign_forms=_foreign_forms(kb, region, item), other_copies=others,
+        foreign_forms=_foreign_forms(kb, region, item) - set(own_forms), other_copies=others,
     )
     chosen: List[Any] = [_Line(s.passage, s.other_variant, s.text) for s in found]
     # then the variant's passages that best match the question as a whole (BM25), not yet said
@@ -508,7 +508,9 @@ def _rule_line(
     said = re.sub(r"\s+", "", covered)
     # (text outside the item that says its own name words — the pharmacy's promise for 零售药店 — first)
     name_words = evidence.own_name_words(kb.search, region, item)
-    foreign = _foreign_forms(kb, region, item)
+    # (the answered record's own forms are never another item's, whichever item key the turn has:
+    # 湖南 answers 一次性生育补助金 with its 生育津贴支付 record and that record's 表17/表18)
+    foreign = _foreign_forms(kb, region, item) - set(own)
 
     def others_form(p: Any) -> bool:  # the form of other items only (生育津贴's 申领表 for a 备案)
         return p.item is None and p.kind in ("form", "form_title") and p.title in foreign

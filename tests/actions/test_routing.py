@@ -1012,3 +1012,13 @@ def test_an_item_said_not_to_be_is_named_by_none_of_its_phrases(gateway):
 def test_a_person_described_by_where_they_work_is_a_worker_not_an_employers_registration(gateway):
     ranked = gateway.evidence_items("替一个在公司上班的表妹问，她怀孕两个月就终止妊娠了，能休几天假", "hunan", k=3)
     assert ranked[0][0].startswith("0020360070")  # 生育 items, not 职工参保登记
+
+
+def test_the_answered_records_own_forms_are_never_another_items(gateway):
+    # 湖南 answers 一次性生育补助金 (its own item key) with the 生育津贴支付 record: the promise of that
+    # record's own 表17 is this answer's rule, not another item's form
+    turn = Turn(text="湖南的一次性生育补助金，签了承诺书之后要是被查出来不符合，会怎么处理", intent="ask_materials",
+                confidence=0.9, slots={"region": "hunan"})
+    decision = routing.answer(turn, gateway)
+    assert decision.item == "002036007005" and decision.records[0]["name"] == "生育津贴支付"
+    assert any("如有不实承诺" in text for text, _ in decision.evidence)
