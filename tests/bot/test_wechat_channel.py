@@ -197,27 +197,36 @@ def test_a_slow_answer_goes_through_the_customer_service_api_once(plain):
 
 
 def test_the_token_is_cached_and_fetched_again_when_the_platform_expires_it(plain):
-    plain.say("oUser_tok", "长 100")  # one passive part and more through the API
-    sent = len(plain.sent_to("oUser_tok", 2))
+    from bot.channels.wechat_format import split_reply
+
+    # what the harness answers "长 100" with: one passive part, the rest through the API
+    later = len(split_reply("\n".join(f"第{i}行：带齐身份证件和申请表，到参保地经办窗口办理。" for i in range(1, 101)))) - 1
+    assert later >= 2
+    plain.say("oUser_tok", "长 100")
+    assert len(plain.sent_to("oUser_tok", later)) == later
     fetches = plain.token_fetches
     assert fetches >= 1
     plain.say("oUser_tok", "长 100")
-    assert len(plain.sent_to("oUser_tok", 2 * sent)) == 2 * sent
+    assert len(plain.sent_to("oUser_tok", 2 * later)) == 2 * later
     assert plain.token_fetches == fetches  # cached
     plain.expire_tokens()
     plain.say("oUser_tok2", "长 100")
-    assert len(plain.sent_to("oUser_tok2", 2)) >= 2  # delivered after the refresh
+    assert len(plain.sent_to("oUser_tok2", later)) == later  # delivered after the refresh
     assert 42001 in plain.refused and plain.token_fetches == fetches + 1
 
 
 def test_a_long_answer_is_split_at_line_ends_within_2048_bytes(safe):
     answer = safe.say("oUser_long", "长 150")
     assert not answer.problems and answer.content.startswith("第1行")
+    lines = [f"第{i}行：带齐身份证件和申请表，到参保地经办窗口办理。" for i in range(1, 151)]
     rest = safe.sent_to("oUser_long", 3)
+    while len("\n".join([answer.content] + rest)) < len("\n".join(lines)):  # the API parts still arriving
+        more = safe.sent_to("oUser_long", len(rest) + 1, timeout=5)
+        assert len(more) > len(rest), "a part never arrived"
+        rest = more
     parts = [answer.content] + rest
     assert all(len(p.encode("utf-8")) <= 2048 for p in parts)
-    lines = "\n".join(parts).split("\n")
-    assert lines == [f"第{i}行：带齐身份证件和申请表，到参保地经办窗口办理。" for i in range(1, 151)]  # whole, in order
+    assert "\n".join(parts).split("\n") == lines  # whole, in order
 
 
 def test_buttons_become_numbered_options_and_a_number_picks_one(plain):
