@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.kb_gateway import KnowledgeGateway, gateway
+from web import console_service
 from web.console import console_blueprint
 from web.staff import StaffStore
 
@@ -85,7 +86,8 @@ def make_app(rasa_url: str = "", rasa_port: str = "", store: Optional[StaffStore
     app.blueprint(console_blueprint(store or StaffStore(), kb, security_headers("", forms="'self'")))
 
     @app.listener("before_server_start")
-    async def warm_up(app: Sanic, loop) -> None:  # the console's first search must not build the KB's indexes
+    async def warm_up(app: Sanic, loop) -> None:  # the console's first page must not build the KB's indexes
         kb.warm_up()
+        console_service.families(kb)
 
     return app

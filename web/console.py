@@ -71,6 +71,10 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
     def signed_in(request: Request):
         return store.session(request.cookies.get(SESSION_COOKIE))
 
+    def records_of(region: str, key: str) -> list:
+        """The item's records in the region, or none for keys from the URL the KB does not know."""
+        return kb.records(region, key) if kb.region(region) and kb.knows_item(key) else []
+
     def to_login(request: Request) -> HTTPResponse:
         return response.redirect("/console/login?next=" + quote(request.path), headers=headers)
 
@@ -140,7 +144,7 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
     @bp.get("/console/item/<region:str>/<key:str>")
     @staff_only()
     async def item_page(request: Request, staff: Staff, csrf: str, region: str, key: str) -> HTTPResponse:
-        records = kb.records(region, key) if kb.region(region) and kb.knows_item(key) else []
+        records = records_of(region, key)
         if not records:
             return page("base.html", status=404, staff=staff, csrf=csrf)
         handovers = [console_service.handover_text(kb, region, r) for r in records]
@@ -148,7 +152,7 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
                     key=key, handovers=handovers)
 
     def one_record(request: Request, region: str, key: str) -> Optional[Dict[str, Any]]:
-        records = kb.records(region, key) if kb.region(region) and kb.knows_item(key) else []
+        records = records_of(region, key)
         try:
             index = int(request.args.get("v") or 0)
         except ValueError:
@@ -203,10 +207,11 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
 
     # -- JSON API --------------------------------------------------------------------------------
 
+    def api_json(payload: Dict[str, Any], status: int = 200) -> HTTPResponse:
+        return response.json(payload, status=status, headers=headers, ensure_ascii=False)
+
     def api_refusal(request: Request) -> Optional[HTTPResponse]:
-        if not signed_in(request):
-            return response.json({"error": "请先登录工作台"}, status=401, headers=headers, ensure_ascii=False)
-        return None
+        return None if signed_in(request) else api_json({"error": "请先登录工作台"}, 401)
 
     @bp.get("/api/search")
     async def api_search(request: Request) -> HTTPResponse:
@@ -216,11 +221,10 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
         q = (request.args.get("q") or "")[:300]
         region, family = request.args.get("region") or None, request.args.get("family") or None
         if region and not kb.region(region):
-            return response.json({"error": f"未知地区：{region}"}, status=400, headers=headers, ensure_ascii=False)
+            return api_json({"error": f"未知地区：{region}"}, 400)
         started = time.perf_counter()
         results = console_service.search(kb, q, region, family)
-        return response.json({"q": q, "results": results, "ms": round((time.perf_counter() - started) * 1000, 1)},
-                             headers=headers, ensure_ascii=False)
+        return api_json({"q": q, "results": results, "ms": round((time.perf_counter() - started) * 1000, 1)})
 
     @bp.get("/api/compare")
     async def api_compare(request: Request) -> HTTPResponse:
@@ -230,11 +234,10 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
         key = request.args.get("key") or ""
         cmp = console_service.compare(kb, key) if kb.knows_item(key) else None
         if not cmp or not cmp["columns"]:
-            return response.json({"error": "没有这个事项"}, status=404, headers=headers, ensure_ascii=False)
+            return api_json({"error": "没有这个事项"}, 404)
         regions = [{"region": c["region"], "region_key": c["region_key"], "variants": c["variants"], "record": c["record"]}
                    for c in cmp["columns"]]
-        return response.json({"key": key, "name": cmp["name"], "regions": regions, "differs": cmp["differs"]},
-                             headers=headers, ensure_ascii=False)
+        return api_json({"key": key, "name": cmp["name"], "regions": regions, "differs": cmp["differs"]})
 
     @bp.get("/api/item")
     async def api_item(request: Request) -> HTTPResponse:
@@ -242,9 +245,9 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
         if refused:
             return refused
         region, key = request.args.get("region") or "", request.args.get("key") or ""
-        records = kb.records(region, key) if kb.region(region) and kb.knows_item(key) else []
+        records = records_of(region, key)
         if not records:
-            return response.json({"error": "没有这个地区的这个事项"}, status=404, headers=headers, ensure_ascii=False)
-        return response.json({"records": records}, headers=headers, ensure_ascii=False)
+            return api_json({"error": "没有这个地区的这个事项"}, 404)
+        return api_json({"records": records})
 
     return bp

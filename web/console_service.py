@@ -125,15 +125,24 @@ def search(kb: KnowledgeGateway, text: str, region: Optional[str] = None, family
     return rows[:limit]
 
 
+_families: Dict[int, List[Tuple[str, str]]] = {}
+
+
 def families(kb: KnowledgeGateway) -> List[Tuple[str, str]]:
-    """(主项 code, 主项 name) of every item family in the KB, for the search filter."""
-    found: Dict[str, str] = {}
-    for region in kb.regions():
-        for key in kb.item_keys(region.key):
-            for record in kb.records(region.key, key)[:1]:
-                if record.get("main_code") and record.get("main_name"):
-                    found.setdefault(record["main_code"], record["main_name"])
-    return sorted(found.items())
+    """(主项 code, 主项 name) of every item family in the KB, for the search filter.
+
+    Read once per gateway: every item's records of every region take seconds to read, and the
+    search page shows the list on each request.
+    """
+    if id(kb) not in _families:
+        found: Dict[str, str] = {}
+        for region in kb.regions():
+            for key in kb.item_keys(region.key):
+                for record in kb.records(region.key, key)[:1]:
+                    if record.get("main_code") and record.get("main_name"):
+                        found.setdefault(record["main_code"], record["main_name"])
+        _families[id(kb)] = sorted(found.items())
+    return _families[id(kb)]
 
 
 # -- the same item in every region ---------------------------------------------------------------

@@ -20,9 +20,11 @@ from typing import List, Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, create_engine, func, select
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base
+
+from knowledge.schema import make_engine as kb_engine
 
 ROLES = ("agent", "village", "editor", "reviewer", "admin")
 DEFAULT_DB_PATH = Path(__file__).resolve().parent / "generated" / "staff.sqlite3"
@@ -80,10 +82,8 @@ def database_url() -> str:
 
 
 def make_engine(url: Optional[str] = None) -> Engine:
-    url = url or database_url()
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    """The staff DB's engine with its tables (the KB's engine factory: SQLite folders made as needed)."""
+    engine = kb_engine(url or database_url())
     Base.metadata.create_all(engine)
     return engine
 

@@ -179,14 +179,16 @@ class WeChatInput(InputChannel):
 
     # -- request checks ------------------------------------------------------------------------
 
-    def _signed(self, request: Request, *extra: str) -> bool:
+    def _signed(self, request: Request) -> bool:
+        """A fresh request signed with the account's token."""
         args = request.args
         timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
-        if not fresh(timestamp, time.time()):
-            return False
-        if not signature_ok(args.get("signature"), self.settings.token, timestamp, nonce):
-            return False
-        return not extra or signature_ok(args.get("msg_signature"), self.settings.token, timestamp, nonce, *extra)
+        return fresh(timestamp, time.time()) and signature_ok(args.get("signature"), self.settings.token, timestamp, nonce)
+
+    def _encrypt_signed(self, request: Request, encrypted: str) -> bool:
+        """Safe mode: ``msg_signature`` covers the ``Encrypt`` element too."""
+        args = request.args
+        return signature_ok(args.get("msg_signature"), self.settings.token, args.get("timestamp", ""), args.get("nonce", ""), encrypted)
 
     def _message(self, outer: Dict[str, str]) -> Dict[str, str]:
         """The message inside a signed POST's XML (decrypted in safe mode); WeChatError when it breaks a rule."""
@@ -319,7 +321,7 @@ class WeChatInput(InputChannel):
                 return response.text("signature check failed", status=403)
             try:
                 outer = parse_message(request.body or b"")
-                if self.safe_mode is not None and not self._signed(request, outer.get("Encrypt", "")):
+                if self.safe_mode is not None and not self._encrypt_signed(request, outer.get("Encrypt", "")):
                     return response.text("signature check failed", status=403)
                 msg = self._message(outer)
             except WeChatError as exc:
