@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from actions.kb_gateway import RegionInfo
+from knowledge import editorial
 from knowledge.extract import marker_type, without_marker
 from knowledge.passages import FLOWCHART_GUIDES
 
@@ -52,17 +53,22 @@ _SOURCE_RE = re.compile(r"^(?P<file>[^:]+):(?P<start>\d+)-(?P<end>\d+)$")
 
 
 def source_line(record: Dict[str, Any], sources: Iterable[Optional[str]]) -> str:
-    """来源：《guide title》第a–b行 (several ranges joined), from "file:a-b" sources."""
+    """来源：《guide title》第a–b行 (several ranges joined), from "file:a-b" sources; a field an editor
+    changed ("edit:id:date") is named as the bureau's update instead of the guide's lines."""
     ranges: List[str] = []
+    edits: List[str] = []
     for src in sources:
         m = _SOURCE_RE.match(src or "")
         if m:
             r = f"第{m['start']}–{m['end']}行" if m["start"] != m["end"] else f"第{m['start']}行"
             if r not in ranges:
                 ranges.append(r)
-    if not ranges:
+        elif editorial.cited(src or "") and editorial.cited(src or "") not in edits:
+            edits.append(editorial.cited(src or ""))
+    if not ranges and not edits:
         ranges = [f"第{record['source'].rsplit(':', 1)[-1].replace('-', '–')}行"]
-    return f"来源：《{record['guide_title']}》{'、'.join(ranges)}"
+    parts = ([f"《{record['guide_title']}》{'、'.join(ranges)}"] if ranges else []) + edits
+    return "来源：" + "；".join(parts)
 
 
 def _field(record: Dict[str, Any], key: str) -> Optional[Dict[str, str]]:

@@ -6,6 +6,7 @@ gateway runs a few indexed queries, so an edited KB shows in the next answer wit
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -16,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from knowledge import query
+from knowledge import editorial, query
 from knowledge.matching import NEGATION, PhraseIndex, best_hits, fold, label_words, load_colloquial, not_negated
+from knowledge.matching import item_key as key_of_item
 from knowledge.nlu_resources import build_indexes, derived_names, item_names
 from knowledge.schema import Region, make_engine
 from knowledge.search import Hit, SearchEngine
@@ -37,7 +39,8 @@ class RegionInfo:
 class KnowledgeGateway:
     """Read-only access to the KB for the actions (thread-safe lazy start-up)."""
 
-    def __init__(self, engine: Optional[Engine] = None, cache_seconds: float = 5.0) -> None:
+    def __init__(self, engine: Optional[Engine] = None, cache_seconds: float = 5.0,
+                 editorial_engine: Optional[Engine] = None) -> None:
         self._engine = engine
         # Records are read from the DB at answer time; a short cache keeps the per-message cost low
         # while an edited KB still shows within ``cache_seconds`` (no retraining, no restart).
@@ -59,6 +62,13 @@ class KnowledgeGateway:
         self._folded_who: frozenset = frozenset()
         self._search: Optional[SearchEngine] = None
         self._domain: frozenset = frozenset()
+        # editors' published changes, laid over the records the guides give (knowledge.editorial):
+        # the publication version is polled at most every ``EDIT_POLL_SECONDS``, so a published
+        # change is in the next answer within that time, without a restart or retraining
+        self._editorial_engine: Optional[Engine] = editorial_engine
+        self._edit_version: Optional[int] = None
+        self._edit_checked = 0.0
+        self._changes: Dict[Tuple[str, str, str], Dict[str, Dict[str, Any]]] = {}
 
     # -- start-up -------------------------------------------------------------------------------
     def _ensure(self) -> None:
@@ -296,8 +306,41 @@ class KnowledgeGateway:
         cache[key] = (now, value)
         return value
 
+    def _check_edits(self) -> None:
+        """Notice a new publication of editors' changes: reload them and forget cached records."""
+        now = time.monotonic()
+        if now - self._edit_checked < EDIT_POLL_SECONDS:
+            return
+        self._edit_checked = now
+        try:
+            self._editorial_engine = self._editorial_engine or editorial.make_engine()
+            current = editorial.version(self._editorial_engine)
+            if current != self._edit_version:
+                self._changes = editorial.live_changes(self._editorial_engine)
+                self._edit_version = current
+                self._cache.clear()
+        except Exception:  # noqa: BLE001 — an unreachable editorial database leaves the guides' text
+            log.warning("editorial changes unavailable; answering from the guides alone", exc_info=True)
+
+    def follow_editorial(self, engine: Engine) -> None:
+        """Read editors' changes from ``engine`` from now on (another store: a test's, a replica's)."""
+        self._editorial_engine, self._edit_version, self._edit_checked = engine, None, 0.0
+        self._changes = {}
+        self._cache.clear()
+
+    def changes_published(self) -> None:
+        """This process just published changes: read them on the next record read, not after the poll."""
+        self._edit_checked = 0.0
+
+    def with_changes(self, record: Dict[str, Any]) -> Dict[str, Any]:
+        """``record`` with the editors' published changes to it laid over (the record itself if none)."""
+        changes = self._changes.get((record["region_key"], key_of_item(record.get("code"), record["name"]), record.get("variant") or ""))
+        return editorial.apply_changes(record, changes) if changes else record
+
     def records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
-        """Export-shaped records of the item's variants in the region (guides by precedence)."""
+        """Export-shaped records of the item's variants in the region (guides by precedence), with
+        the editors' published changes."""
+        self._check_edits()
         return self._cached(self._cache, (region_key, item_key), lambda: self._read_records(region_key, item_key))
 
     def _read_records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
@@ -308,7 +351,7 @@ class KnowledgeGateway:
             if region is None:
                 return []
             return [
-                query.variant_record(v, query.region_of_guide(session, v.item.guide))
+                self.with_changes(query.variant_record(v, query.region_of_guide(session, v.item.guide)))
                 for v in query.variants_of_item(session, region, item_key)
             ]
 
@@ -316,6 +359,7 @@ class KnowledgeGateway:
         """The item's records in the region's next guide after the one that answers (郴州's own guide
         first, then the Hunan provincial one): where the first is silent on a field, the manifest's
         precedence lets the next say it ("a fact missing there may come from the next guide")."""
+        self._check_edits()
         return self._cached(self._cache, ("next", region_key, item_key), lambda: self._read_next_guide(region_key, item_key))
 
     def _read_next_guide(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
@@ -324,7 +368,7 @@ class KnowledgeGateway:
             region = query.region_by_key(session, region_key)
             having = [vs for vs in (query.variants_of_guide_item(session, rg.guide_id, item_key) for rg in region.guides) if vs] if region else []
             # (the first guide that has the item answers; the one after it fills in)
-            return [query.variant_record(v, query.region_of_guide(session, v.item.guide)) for v in having[1]] if len(having) > 1 else []
+            return [self.with_changes(query.variant_record(v, query.region_of_guide(session, v.item.guide))) for v in having[1]] if len(having) > 1 else []
 
     def related_records(self, region_key: str, item_key: str) -> List[Dict[str, Any]]:
         """Records of the region's item that INCLUDES the asked one, when the region merged it.
@@ -464,6 +508,9 @@ DONE_WEIGHT = 0.3
 WHO_BAG_WEIGHT = 0.5
 
 _default: Optional[KnowledgeGateway] = None
+log = logging.getLogger(__name__)
+#: How often the gateway asks whether editors published changes (a published change is live within it).
+EDIT_POLL_SECONDS = 0.5
 
 
 def gateway() -> KnowledgeGateway:

@@ -4,8 +4,9 @@ Working days follow the official calendar: public holidays are skipped and adjus
 (调休上班, e.g. the Saturday before the Spring Festival) count. Where that calendar comes from:
 
 1. the ``chinesecalendar`` package (2004–2026 in 1.11.0);
-2. for a year the package does not know (it raises ``NotImplementedError``), ``casework/holidays.yml``,
-   which editors fill in from the State Council's notice each November;
+2. for a year the package does not know (it raises ``NotImplementedError``), the schedule editors
+   published through the reviewed workflow (``python -m knowledge holidays``, knowledge.editorial),
+   else ``casework/holidays.yml``, both filled in from the State Council's notice each November;
 3. otherwise weekends only, and the result is marked ``is_estimate`` so replies can say so.
 
 Counting rule for working days: the day of submission does not count; day 1 is the first working
@@ -18,12 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 
 import chinese_calendar
 import yaml
+
+log = logging.getLogger(__name__)
 
 #: The editor-maintained holiday schedules for years the package does not cover.
 HOLIDAYS_FILE = Path(__file__).resolve().parent / "holidays.yml"
@@ -96,11 +101,38 @@ def _load_cached(path: str, mtime: float) -> Dict[int, YearSchedule]:
 
 
 def load_holidays(path: Optional[Path] = None) -> Dict[int, YearSchedule]:
-    """Read holidays.yml (re-read when the file changes, so editors need no restart)."""
+    """Read holidays.yml (re-read when the file changes, so editors need no restart), with the
+    schedules editors published through the reviewed workflow (``python -m knowledge holidays``)
+    over it: a published year wins over the file's."""
     path = path or HOLIDAYS_FILE
-    if not path.exists():
-        return {}
-    return _load_cached(str(path), path.stat().st_mtime)
+    table = dict(_load_cached(str(path), path.stat().st_mtime)) if path.exists() else {}
+    table.update(published_schedules())
+    return table
+
+
+#: How often the published schedules are asked for again (a publication is live within this).
+PUBLISHED_POLL_SECONDS = 1.0
+_published: Dict[str, object] = {"at": -1e9, "version": None, "table": {}}
+
+
+def published_schedules() -> Dict[int, YearSchedule]:
+    """Years whose official schedule editors published (knowledge.editorial); none where the
+    editorial database cannot be reached (the file and the package still answer)."""
+    now = time.monotonic()
+    if now - float(_published["at"]) < PUBLISHED_POLL_SECONDS:
+        return _published["table"]  # type: ignore[return-value]
+    _published["at"] = now
+    try:
+        from knowledge import editorial  # the workflow's store; casework only reads it
+
+        engine = editorial.make_engine()
+        current = editorial.version(engine)
+        if current != _published["version"]:
+            _published["table"] = parse_holidays(editorial.published_holidays(engine))
+            _published["version"] = current
+    except Exception:  # noqa: BLE001
+        log.warning("published holiday schedules unavailable", exc_info=True)
+    return _published["table"]  # type: ignore[return-value]
 
 
 def day_status(day: dt.date, holidays: Optional[HolidayTable] = None) -> Tuple[bool, str]:

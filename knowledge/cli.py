@@ -1,4 +1,5 @@
-"""Command line: ``python -m knowledge build | export | show | stats``."""
+"""Command line: ``python -m knowledge build | export | show | stats``, and the reviewed changes of
+the content editors: ``propose | review | publish | revert | holidays | history | changes``."""
 
 from __future__ import annotations
 
@@ -147,6 +148,108 @@ def _missing_fields(v: Variant) -> List[str]:
     return missing
 
 
+# ---------------------------------------------------------------------------------------------
+# Editors' reviewed changes (knowledge.editorial): every refusal exits 2 with one Chinese sentence
+
+
+def _editing(run):
+    """Run an editing command; an :class:`EditorialError` prints its sentence and exits 2."""
+    from knowledge.editorial import EditorialError
+
+    def command(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except EditorialError as refused:
+            print(str(refused), file=sys.stderr)
+            return 2
+    return command
+
+
+def _text_arg(value: str) -> str:
+    return sys.stdin.read() if value == "-" else value
+
+
+@_editing
+def cmd_propose(args: argparse.Namespace) -> int:
+    from knowledge import editing
+
+    flow = editing.workflow()
+    target = editing.resolve_target(make_engine(), args.region, args.code, args.variant)
+    change = flow.propose(target, args.field, _text_arg(args.text), args.by, args.reason)
+    print(change)
+    return 0
+
+
+@_editing
+def cmd_review(args: argparse.Namespace) -> int:
+    from knowledge import editing
+
+    editing.workflow().review(args.id, args.approve, args.by, args.note or "")
+    print(f"修改 #{args.id} {'已批准，发布后生效' if args.approve else '已驳回'}")
+    return 0
+
+
+@_editing
+def cmd_publish(args: argparse.Namespace) -> int:
+    from knowledge import editing
+
+    published = editing.workflow().publish(args.by)
+    print(f"已发布 {len(published)} 项修改：{', '.join(f'#{i}' for i in published)}" if published else "没有待发布的已批准修改")
+    return 0
+
+
+@_editing
+def cmd_revert(args: argparse.Namespace) -> int:
+    from knowledge import editing
+
+    print(editing.workflow().propose_revert(args.id, args.by, args.reason))
+    return 0
+
+
+@_editing
+def cmd_holidays(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from knowledge import editing
+    from knowledge.editorial import EditorialError
+
+    def dates(text: str) -> List[dt.date]:
+        try:
+            return [dt.date.fromisoformat(d.strip()) for d in (text or "").replace("，", ",").split(",") if d.strip()]
+        except ValueError as bad:
+            raise EditorialError(f"日期须写成 YYYY-MM-DD，用逗号分隔：{bad}") from None
+
+    print(editing.workflow().propose_holidays(args.year, dates(args.holidays), dates(args.workdays), args.by, args.reason))
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from knowledge import editorial
+
+    rows = editorial.Editorial(editorial.make_engine()).history()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        change = f"#{r['change']}" if r["change"] else ""
+        print(f"{r['at']}  {r['who']:<14} {r['action']:<8} {change:<5} {r['target']}  {r['why'] or ''}")
+        if r["action"] in ("propose", "revert", "publish") and r["after"] is not None:
+            print(f"    原：{(r['before'] or '')[:80]}\n    新：{r['after'][:80]}")
+    return 0
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    from knowledge import editorial
+
+    rows = editorial.Editorial(editorial.make_engine()).changes(args.status)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        print(f"#{r['id']:<4} {r['status_name']:<8} {r['target']}  提出：{r['proposed_by']} {r['proposed_at']}  理由：{r['reason']}")
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description="医保办事指南知识库")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,5 +269,50 @@ def main(argv: Optional[List[str]] = None) -> int:
     p = sub.add_parser("stats", help="counts per region, items missing a field, source coverage")
     p.add_argument("--gaps", type=int, default=5, help="uncovered lines to list per guide")
     p.set_defaults(func=cmd_stats)
+    _add_editing_commands(sub)
     args = parser.parse_args(argv)
     return args.func(args)
+
+
+def _add_editing_commands(sub) -> None:
+    from knowledge.editorial import EDITABLE_FIELDS
+
+    p = sub.add_parser("propose", help="propose a change to one field of one item (reviewed before it goes live); prints its id")
+    p.add_argument("--region", required=True, help="region key (chenzhou) or name/alias (郴州)")
+    p.add_argument("--code", required=True, help="item code or (part of) its name")
+    p.add_argument("--variant", help="the item's variant (办理情形) when it has several")
+    p.add_argument("--field", required=True, help="one of: " + ", ".join(EDITABLE_FIELDS))
+    p.add_argument("--text", required=True, help="the new text ('-' reads it from stdin)")
+    p.add_argument("--by", required=True, help="the proposing editor's account")
+    p.add_argument("--reason", required=True, help="why (the notice or document it follows)")
+    p.set_defaults(func=cmd_propose)
+    p = sub.add_parser("review", help="approve or reject a proposed change (not by its proposer)")
+    p.add_argument("id", type=int)
+    verdict = p.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--approve", action="store_true")
+    verdict.add_argument("--reject", action="store_true")
+    p.add_argument("--by", required=True, help="the reviewer's account")
+    p.add_argument("--note", help="the reviewer's remark")
+    p.set_defaults(func=cmd_review)
+    p = sub.add_parser("publish", help="make every approved change live (in answers within seconds)")
+    p.add_argument("--by", required=True)
+    p.set_defaults(func=cmd_publish)
+    p = sub.add_parser("revert", help="propose undoing a published change (reviewed the same way); prints its id")
+    p.add_argument("id", type=int)
+    p.add_argument("--by", required=True)
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_revert)
+    p = sub.add_parser("holidays", help="propose a year's official holiday schedule (for years chinese-calendar lacks)")
+    p.add_argument("year", type=int)
+    p.add_argument("--holidays", required=True, help="days off, YYYY-MM-DD,YYYY-MM-DD,…")
+    p.add_argument("--workdays", default="", help="weekend days worked (调休上班), YYYY-MM-DD,…")
+    p.add_argument("--by", required=True)
+    p.add_argument("--reason", required=True, help="the State Council notice")
+    p.set_defaults(func=cmd_holidays)
+    p = sub.add_parser("history", help="the audit: every proposal, review, publish, revert and import")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_history)
+    p = sub.add_parser("changes", help="changes and their state")
+    p.add_argument("--status", choices=("proposed", "approved", "rejected", "published", "reverted"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_changes)

@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 
 from actions.kb_gateway import KnowledgeGateway
 from web import console_service, staff_case
+from web.console_editing import EDIT_ROLES, editing_routes, source_label
 from web.staff import Staff, StaffStore
 
 SESSION_COOKIE = "yb_staff"
@@ -42,6 +43,7 @@ TEMPLATES = Environment(
     loader=FileSystemLoader(str(Path(__file__).resolve().parent / "templates")),
     autoescape=select_autoescape(["html"]),
 )
+TEMPLATES.filters["source"] = source_label
 
 
 def _cookie(resp: HTTPResponse, request: Request, name: str, value: str, max_age: int) -> None:
@@ -65,7 +67,8 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
     bp = Blueprint("console")
 
     def page(template: str, status: int = 200, **context: Any) -> HTTPResponse:
-        html = TEMPLATES.get_template(template).render(role_names=ROLE_NAMES, case_roles=CASE_ROLES, **context)
+        html = TEMPLATES.get_template(template).render(role_names=ROLE_NAMES, case_roles=CASE_ROLES, edit_roles=EDIT_ROLES,
+                                                       **context)
         return response.html(html, status=status, headers=dict(headers, **{"Cache-Control": "no-store"}))
 
     def signed_in(request: Request):
@@ -204,6 +207,8 @@ def console_blueprint(store: StaffStore, kb: KnowledgeGateway, headers: Dict[str
         outcome, message = staff_case.look_up(staff, number, last4)
         store.log_lookup(staff, number or "(空)", outcome)
         return page("case.html", staff=staff, csrf=csrf, message=message)
+
+    editing_routes(bp, page, staff_only, store, kb, headers)
 
     # -- JSON API --------------------------------------------------------------------------------
 

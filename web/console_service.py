@@ -44,6 +44,20 @@ def bot_items(kb: KnowledgeGateway, text: str, region: str) -> List[str]:
 FUSION_K = 2
 #: The bot's own choice counts most, then the items the words name and the passages' evidence.
 BOT_WEIGHT, NAMED_WEIGHT, EVIDENCE_WEIGHT = 3.0, 1.0, 1.0
+#: …and the items that do what the caller asks done, searched with the guide's word for it.
+ACTION_WEIGHT = 1.0
+
+
+def action_items(kb: KnowledgeGateway, text: str, region: str, k: int) -> List[str]:
+    """The items whose names do what ``text`` asks done ("这边交的年限咋个带过去" asks 转移), found by
+    the evidence of the words with the guide's names for that action added: a caller who says what
+    to do in everyday words ("带过去") never says the guide's word (转出), which the evidence alone
+    would then miss."""
+    doing = kb.search.asked_doing(text)
+    if not doing:
+        return []
+    found = kb.evidence_items(f"{text} {' '.join(doing)}", region, k=k)
+    return [key for key, _, _ in found if any(w in kb.item_name(key) for w in doing)]
 
 
 def ranked_items(kb: KnowledgeGateway, text: str, region: str, k: int = PER_REGION) -> List[Tuple[str, str]]:
@@ -59,6 +73,7 @@ def ranked_items(kb: KnowledgeGateway, text: str, region: str, k: int = PER_REGI
         (BOT_WEIGHT, bot_items(kb, text, region)),
         (NAMED_WEIGHT, [key for key, _ in kb.rank_items(text) if kb.has_item(region, key)][: k * 2]),
         (EVIDENCE_WEIGHT, [key for key, _, _ in evidence]),
+        (ACTION_WEIGHT, action_items(kb, text, region, k * 2)),
     ]
     passages = {key: passage for key, _, passage in evidence}
     score: Dict[str, float] = {}

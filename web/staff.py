@@ -129,6 +129,12 @@ class StaffStore:
             session.commit()
             return Staff(user.id, user.name, user.role)
 
+    def role_of(self, name: str) -> Optional[str]:
+        """The role of an active account, None for an unknown or disabled one."""
+        with Session(self.engine, future=True) as session:
+            user = session.execute(select(StaffUser).where(StaffUser.name == (name or "").strip())).scalar_one_or_none()
+            return user.role if user is not None and not user.disabled else None
+
     def users(self) -> List[Tuple[str, str, bool, datetime]]:
         with Session(self.engine, future=True) as session:
             rows = session.execute(select(StaffUser).order_by(StaffUser.name)).scalars().all()

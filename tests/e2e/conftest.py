@@ -102,6 +102,7 @@ def server(tmp_path_factory):
         "tracker_db": tracker_db,
         "demo": demo,
         "logs": [tmp / "logs/rasa.log", tmp / "logs/actions.log"],
+        "env": run_env,  # the servers' environment: the CLIs act on the same databases
     }
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=60)

@@ -144,15 +144,21 @@ def test_a_reload_keeps_the_conversation_and_new_conversation_clears_it(server, 
 def test_errors_are_shown_in_words_with_a_retry(server, browser, tmp_path):
     port, dead = free_port(), free_port()  # a page whose assistant is unreachable
     env = dict(os.environ, WEB_RASA_URL=f"http://127.0.0.1:{dead}")
-    proc = subprocess.Popen([sys.executable, "-m", "web", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "web.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "web", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
     try:
-        for _ in range(100):
+        # CI's two cores are shared with Rasa and the action server: start-up can take well over 10 s
+        deadline = time.time() + 120
+        while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
                 break
             except OSError:
-                time.sleep(0.1)
+                assert proc.poll() is None and time.time() < deadline, \
+                    f"the page server did not come up: {log.read_text(errors='replace')[-2000:]}"
+                time.sleep(0.2)
         browser.get(f"http://127.0.0.1:{port}/")
         browser.find_element(By.ID, "input").send_keys("生育津贴要什么材料")
         browser.find_element(By.ID, "send").click()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from knowledge import query
 from knowledge.build import build
+from tests.postgres import database_url
 
-ADMIN_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_DB = "yibao_kb_test"
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -19,19 +17,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def pg_engine():
-    try:
-        admin = create_engine(ADMIN_URL, future=True, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": TEST_DB}).first()
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{TEST_DB}"'))
-    except Exception as exc:  # no server here: say why instead of failing
-        pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}: {exc.__class__.__name__}: {exc}".splitlines()[0])
-    url = admin.url.set(database=TEST_DB)
-    engine = create_engine(url, future=True)
+    engine = create_engine(database_url(TEST_DB), future=True)
     yield engine
     engine.dispose()
-    admin.dispose()
 
 
 def test_kb_builds_and_answers_on_postgres(pg_engine):

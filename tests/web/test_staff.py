@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from tests.postgres import database_url
 from web.staff import Base, StaffStore, create_demo_accounts, make_engine
 
-ADMIN_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_DB = "yibao_staff_test"
 PASSWORD = "a-long-enough-password"
 NOW = datetime(2026, 12, 7, 9, 0)
 
 
 def _postgres_engine():
-    try:
-        admin = create_engine(ADMIN_URL, future=True, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": TEST_DB}).first():
-                conn.execute(text(f'CREATE DATABASE "{TEST_DB}"'))
-    except Exception as exc:  # no server here: say why instead of failing
-        pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}: {exc.__class__.__name__}".splitlines()[0])
-    engine = make_engine(str(admin.url.set(database=TEST_DB)))
+    engine = make_engine(database_url(TEST_DB))
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     return engine
