@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -21,7 +22,7 @@ from knowledge import editorial, query
 from knowledge.matching import NEGATION, PhraseIndex, best_hits, fold, label_words, load_colloquial, not_negated
 from knowledge.matching import item_key as key_of_item
 from knowledge.nlu_resources import build_indexes, derived_names, item_names
-from knowledge.schema import Region, make_engine
+from knowledge.schema import BuildInfo, Region, make_engine
 from knowledge.search import Hit, SearchEngine
 
 
@@ -69,6 +70,11 @@ class KnowledgeGateway:
         self._edit_version: Optional[int] = None
         self._edit_checked = 0.0
         self._changes: Dict[Tuple[str, str, str], Dict[str, Dict[str, Any]]] = {}
+        # the KB build this gateway loaded and the day it chose guides for: a rebuilt KB (an
+        # edition published) or a new day (an edition coming into force) reloads it in the background
+        self._built: Optional[str] = None
+        self._day = date.today()
+        self._reloading = False
 
     # -- start-up -------------------------------------------------------------------------------
     def _ensure(self) -> None:
@@ -108,12 +114,14 @@ class KnowledgeGateway:
                         consult_source="；".join(
                             f"{c.source_file}:{c.start_line}-{c.end_line}" for c in region.consult
                         ),
-                        guide_titles=tuple(rg.guide.title for rg in region.guides),
+                        guide_titles=tuple(rg.guide.title for rg in query.guides_in_force(region)),
                         consult_cited=_cited(region),
                     )
             for index in indexes.values():
                 index.hits("预热")  # build the phrase matchers now, not on the first message
             self._search = SearchEngine.from_database(self._engine)
+            self._built = _build_stamp(self._engine)
+            self._day = date.today()
             self._indexes = indexes
 
     def warm_up(self) -> None:
@@ -319,8 +327,44 @@ class KnowledgeGateway:
                 self._changes = editorial.live_changes(self._editorial_engine)
                 self._edit_version = current
                 self._cache.clear()
+                if self._indexes is not None and _build_stamp(self._engine) != self._built:
+                    self._reload_in_background()
         except Exception:  # noqa: BLE001 — an unreachable editorial database leaves the guides' text
             log.warning("editorial changes unavailable; answering from the guides alone", exc_info=True)
+        if self._indexes is not None and date.today() != self._day:
+            self._day = date.today()
+            self._reload_in_background()  # an edition may come into force today
+
+    def _reload_in_background(self) -> None:
+        """Load the KB anew (items, phrase indexes, passages) beside the one answering, then swap:
+        answers go on from the old one meanwhile, and no restart or training is needed."""
+        if self._reloading:
+            return
+        self._reloading = True
+
+        def reload() -> None:
+            try:
+                fresh = KnowledgeGateway(self._engine, self._cache_seconds, self._editorial_engine)
+                fresh.warm_up()
+                with self._lock:
+                    for name in _LOADED_STATE:
+                        setattr(self, name, getattr(fresh, name))
+                    self._cache.clear()
+                    self._titles_cache.clear()
+                    self._form_owners_cache.clear()
+                log.info("knowledge base reloaded (build %s)", self._built)
+            except Exception:  # noqa: BLE001 — the loaded KB keeps answering
+                log.exception("knowledge base reload failed; answering from the loaded one")
+            finally:
+                self._reloading = False
+
+        threading.Thread(target=reload, name="kb-reload", daemon=True).start()
+
+    def wait_for_reload(self, seconds: float = 30.0) -> None:
+        """Block until a background reload has finished (tests, the CLI)."""
+        deadline = time.monotonic() + seconds
+        while self._reloading and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def follow_editorial(self, engine: Engine) -> None:
         """Read editors' changes from ``engine`` from now on (another store: a test's, a replica's)."""
@@ -366,7 +410,7 @@ class KnowledgeGateway:
         self._ensure()
         with Session(self._engine, future=True) as session:
             region = query.region_by_key(session, region_key)
-            having = [vs for vs in (query.variants_of_guide_item(session, rg.guide_id, item_key) for rg in region.guides) if vs] if region else []
+            having = [vs for vs in (query.variants_of_guide_item(session, rg.guide_id, item_key) for rg in query.guides_in_force(region)) if vs] if region else []
             # (the first guide that has the item answers; the one after it fills in)
             return [self.with_changes(query.variant_record(v, query.region_of_guide(session, v.item.guide))) for v in having[1]] if len(having) > 1 else []
 
@@ -404,7 +448,7 @@ class KnowledgeGateway:
         result: Dict[str, List[str]] = {}
         with Session(engine, future=True) as session:
             region = query.region_by_key(session, region_key)
-            for rg in region.guides if region else []:
+            for rg in query.guides_in_force(region) if region else []:
                 rows = session.execute(
                     select(ServiceItem.code, ServiceItem.name, Variant.title)
                     .join(Variant, Variant.item_id == ServiceItem.id)
@@ -445,7 +489,7 @@ class KnowledgeGateway:
         by_copy: Dict[str, set] = {}
         with Session(self._engine, future=True) as session:
             region = query.region_by_key(session, region_key)
-            for rg in region.guides if region else []:
+            for rg in query.guides_in_force(region) if region else []:
                 rows = session.execute(
                     select(Form.title, Form.source_file, Form.start_line, Form.end_line, ServiceItem.code, ServiceItem.name)
                     .join(VariantForm, VariantForm.form_id == Form.id)
@@ -508,6 +552,16 @@ DONE_WEIGHT = 0.3
 WHO_BAG_WEIGHT = 0.5
 
 _default: Optional[KnowledgeGateway] = None
+#: What a reload replaces: everything start-up loads from the KB.
+_LOADED_STATE = ("_indexes", "_names", "_regions", "_all_names", "variant_words", "groups", "who_words", "_folded_who",
+                 "_target_groups", "_domain", "_search", "_built", "_day", "_printed", "_last_rank", "_last_hits")
+
+
+def _build_stamp(engine: Engine) -> Optional[str]:
+    """The KB build's time and fingerprint (it changes when ``make kb`` or a published edition rebuilds it)."""
+    with Session(engine, future=True) as session:
+        info = session.scalars(select(BuildInfo)).first()
+        return f"{info.built_at} {info.fingerprint}" if info else None
 log = logging.getLogger(__name__)
 #: How often the gateway asks whether editors published changes (a published change is live within it).
 EDIT_POLL_SECONDS = 0.5

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -18,12 +19,12 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from knowledge import extract
-from knowledge.corrections import apply_corrections, load_corrections
+from knowledge import editions, extract
+from knowledge.corrections import apply_corrections, carry_over, load_corrections
 from knowledge.coverage import CoverageReport, measure_coverage
 from knowledge.extract import clean_entry, norm
 from knowledge.manifest import GuideInfo, Manifest, load_manifest
@@ -92,7 +93,11 @@ class BuildReport:
 def fingerprint(manifest: Manifest) -> str:
     """Hash of everything the KB is built from: sources, manifest, data files and this package."""
     h = hashlib.sha256()
-    paths = [g.path for g in manifest.guides]
+    for g in manifest.guides:
+        if g.text_override is not None:  # an imported edition: its text, where and when it applies
+            h.update(f"{g.key}|{g.replaces}|{g.effective}|{g.edition}".encode())
+            h.update(g.text_override.encode("utf-8"))
+    paths = [g.path for g in manifest.guides if g.text_override is None]
     paths += sorted(PACKAGE_DIR.glob("*.py")) + sorted(PACKAGE_DIR.glob("*.yml"))
     paths += sorted((PACKAGE_DIR / "parsers").glob("*.py")) + [PACKAGE_DIR / "sources" / "manifest.yml"]
     for p in paths:
@@ -106,8 +111,14 @@ def parse_guides(manifest: Manifest) -> List[GuideBuild]:
     corrections = load_corrections()
     result = []
     for info in manifest.guides:
-        lines = apply_corrections(info.file, read_lines(info.text()), corrections)
-        result.append(GuideBuild(info, lines, parser_for(info.key)(lines)))
+        raw = read_lines(info.text())
+        fixes = corrections
+        if info.text_override is not None and info.replaces:  # an imported edition: the fixes of lines it kept
+            base = manifest.guide(info.replaces) if any(g.key == info.replaces for g in manifest.guides) else None
+            if base is not None:
+                fixes = carry_over(corrections, base.file, read_lines(base.text()), info.file, raw)
+        lines = apply_corrections(info.file, raw, fixes)
+        result.append(GuideBuild(info, lines, parser_for(info.replaces or info.key)(lines)))
     return result
 
 
@@ -623,22 +634,42 @@ def kb_texts(session: Session, guide: Guide) -> Iterable[str]:
 
 
 def build(engine: Optional[Engine] = None, manifest: Optional[Manifest] = None) -> BuildReport:
-    """Rebuild the whole KB from the sources. Returns counts, coverage and the time taken."""
+    """Rebuild the whole KB from the sources and the editions editors published. Returns counts,
+    coverage and the time taken.
+
+    Readers never see half a KB: a SQLite file is built beside the live one and moved over it in one
+    step (every read opens a new connection); a server database is rebuilt in one transaction."""
     started = time.perf_counter()
     engine = engine or make_engine()
-    manifest = manifest or load_manifest()
+    manifest = manifest or editions.with_editions(load_manifest(), editions.published())
     builds = parse_guides(manifest)
+    database = engine.url.database or ""
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        beside = Path(database).with_name(Path(database).name + ".building")
+        beside.unlink(missing_ok=True)
+        building = create_engine(f"sqlite:///{beside}", future=True)
+        with building.begin() as conn:
+            report = _write_all(conn, manifest, builds, started)
+        building.dispose()
+        os.replace(beside, database)
+    else:
+        with engine.begin() as conn:
+            report = _write_all(conn, manifest, builds, started)
+    return report
+
+
+def _write_all(conn: Connection, manifest: Manifest, builds: List[GuideBuild], started: float) -> BuildReport:
     by_key = {b.info.key: b for b in builds}
     printed = _printed_codes(builds)
-
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
+    Base.metadata.drop_all(conn)
+    Base.metadata.create_all(conn)
     report = BuildReport(seconds=0.0)
-    with Session(engine, future=True) as session, session.begin():
+    with Session(bind=conn, future=True) as session:
         guides: Dict[str, Guide] = {}
         for b in builds:
             g = Guide(
                 key=b.info.key,
+                region_key=b.info.region,
                 file=b.info.file,
                 title=b.info.title,
                 issuer=b.info.issuer,
@@ -647,6 +678,8 @@ def build(engine: Optional[Engine] = None, manifest: Optional[Manifest] = None) 
                 covers=b.info.covers,
                 sha256=b.info.sha256(),
                 line_count=len(b.lines),
+                effective=b.info.effective,
+                replaces=b.info.replaces,
             )
             session.add(g)
             guides[b.info.key] = g
@@ -672,6 +705,7 @@ def build(engine: Optional[Engine] = None, manifest: Optional[Manifest] = None) 
         )
         for b in builds:
             report.counts[b.info.key] = len(b.parsed.items)
+        session.flush()
     return report
 
 
@@ -683,4 +717,4 @@ def is_stale(engine: Optional[Engine] = None) -> bool:
             info = session.scalars(select(BuildInfo)).first()
     except Exception:  # no table yet: never built
         return True
-    return info is None or info.fingerprint != fingerprint(load_manifest())
+    return info is None or info.fingerprint != fingerprint(editions.with_editions(load_manifest(), editions.published()))

@@ -1,5 +1,5 @@
 """Command line: ``python -m knowledge build | export | show | stats``, and the reviewed changes of
-the content editors: ``propose | review | publish | revert | holidays | history | changes``."""
+the content editors: ``propose | review | publish | revert | holidays | import-guide | history | changes``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from knowledge import query
 from knowledge.render import render_record
 from knowledge.parsers.base import FIELD_KEYS
 from knowledge.schema import CoverageGap, Guide, ServiceItem, Variant, make_engine
+from knowledge.unanswered import add_command as add_unanswered_command
 
 #: Fields every variant should have; ``stats`` lists the variants missing one.
 EXPECTED_FIELDS = ("target", "channels", "process", "materials", "time_limit", "supervision", "evaluation")
@@ -223,6 +224,25 @@ def cmd_holidays(args: argparse.Namespace) -> int:
     return 0
 
 
+@_editing
+def cmd_import_guide(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from knowledge import editing, editions
+    from knowledge.editorial import EditorialError
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as bad:
+        raise EditorialError(f"读不了文件 {path.name}：须为 UTF-8 编码的纯文本（{bad.__class__.__name__}）。") from None
+    change, difference = editing.import_guide(editing.workflow(), make_engine(), text, path.name, args.region,
+                                              args.edition, args.effective, args.by, args.reason or "")
+    print("\n".join(editions.summary(difference)), file=sys.stderr)
+    print(change)
+    return 0
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from knowledge import editorial
 
@@ -270,6 +290,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--gaps", type=int, default=5, help="uncovered lines to list per guide")
     p.set_defaults(func=cmd_stats)
     _add_editing_commands(sub)
+    add_unanswered_command(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -309,6 +330,14 @@ def _add_editing_commands(sub) -> None:
     p.add_argument("--by", required=True)
     p.add_argument("--reason", required=True, help="the State Council notice")
     p.set_defaults(func=cmd_holidays)
+    p = sub.add_parser("import-guide", help="propose a new edition of a region's guide: prints its per-item diff (stderr) and the change id")
+    p.add_argument("file", help="the new edition as UTF-8 text")
+    p.add_argument("--region", required=True)
+    p.add_argument("--edition", required=True, help="e.g. 2026年版")
+    p.add_argument("--effective", required=True, help="YYYY-MM-DD: answers use it from this day on")
+    p.add_argument("--by", required=True)
+    p.add_argument("--reason", help="why (default: the edition imported)")
+    p.set_defaults(func=cmd_import_guide)
     p = sub.add_parser("history", help="the audit: every proposal, review, publish, revert and import")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_history)

@@ -66,3 +66,23 @@ def apply_corrections(
     if by_line:
         raise CorrectionError(f"{file}: corrections point past the end: lines {sorted(by_line)}")
     return result
+
+
+def carry_over(corrections: List[Correction], old_file: str, old_lines: List[SourceLine], new_file: str,
+               new_lines: List[SourceLine]) -> List[Correction]:
+    """The reviewed fixes of ``old_file`` moved to a new edition (``new_file``): a line the new
+    edition prints unchanged keeps its fix at its new line number; a changed line gets none (its
+    new text is what the bureau issued, to be reviewed anew)."""
+    old_text = dict(old_lines)
+    where: Dict[str, List[int]] = {}
+    for n, text in new_lines:
+        where.setdefault(text, []).append(n)
+    moved = []
+    for c in corrections:
+        if c.file != old_file or c.line not in old_text:
+            continue
+        for n in where.get(old_text[c.line], []):
+            fix = Correction(new_file, n, c.wrong, c.right, c.reason)
+            if fix not in moved:  # the same line printed twice in the old edition, fixed twice
+                moved.append(fix)
+    return moved

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from knowledge import editorial, query
+from knowledge import editions, editorial, query
 from knowledge.editorial import Editorial, EditorialError, Target
 from knowledge.matching import item_key
 from knowledge.schema import Region, RegionAlias, make_engine
@@ -58,7 +58,7 @@ def resolve_target(kb_engine: Engine, region_text: str, code: str, variant: Opti
         else:
             name = names[0]
         first = variants[0].item
-        return Target(region.key, item_key(first.code, first.name), name, f"{region.name} · {first.name}")
+        return Target(region.key, item_key(first.code, first.name), name, f"{region.name} · {first.name}", first.guide.key)
 
 
 def live_record(kb_engine: Engine, editorial_engine: Engine, target: Target) -> Optional[dict]:
@@ -94,7 +94,56 @@ def workflow(kb_engine: Optional[Engine] = None, editorial_engine: Optional[Engi
             raise EditorialError("该记录已不在知识库中。")
         return str(record.get(field) or "")
 
-    return Editorial(editorial_engine, role_of=role_of or staff_role, live_value=live_value)
+    def rebuild_for_editions(published: List[dict]) -> None:
+        if any(c["kind"] == editorial.EDITION for c in published):
+            rebuild(kb_engine, editorial_engine)
+
+    return Editorial(editorial_engine, role_of=role_of or staff_role, live_value=live_value,
+                     on_publish=rebuild_for_editions)
+
+
+def rebuild(kb_engine: Engine, editorial_engine: Engine) -> None:
+    """Build the KB again with every published edition (readers switch over in one step; running
+    assistants notice the new build and reload it)."""
+    from knowledge.build import build
+    from knowledge.manifest import load_manifest
+
+    build(kb_engine, editions.with_editions(load_manifest(), editorial.published_editions(editorial_engine)))
+
+
+def import_guide(flow: Editorial, kb_engine: Engine, text: str, file_name: str, region_text: str, edition: str,
+                 effective: str, by: str, reason: str = "") -> Tuple[int, dict]:
+    """Parse a new edition of a region's guide with the region's parser, compare it item by item
+    with what the assistant answers now, and propose it for review; returns the change id and diff."""
+    from knowledge.manifest import load_manifest
+
+    day = editions.check_effective(effective)
+    if not (edition or "").strip():
+        raise EditorialError("请写明版本（如“2026年版”）。")
+    text = (text or "").replace("\r\n", "\n").lstrip("\ufeff")
+    if len(text.strip()) < 200:
+        raise EditorialError("文件内容过短，不像一份办事指南。")
+    with Session(kb_engine, future=True) as session:
+        region = resolve_region(session, region_text)
+        region_key, region_name = region.key, region.name
+        live = editorial.live_changes(flow.engine)
+        old = []
+        for v in query.variants(session, query.primary_guide(region)):
+            record = query.variant_record(v, region)
+            old.append(editorial.apply_changes(record, live.get((region_key, item_key(v.item.code, v.item.name), v.name or "")) or {}))
+    flow.check_right(by, "propose")
+    try:
+        new = editions.parse_edition(load_manifest(), region_key, text)
+    except Exception as failed:  # noqa: BLE001 — the region's parser met a text it cannot read
+        raise EditorialError(f"按{region_name}指南的格式解析失败（{failed.__class__.__name__}）：请确认这是该地区办事指南的新版本。") from None
+    if not new:
+        raise EditorialError("未能从文件中解析出任何事项：请确认这是该地区办事指南的新版本（纯文本，UTF-8）。")
+    difference = editions.diff(old, new)
+    if not (difference["items_added"] or difference["items_removed"] or difference["items"]):
+        raise EditorialError("新版本与现行内容相同，无需导入。")
+    change = flow.propose_edition(region_key, edition.strip(), day, file_name, text, difference, by,
+                                  reason or f"导入{region_name}办事指南{edition.strip()}", label=region_name)
+    return change, difference
 
 
 def field_choices() -> List[Tuple[str, str]]:

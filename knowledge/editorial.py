@@ -70,6 +70,7 @@ class KbChange(EditorialBase):
     item_key = Column(String(200))
     variant = Column(String(200), nullable=False, default="")
     label = Column(Text)  # region and item as people read them
+    guide = Column(String(16))  # the guide the changed record came from (a new edition supersedes it)
     field = Column(String(32))
     before = Column(Text)  # the live text when proposed: publishing checks it is still live
     after = Column(Text)
@@ -170,6 +171,7 @@ class Target:
     item_key: str
     variant: str  # "" for an item with one variant
     label: str = ""  # how people read it: 郴州市 · 异地安置退休人员备案
+    guide: str = ""  # the guide (edition) the record came from: a change lapses with a new edition
 
 
 #: The live value of a target's field (the guide's text with published changes laid over).
@@ -190,13 +192,15 @@ class Editorial:
     """
 
     def __init__(self, engine: Optional[Engine] = None, role_of: Optional[RoleOf] = None,
-                 live_value: Optional[LiveValue] = None) -> None:
+                 live_value: Optional[LiveValue] = None,
+                 on_publish: Optional[Callable[[List[Dict[str, Any]]], None]] = None) -> None:
         self.engine = engine or make_engine()
         self.role_of = role_of or (lambda name: None)
         self.live_value = live_value
+        self.on_publish = on_publish  # after a publication commits (an edition rebuilds the KB)
 
     # -- rights ---------------------------------------------------------------------------------
-    def _check_right(self, who: str, action: str) -> None:
+    def check_right(self, who: str, action: str) -> None:
         role = self.role_of(who)
         if role is None:
             raise EditorialError(f"没有名为“{who}”的工作人员账号。")
@@ -214,7 +218,7 @@ class Editorial:
     # -- proposing ------------------------------------------------------------------------------
     def propose(self, target: Target, field: str, new_text: str, by: str, reason: str) -> int:
         """Propose ``field`` of ``target`` be ``new_text``; returns the change id."""
-        self._check_right(by, "propose")
+        self.check_right(by, "propose")
         if field not in EDITABLE_FIELDS:
             raise EditorialError(f"未知字段“{field}”：可修改的字段有 {'、'.join(EDITABLE_FIELDS)}。")
         new_text = (new_text or "").strip()
@@ -227,12 +231,13 @@ class Editorial:
             raise EditorialError("修改后的内容与现行内容相同，无需修改。")
         return self._add(KbChange(
             kind=FIELD, region_key=target.region_key, item_key=target.item_key, variant=target.variant,
-            label=target.label, field=field, before=before, after=new_text, reason=reason.strip(), proposed_by=by,
+            label=target.label, guide=target.guide or None, field=field, before=before, after=new_text,
+            reason=reason.strip(), proposed_by=by,
         ))
 
     def propose_revert(self, change_id: int, by: str, reason: str) -> int:
         """Propose undoing a published field change (reviewed like any other change)."""
-        self._check_right(by, "propose")
+        self.check_right(by, "propose")
         if not (reason or "").strip():
             raise EditorialError("请写明撤回理由。")
         with Session(self.engine, future=True) as session:
@@ -241,19 +246,20 @@ class Editorial:
                 raise EditorialError(f"没有编号为 {change_id} 的字段修改。")
             if change.status != PUBLISHED:
                 raise EditorialError(f"修改 #{change_id} 状态为“{STATUS_NAMES.get(change.status, change.status)}”，只有已发布的修改可以撤回。")
-            target = Target(change.region_key, change.item_key, change.variant, change.label or "")
+            target = Target(change.region_key, change.item_key, change.variant, change.label or "", change.guide or "")
             field, before, after = change.field, change.after, change.before
         if self._live(target, field) != before:
             raise EditorialError(f"修改 #{change_id} 的内容已被后来的修改替换，不能单独撤回。")
         return self._add(KbChange(
             kind=REVERT, region_key=target.region_key, item_key=target.item_key, variant=target.variant,
-            label=target.label, field=field, before=before, after=after, reason=reason.strip(), proposed_by=by, reverts=change_id,
+            label=target.label, guide=target.guide or None, field=field, before=before, after=after,
+            reason=reason.strip(), proposed_by=by, reverts=change_id,
         ))
 
     def propose_holidays(self, year: int, holidays: Sequence[dt.date], workdays: Sequence[dt.date], by: str,
                          reason: str) -> int:
         """Propose the official holiday schedule of ``year`` (days off, weekend days worked)."""
-        self._check_right(by, "propose")
+        self.check_right(by, "propose")
         if not (reason or "").strip():
             raise EditorialError("请写明依据（如《国务院办公厅关于某年部分节假日安排的通知》）。")
         if not holidays:
@@ -272,12 +278,12 @@ class Editorial:
         ))
 
     def propose_edition(self, region_key: str, edition: str, effective: dt.date, file_name: str, guide_text: str,
-                        diff: Dict[str, Any], by: str, reason: str) -> int:
+                        diff: Dict[str, Any], by: str, reason: str, label: str = "") -> int:
         """Propose a new edition of a region's guide (its text and its diff against the live KB)."""
-        self._check_right(by, "propose")
+        self.check_right(by, "propose")
         payload = {"edition": edition, "effective": effective.isoformat(), "file": file_name, "text": guide_text, "diff": diff}
         return self._add(KbChange(
-            kind=EDITION, region_key=region_key, field="edition", before=None,
+            kind=EDITION, region_key=region_key, label=label or region_key, field="edition", before=None,
             after=f"{edition}（{effective.isoformat()}起施行）", reason=(reason or "").strip() or f"导入新版指南 {edition}",
             proposed_by=by, payload=json.dumps(payload, ensure_ascii=False),
         ))
@@ -300,7 +306,7 @@ class Editorial:
 
     # -- reviewing and publishing ---------------------------------------------------------------
     def review(self, change_id: int, approve: bool, by: str, note: str = "") -> None:
-        self._check_right(by, "review")
+        self.check_right(by, "review")
         with Session(self.engine, future=True) as session, session.begin():
             change = session.get(KbChange, change_id)
             if change is None:
@@ -318,7 +324,7 @@ class Editorial:
 
     def publish(self, by: str) -> List[int]:
         """Make every approved change live; returns their ids (an empty list: nothing to publish)."""
-        self._check_right(by, "publish")
+        self.check_right(by, "publish")
         with Session(self.engine, future=True) as session, session.begin():
             approved = list(session.scalars(select(KbChange).where(KbChange.status == APPROVED).order_by(KbChange.id)))
             if not approved:
@@ -333,7 +339,10 @@ class Editorial:
                     undone.status = REVERTED
                 self._audit(session, by, "publish", change, change.reason, before=change.before, after=change.after, at=at)
             session.add(KbPublish(at=at, by=by, changes=",".join(str(c.id) for c in approved)))
-            return [c.id for c in approved]
+            done = [as_dict(c) for c in approved]
+        if self.on_publish is not None:
+            self.on_publish(done)
+        return [c["id"] for c in done]
 
     def _check_still_live(self, change: KbChange) -> None:
         if change.kind not in (FIELD, REVERT) or self.live_value is None:
@@ -406,7 +415,7 @@ def live_changes(engine: Engine) -> Dict[Tuple[str, str, str], Dict[str, Dict[st
         )
         for c in rows:
             out.setdefault((c.region_key, c.item_key, c.variant or ""), {})[c.field] = {
-                "id": c.id, "text": c.after, "date": c.published_at.date().isoformat(),
+                "id": c.id, "text": c.after, "date": c.published_at.date().isoformat(), "guide": c.guide,
             }
     return out
 
@@ -444,6 +453,8 @@ def edit_source(change: Dict[str, Any]) -> str:
 def apply_changes(record: Dict[str, Any], changes: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
     """``record`` with each changed field's text, structured parts and source replaced (a copy);
     ``record["updated"]`` lists the changes, for answers to say who changed what and when."""
+    # a change made to one edition's record lapses when a new edition answers
+    changes = {f: c for f, c in (changes or {}).items() if not c.get("guide") or c["guide"] == record.get("guide")}
     if not changes:
         return record
     changed_from = record["fields"]

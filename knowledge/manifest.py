@@ -25,16 +25,21 @@ class GuideInfo:
     date: str
     covers: str
     hard_wrapped: bool
+    # an edition imported by editors (knowledge.editions): its text, kept in the editorial
+    # database rather than in sources/, the guide it replaces and the date it does so from
+    text_override: Optional[str] = None
+    replaces: Optional[str] = None
+    effective: Optional[str] = None
 
     @property
     def path(self) -> Path:
         return SOURCES_DIR / self.file
 
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        return self.text_override if self.text_override is not None else self.path.read_text(encoding="utf-8")
 
     def sha256(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return hashlib.sha256(self.text().encode("utf-8") if self.text_override is not None else self.path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,8 @@ def build_passages(session: Session) -> List[Passage]:
     """All passages of the KB: every variant's fields, every form and every document, by region."""
     passages: List[Passage] = []
     for guide in session.scalars(select(Guide).order_by(Guide.key)):
+        if not query.guide_in_force(session, guide):  # an edition not yet in force, or one replaced
+            continue
         region = query.region_of_guide(session, guide)
         for variant in query.variants(session, guide):
             passages.extend(_record_passages(query.variant_record(variant, region)))

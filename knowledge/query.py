@@ -7,6 +7,7 @@ so every channel sees the same facts with the same sources.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
@@ -53,15 +54,38 @@ def regions(session: Session) -> List[Region]:
     return list(session.scalars(select(Region).order_by(Region.id)))
 
 
+def guides_in_force(region: Region, on: Optional[date] = None) -> List[RegionGuide]:
+    """The region's guides by precedence as they stand ``on`` a day (today): an imported edition
+    before its effective date is left out, and from that date the guide it replaces is (the latest
+    edition in force of a guide wins)."""
+    day = (on or date.today()).isoformat()
+    listed = [rg for rg in region.guides if not rg.guide.effective or rg.guide.effective <= day]
+    newest: Dict[str, RegionGuide] = {}
+    for rg in listed:
+        if rg.guide.replaces:
+            best = newest.get(rg.guide.replaces)
+            if best is None or (rg.guide.effective, rg.guide.id) > (best.guide.effective, best.guide.id):
+                newest[rg.guide.replaces] = rg
+    return [rg for rg in listed if rg.guide.key not in newest
+            and not (rg.guide.replaces and newest.get(rg.guide.replaces) is not rg)]
+
+
+def guide_in_force(session: Session, guide: Guide, on: Optional[date] = None) -> bool:
+    """Whether ``guide`` answers for its region ``on`` a day (see :func:`guides_in_force`)."""
+    return any(rg.guide_id == guide.id for rg in guides_in_force(region_of_guide(session, guide), on))
+
+
+def guide_by_key(session: Session, key: str) -> Optional[Guide]:
+    return session.scalars(select(Guide).where(Guide.key == key)).first()
+
+
 def primary_guide(region: Region) -> Guide:
-    return region.guides[0].guide
+    return guides_in_force(region)[0].guide
 
 
 def region_of_guide(session: Session, guide: Guide) -> Region:
-    """The region whose first-precedence guide this is (each guide has exactly one)."""
-    return session.scalars(
-        select(Region).join(RegionGuide).where(RegionGuide.guide_id == guide.id, RegionGuide.precedence == 1)
-    ).one()
+    """The region whose own guide this is (each guide has exactly one; an edition, its guide's)."""
+    return session.scalars(select(Region).where(Region.key == guide.region_key)).one()
 
 
 def variants(session: Session, guide: Optional[Guide] = None) -> List[Variant]:
@@ -91,7 +115,7 @@ def variants_of_item(session: Session, region: Region, key: str) -> List[Variant
     The region's guides are tried in precedence order; the first guide that has the item answers
     (郴州's own guide before the Hunan provincial one).
     """
-    for rg in region.guides:
+    for rg in guides_in_force(region):
         found = variants_of_guide_item(session, rg.guide_id, key)
         if found:
             return found
@@ -111,7 +135,7 @@ def find_variants(session: Session, region: Region, query: str) -> List[Variant]
     """Variants of the region's guides (by precedence) whose code, name or title matches ``query``."""
     q = norm(query)
     found: List[Variant] = []
-    for rg in region.guides:
+    for rg in guides_in_force(region):
         for v in variants(session, rg.guide):
             hay = [v.item.code or "", norm(v.item.name), norm(v.name or ""), norm(v.title)]
             if q and (q == hay[0] or any(q in h for h in hay[1:])):

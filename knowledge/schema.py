@@ -59,7 +59,8 @@ class Provenance:
 class Guide(Base):
     __tablename__ = "guides"
     id = Column(Integer, primary_key=True)
-    key = Column(String(8), unique=True, nullable=False)
+    key = Column(String(16), unique=True, nullable=False)  # "000", or "000-e12" for an imported edition
+    region_key = Column(String(32), nullable=False)  # the region whose own guide it is
     file = Column(String(64), nullable=False)
     title = Column(Text, nullable=False)
     issuer = Column(Text, nullable=False)
@@ -69,6 +70,10 @@ class Guide(Base):
     sha256 = Column(String(64), nullable=False)
     line_count = Column(Integer, nullable=False)
     coverage = Column(Float)  # share of content lines that landed in the KB, set by the build
+    # an imported new edition: the guide it replaces and the date it does so from (YYYY-MM-DD);
+    # until then the old one answers (knowledge.query.guides_in_force)
+    effective = Column(String(10))
+    replaces = Column(String(16))
 
 
 class Region(Base):

@@ -92,6 +92,13 @@ class Tokenizer:
         if user_dict and Path(user_dict).exists():
             self._jieba.load_userdict(str(user_dict))
 
+    def add_words(self, words) -> None:
+        """Words jieba does not know yet (those it knows keep their dictionary frequency)."""
+        for word in words:
+            # (jieba cuts at punctuation: a name with brackets or quotes could never be one word)
+            if word and word not in self._jieba.FREQ and re.fullmatch(r"[\u4e00-\u9fff]+", word):
+                self._jieba.add_word(word)
+
     def search_words(self, text: str) -> List[str]:
         """Every word jieba sees in ``text``, the short words inside long ones too (城乡居民参保登记 →
         城乡, 居民, 参保, 登记, …)."""
@@ -189,6 +196,9 @@ class SearchEngine:
         place_names: Sequence[str] = (),
     ) -> None:
         self.tokenize = tokenizer or Tokenizer()
+        # item names the generated dictionary has not seen yet (an edition imported since the last
+        # `make nlu`) are words from this build on, without retraining
+        self.tokenize.add_words({p.name for p in passages if p.name})
         colloquial = load_colloquial() if expansions is None else {}
         self.expansions = expansions if expansions is not None else _expansions(colloquial)
         #: Words that say which scheme a question is about (职工医保, 居民医保): they choose the

@@ -7,6 +7,7 @@ in its one Chinese sentence on the page. Every POST carries the session's CSRF t
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from typing import Any, Callable, Dict, List, Optional
@@ -18,7 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.kb_gateway import KnowledgeGateway
-from knowledge import editorial
+from knowledge import editions, editorial
 from knowledge.editorial import Editorial, EditorialError, Target
 from knowledge.matching import item_key
 from web.staff import Staff, StaffStore
@@ -26,11 +27,14 @@ from web.staff import Staff, StaffStore
 #: Who sees the editing pages (each step still checks its own right).
 EDIT_ROLES = ("editor", "reviewer", "admin")
 REASON_CHARS, TEXT_CHARS = 500, 8000
+#: The largest guide file an upload takes (the five guides are 40–180 KB).
+MAX_GUIDE_BYTES = 5_000_000
 
 
 def editing_routes(bp: Blueprint, page: Callable[..., HTTPResponse], staff_only: Callable, store: StaffStore,
                    kb: KnowledgeGateway, headers: Dict[str, str], flow: Optional[Editorial] = None) -> None:
-    """Add the editing pages to the console's blueprint."""
+    """Add the editing pages (and the report of what residents could not get answered) to the console."""
+    _unanswered_routes(bp, page, staff_only, kb)
 
     def workflow() -> Editorial:
         if flow is not None:
@@ -41,6 +45,9 @@ def editing_routes(bp: Blueprint, page: Callable[..., HTTPResponse], staff_only:
 
     def changes_page(staff: Staff, csrf: str, status: int = 200, message: str = "", error: str = "") -> HTTPResponse:
         all_changes = workflow().changes()
+        for c in all_changes:
+            if c.get("diff"):
+                c["diff_lines"] = editions.summary(c["diff"])
         by_status: Dict[str, List[Dict[str, Any]]] = {}
         for c in all_changes:
             by_status.setdefault(c["status"], []).append(c)
@@ -89,7 +96,8 @@ def editing_routes(bp: Blueprint, page: Callable[..., HTTPResponse], staff_only:
         if not 0 <= index < len(records):
             return page("base.html", status=404, staff=staff, csrf=csrf)
         rec = records[index]
-        target = Target(region, item_key(rec.get("code"), rec["name"]), rec.get("variant") or "", f"{rec['region']} · {rec['name']}")
+        target = Target(region, item_key(rec.get("code"), rec["name"]), rec.get("variant") or "",
+                        f"{rec['region']} · {rec['name']}", rec["guide"])
         try:
             change = workflow().propose(target, field, text, staff.name, reason)
         except EditorialError as refused:
@@ -133,6 +141,41 @@ def editing_routes(bp: Blueprint, page: Callable[..., HTTPResponse], staff_only:
             return changes_page(staff, csrf, 400, error=str(refused))
         return done(f"已提交撤回 #{undo}（撤回修改 #{change}），待审核")
 
+    @bp.get("/console/edit/import")
+    @staff_only(("editor", "admin"))
+    async def import_form(request: Request, staff: Staff, csrf: str) -> HTTPResponse:
+        return page("edit_import.html", staff=staff, csrf=csrf, regions=kb.regions(), error="", form={})
+
+    @bp.post("/console/edit/import")
+    @staff_only(("editor", "admin"))
+    async def import_upload(request: Request, staff: Staff, csrf: str) -> HTTPResponse:
+        form = {k: (request.form.get(k) or "")[:200] for k in ("region", "edition", "effective", "reason")}
+
+        def again(status: int, error: str) -> HTTPResponse:
+            return page("edit_import.html", status=status, staff=staff, csrf=csrf, regions=kb.regions(), error=error, form=form)
+
+        if csrf_refused(request, csrf):
+            return again(403, "页面已过期，请刷新后重新上传。")
+        upload = (request.files.get("file") if request.files else None)
+        if upload is None or not upload.body:
+            return again(400, "请选择新版指南文件（UTF-8 纯文本）。")
+        if len(upload.body) > MAX_GUIDE_BYTES:
+            return again(413, f"文件超过 {MAX_GUIDE_BYTES // 1_000_000} MB，不像一份办事指南。")
+        try:
+            text = upload.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return again(400, "文件须为 UTF-8 编码的纯文本（可先另存为 UTF-8 文本）。")
+        from knowledge import editing
+        from knowledge.schema import make_engine as kb_engine
+
+        try:  # parsing a whole guide takes a second or two: off the event loop
+            change, _ = await asyncio.get_running_loop().run_in_executor(None, lambda: editing.import_guide(
+                workflow(), kb_engine(), text, re.sub(r"[^\w.\-]", "_", upload.name or "guide.txt")[:60], form["region"],
+                form["edition"], form["effective"], staff.name, form["reason"]))
+        except EditorialError as refused:
+            return again(400, str(refused))
+        return done(f"已导入新版指南（修改 #{change}），请审核下方逐项差异")
+
     @bp.get("/console/edit/history")
     @staff_only(EDIT_ROLES)
     async def history(request: Request, staff: Staff, csrf: str) -> HTTPResponse:
@@ -164,6 +207,29 @@ def editing_routes(bp: Blueprint, page: Callable[..., HTTPResponse], staff_only:
         except EditorialError as refused:
             return again(400, str(refused))
         return done(f"已提交 {year} 年节假日安排（修改 #{change}），待审核")
+
+
+def _unanswered_routes(bp: Blueprint, page: Callable[..., HTTPResponse], staff_only: Callable, kb: KnowledgeGateway) -> None:
+    from knowledge import unanswered
+
+    @bp.get("/console/unanswered")
+    @staff_only(EDIT_ROLES)
+    async def unanswered_page(request: Request, staff: Staff, csrf: str) -> HTTPResponse:
+        text = (request.args.get("since") or "").strip()
+        since, error = None, ""
+        if text:
+            try:
+                since = dt.date.fromisoformat(text)
+            except ValueError:
+                error = "日期须写成 YYYY-MM-DD。"
+        report = None
+        if not error:
+            try:  # reading the whole tracker store: off the event loop
+                report = await asyncio.get_running_loop().run_in_executor(
+                    None, lambda: unanswered.unanswered(unanswered.default_tracker_url(), since=since, kb=kb))
+            except FileNotFoundError:
+                error = "还没有对话记录（助手尚未收到过消息）。"
+        return page("unanswered.html", staff=staff, csrf=csrf, report=report, since=text[:10], error=error)
 
 
 def _dates(text: str) -> List[dt.date]:

@@ -8,6 +8,7 @@ import html
 import json
 import re
 import urllib.parse
+import urllib.request
 
 from tests.web.test_console_http import PASSWORD, Browser, cli, console  # noqa: F401  (the fixture)
 
@@ -86,3 +87,55 @@ def test_agents_do_not_see_the_editing_pages_and_a_self_review_is_refused(consol
     status, _, bad = admin.post("/console/edit/propose", {"csrf": csrf_of(form), "region": "chenzhou", "key": "002036004001",
                                                           "v": "0", "field": "colour", "text": "x", "reason": "y"})
     assert status == 400 and "未知字段" in html.unescape(bad)
+
+
+def test_the_unanswered_report_page_reads_the_assistants_conversations_without_personal_data(console):
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    from tests.knowledge.test_unanswered import ROOT, conversations, save_all
+
+    editor = signed_in(console, "editor-lu", "editor")
+    status, _, page = editor.get("/console/unanswered")
+    assert status == 200 and "还没有对话记录" in page
+    domain = Domain.load(str(ROOT / "bot" / "domain"))
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(console["tracker_db"]))
+    asyncio.run(save_all(store, domain, conversations()))
+    store.engine.dispose()
+    status, _, page = editor.get("/console/unanswered")
+    assert status == 200 and "未解答 <strong>" in page and "郴州市" in page and "指南未写明" in page
+    assert not re.search(r"\d{11}", page) and not re.search(r"h=[0-9a-f]{6}", page)  # no phone, ID number or token hash
+    status, _, page = editor.get("/console/unanswered?since=" + urllib.parse.quote("昨天"))
+    assert status == 200 and "日期须写成 YYYY-MM-DD" in page
+    agent = Browser(console["base"])
+    agent.login("agent-li", PASSWORD)
+    assert agent.get("/console/unanswered")[0] == 403
+
+
+def test_a_new_edition_uploaded_in_the_console_shows_its_per_item_diff_for_review(console):
+    from tests.knowledge.test_editions import edited_copy
+
+    editor = signed_in(console, "editor-gao", "editor")
+    _, _, form = editor.get("/console/edit/import")
+    fields = {"csrf": csrf_of(form), "region": "guizhou", "edition": "2026年版", "effective": "2026-12-01", "reason": ""}
+    boundary = "----yibao-test-boundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="guizhou-2026.txt"\r\n'
+                 f"Content-Type: text/plain\r\n\r\n".encode() + edited_copy().encode("utf-8") + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    req = urllib.request.Request(console["base"] + "/console/edit/import", data=body,
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    status, headers, _ = editor._open(req)
+    assert status == 302, headers
+    _, _, listing = editor.get(headers["Location"])
+    assert "已导入新版指南" in listing and "2026年版" in listing
+    assert "门诊费用报销：新增材料 门诊病历" in listing and "门诊费用报销：办理时限改为 20个工作日。" in listing
+    # a file that is not UTF-8 text is refused in words
+    bad = body.replace(edited_copy().encode("utf-8"), edited_copy().encode("gb18030"))
+    _, _, form = editor.get("/console/edit/import")
+    req = urllib.request.Request(console["base"] + "/console/edit/import", data=bad.replace(fields["csrf"].encode(), csrf_of(form).encode()),
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    status, _, page = editor._open(req)
+    assert status == 400 and "UTF-8" in html.unescape(page)

@@ -69,7 +69,7 @@ def console(tmp_path_factory, kb_engine):
     tmp = tmp_path_factory.mktemp("console")
     env = dict(os.environ, STAFF_DATABASE_URL=f"sqlite:///{tmp / 'staff.sqlite3'}", STAFF_DEMO_FILE=str(tmp / "demo.txt"),
                KB_DATABASE_URL=str(kb_engine.url), CASEWORK_DATABASE_URL=f"sqlite:///{tmp / 'casework.sqlite3'}",
-               PII_HMAC_KEY="console-test-key-not-secret")
+               PII_HMAC_KEY="console-test-key-not-secret", TRACKER_DIALECT="sqlite", TRACKER_DB=str(tmp / "tracker.sqlite3"))
     assert cli(env, "users", "add", "agent-li", "--role", "agent", stdin=PASSWORD + "\n").returncode == 0
     assert cli(env, "users", "add", "editor-zhou", "--role", "editor", stdin=PASSWORD + "\n").returncode == 0
     subprocess.run([sys.executable, "-m", "casework", "demo", "--seed", "7"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -87,7 +87,7 @@ def console(tmp_path_factory, kb_engine):
         except OSError:
             assert proc.poll() is None, "the web app did not start"
             time.sleep(0.1)
-    yield {"base": base, "env": env, "demo": demo, "staff_db": tmp / "staff.sqlite3"}
+    yield {"base": base, "env": env, "demo": demo, "staff_db": tmp / "staff.sqlite3", "tracker_db": tmp / "tracker.sqlite3"}
     proc.terminate()
     proc.wait(timeout=20)
 
