@@ -52,6 +52,11 @@ _RESULT = re.compile(r"结果|反馈|告知申请人|通知申请人")
 _SOURCE_RE = re.compile(r"^(?P<file>[^:]+):(?P<start>\d+)-(?P<end>\d+)$")
 
 
+def book(title: str) -> str:
+    """A guide's title in book-title marks, once (咸安's title already begins with its own 《…》)."""
+    return title if title.startswith("《") else f"《{title}》"
+
+
 def source_line(record: Dict[str, Any], sources: Iterable[Optional[str]]) -> str:
     """来源：《guide title》第a–b行 (several ranges joined), from "file:a-b" sources; a field an editor
     changed ("edit:id:date") is named as the bureau's update instead of the guide's lines."""
@@ -67,7 +72,7 @@ def source_line(record: Dict[str, Any], sources: Iterable[Optional[str]]) -> str
             edits.append(editorial.cited(src or ""))
     if not ranges and not edits:
         ranges = [f"第{record['source'].rsplit(':', 1)[-1].replace('-', '–')}行"]
-    parts = ([f"《{record['guide_title']}》{'、'.join(ranges)}"] if ranges else []) + edits
+    parts = ([f"{book(record['guide_title'])}{'、'.join(ranges)}"] if ranges else []) + edits
     return "来源：" + "；".join(parts)
 
 
@@ -87,7 +92,7 @@ def heading(record: Dict[str, Any]) -> str:
 def _missing(record: Dict[str, Any], label: str, region: RegionInfo) -> str:
     consult = region.consult.replace("\n", " ")
     return (
-        f"{heading(record)}\n《{record['guide_title']}》没有写明{label}。"
+        f"{heading(record)}\n{book(record['guide_title'])}没有写明{label}。"
         f"建议咨询当地医保经办机构：{consult}\n来源：{region.consult_cited}"
     )
 
@@ -416,7 +421,7 @@ def answer_many(
     """
     sections: List[Section] = []
     borrowed: List[Optional[str]] = []  # the next guide's sources, for its own source line
-    said_by_next = f"《{record['guide_title']}》没有写明，以下摘自《{next_guide['guide_title']}》" if next_guide else ""
+    said_by_next = f"{book(record['guide_title'])}没有写明，以下摘自{book(next_guide['guide_title'])}" if next_guide else ""
     silent: List[str] = []
     for aspect in dict.fromkeys(aspects):  # each once, in order
         section = _section(record, aspect, region, focus, aspects)
@@ -450,7 +455,7 @@ def answer_many(
     sources: List[Optional[str]] = [src for _, srcs in pieces for src in srcs]
     if silent:
         consult = region.consult.replace("\n", " ")
-        parts.append(f"《{record['guide_title']}》没有写明{'、'.join(silent)}，可咨询当地医保经办机构：{consult}")
+        parts.append(f"{book(record['guide_title'])}没有写明{'、'.join(silent)}，可咨询当地医保经办机构：{consult}")
         sources.append(region.consult_source)
     if brief_rest and sections:
         rest = _rest_in_brief(record, aspects, region, "\n".join(parts), BRIEF_REST_CHARS - sum(len(p) + 1 for p in parts))
@@ -736,7 +741,7 @@ def document_answer(region: RegionInfo, title: str, passages: Sequence[Tuple[str
     passages = [(t, src) for t, src in passages if t.strip() != title and not _ANNEX_LABEL.match(t)] or list(passages)
     lines = [f"【{region.name} · {title}】按指南原文："] + [f"· {t}（{_line_ref(src)}）" for t, src in passages]
     refs = "、".join(dict.fromkeys(_line_ref(src) for _, src in passages))
-    return "\n".join(lines) + f"\n来源：《{guide}》{refs}"
+    return "\n".join(lines) + f"\n来源：{book(guide)}{refs}"
 
 
 #: What a way to check can also be asked about ("到柜台查询需带哪些证件", "多久能查到"); channels are said anyway.

@@ -598,7 +598,7 @@ def _cited(region: Region) -> str:
         title = titles.get(c.source_file, c.source_file)
         if lines not in by_title.setdefault(title, []):
             by_title[title].append(lines)
-    return "；".join(f"《{t}》{'、'.join(ls)}" for t, ls in by_title.items())
+    return "；".join(f"{t if t.startswith('《') else '《' + t + '》'}{'、'.join(ls)}" for t, ls in by_title.items())
 
 
 def _domain_lexicon(names) -> frozenset:

@@ -181,7 +181,8 @@ RoleOf = Callable[[str], Optional[str]]
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    """The server's local time (the bureau's): what editors read in the history and answers' dates."""
+    return dt.datetime.now().replace(microsecond=0)
 
 
 class Editorial:

@@ -44,6 +44,8 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(["html"]),
 )
 TEMPLATES.filters["source"] = source_label
+# a title in book-title marks, once: 咸安's guide title already begins with its own 《…》
+TEMPLATES.filters["book"] = lambda title: title if (title or "").startswith("《") else f"《{title}》"
 
 
 def _cookie(resp: HTTPResponse, request: Request, name: str, value: str, max_age: int) -> None:
