@@ -69,6 +69,7 @@ class KnowledgeGateway:
         self._editorial_engine: Optional[Engine] = editorial_engine
         self._edit_version: Optional[int] = None
         self._edit_checked = 0.0
+        self._edit_failing = False
         self._changes: Dict[Tuple[str, str, str], Dict[str, Dict[str, Any]]] = {}
         # the KB build this gateway loaded and the day it chose guides for: a rebuilt KB (an
         # edition published) or a new day (an edition coming into force) reloads it in the background
@@ -329,8 +330,11 @@ class KnowledgeGateway:
                 self._cache.clear()
                 if self._indexes is not None and _build_stamp(self._engine) != self._built:
                     self._reload_in_background()
+            self._edit_failing = False
         except Exception:  # noqa: BLE001 — an unreachable editorial database leaves the guides' text
-            log.warning("editorial changes unavailable; answering from the guides alone", exc_info=True)
+            if not self._edit_failing:  # once per outage, not every poll
+                log.warning("editorial changes unavailable; answering from the guides alone", exc_info=True)
+            self._edit_failing = True
         if self._indexes is not None and date.today() != self._day:
             self._day = date.today()
             self._reload_in_background()  # an edition may come into force today

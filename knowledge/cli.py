@@ -12,7 +12,8 @@ from typing import List, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from knowledge import query
+from knowledge import editorial, query
+from knowledge.matching import item_key
 from knowledge.render import render_record
 from knowledge.parsers.base import FIELD_KEYS
 from knowledge.schema import CoverageGap, Guide, ServiceItem, Variant, make_engine
@@ -64,13 +65,26 @@ def cmd_show(args: argparse.Namespace) -> int:
         if not found:
             print(f"{region.name}的指南中没有与“{args.item}”匹配的事项。", file=sys.stderr)
             return 1
+        live = _published_changes()
         for i, v in enumerate(found):
             if i:
                 print("\n" + "─" * 40 + "\n")
-            print(render_record(query.variant_record(v, query.region_of_guide(session, v.item.guide))))
+            record = query.variant_record(v, query.region_of_guide(session, v.item.guide))
+            record = editorial.apply_changes(record, live.get((region.key, item_key(v.item.code, v.item.name), v.name or "")) or {})
+            print(render_record(record))
+            for u in record.get("updated") or []:  # what answers now say instead of the guide's text
+                print(f"（{u['field_name']}已由医保部门于{u['date']}更新，修改#{u['change']}）")
         if region.caveat:
             print(f"\n提示：{region.caveat}")
     return 0
+
+
+def _published_changes() -> dict:
+    """The editors' published changes (none where their database cannot be read)."""
+    try:
+        return editorial.live_changes(editorial.make_engine())
+    except Exception:  # noqa: BLE001 — `show` still prints the guide's text
+        return {}
 
 
 def cmd_nlu(args: argparse.Namespace) -> int:

@@ -9,26 +9,20 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from knowledge import editions, editorial, query
 from knowledge.editorial import Editorial, EditorialError, Target
 from knowledge.matching import item_key
-from knowledge.schema import Region, RegionAlias, make_engine
+from knowledge.schema import Region, make_engine
 
 
 def resolve_region(session: Session, text: str) -> Region:
-    """A region by its key (chenzhou), name (郴州市) or alias (郴州)."""
-    text = (text or "").strip()
-    region = session.scalars(select(Region).where(Region.key == text)).first()
-    region = region or session.scalars(select(Region).where(Region.name == text)).first()
+    """A region by its key (chenzhou), name (郴州市) or alias (郴州), or a refusal naming the keys."""
+    region = query.resolve_region(session, (text or "").strip())
     if region is None:
-        alias = session.scalars(select(RegionAlias).where(RegionAlias.alias == text)).first()
-        region = alias.region if alias is not None else None
-    if region is None:
-        keys = "、".join(r.key for r in session.scalars(select(Region).order_by(Region.id)))
+        keys = "、".join(r.key for r in query.regions(session))
         raise EditorialError(f"没有地区“{text}”：请用地区代码（{keys}）或地名。")
     return region
 
