@@ -76,7 +76,7 @@ def test_an_edition_is_diffed_reviewed_published_and_then_answers_naming_itself(
     assert any("0854-8190000" in line for line in lines) and not diff["items_added"] and not diff["items_removed"]
     # the reviewed typo fixes of unchanged lines carry over: no spurious "登陆 → 登录" differences
     assert not any("登陆" in line for line in lines)
-    _, before = outpatient(kb, store)
+    running, before = outpatient(kb, store)  # an assistant already answering when it is published
     assert before["time_limit"].startswith("25个工作日")
     with pytest.raises(EditorialError, match="须由另一位审核人审核"):
         flow.review(change, True, "boss")
@@ -84,6 +84,13 @@ def test_an_edition_is_diffed_reviewed_published_and_then_answers_naming_itself(
     assert flow.publish("rv") == [change]  # publishing rebuilds the KB with the edition
     gw, after = outpatient(kb, store)
     assert after["time_limit"].startswith("20个工作日") and after["guide_title"].endswith("（2026年版）")
+    # the running one notices the new build and reloads in the background, without a restart
+    running.changes_published()
+    running.records("guizhou", running.item_named("guizhou", "门诊费用报销"))
+    running.wait_for_reload()
+    key = running.item_named("guizhou", "门诊费用报销")
+    assert running.records("guizhou", key)[0]["time_limit"].startswith("20个工作日")
+    assert any(p.source.startswith(f"004_6d45830b27820030-e{change}.txt") for p in running.search.passages("guizhou"))
     reply = answers.answer_many(after, ["ask_materials", "ask_time_limit"], gw.region("guizhou"))
     assert "6. 门诊病历" in reply and "20个工作日" in reply and "来源：《贵州省统一医疗保障经办服务办事指南（试行）（2026年版）》" in reply
     assert [r["action"] for r in flow.history()] == ["import", "approve", "publish"]
