@@ -90,7 +90,10 @@ def workflow(kb_engine: Optional[Engine] = None, editorial_engine: Optional[Engi
 
     def rebuild_for_editions(published: List[dict]) -> None:
         if any(c["kind"] == editorial.EDITION for c in published):
-            rebuild(kb_engine, editorial_engine)
+            try:
+                rebuild(kb_engine, editorial_engine)
+            except Exception as failed:  # noqa: BLE001 — published all the same; the next `make kb` builds it
+                raise EditorialError(f"已发布，但重建知识库失败（{failed.__class__.__name__}）：请运行 make kb。") from None
 
     return Editorial(editorial_engine, role_of=role_of or staff_role, live_value=live_value,
                      on_publish=rebuild_for_editions)

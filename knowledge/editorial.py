@@ -330,8 +330,14 @@ class Editorial:
             approved = list(session.scalars(select(KbChange).where(KbChange.status == APPROVED).order_by(KbChange.id)))
             if not approved:
                 return []
+            seen: Dict[Tuple[Any, ...], int] = {}
             for change in approved:
                 self._check_still_live(change)
+                if change.kind in (FIELD, REVERT):  # two approved changes to one field: which is meant?
+                    spot = (change.region_key, change.item_key, change.variant, change.field)
+                    if spot in seen:
+                        raise EditorialError(f"修改 #{seen[spot]} 和 #{change.id} 改的是同一字段，请驳回其中一项后再发布。")
+                    seen[spot] = change.id
             at = now()
             for change in approved:
                 change.status, change.published_by, change.published_at = PUBLISHED, by, at

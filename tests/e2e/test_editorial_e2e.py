@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import json
 import random
 import string
 import time
@@ -69,9 +70,11 @@ def test_a_published_change_is_in_the_bots_answer_within_two_seconds_and_a_rever
     assert knowledge(server, "review", undo, "--approve", "--by", "e2e-reviewer").returncode == 0
     assert knowledge(server, "publish", "--by", "e2e-reviewer").returncode == 0
     back_after = first_answer_with(server, GUIDE_LIMIT, 2.0)
-    history = knowledge(server, "history").stdout
-    assert [line.split()[3] for line in history.splitlines() if line[:2] == "20"] == [
-        "propose", "approve", "publish", "revert", "approve", "publish"]
+    mine = {int(change), int(undo)}  # (other tests of the session change other records)
+    history = [r for r in json.loads(knowledge(server, "history", "--json").stdout) if r["change"] in mine]
+    assert [(r["who"], r["action"]) for r in history] == [
+        ("e2e-admin", "propose"), ("e2e-reviewer", "approve"), ("e2e-reviewer", "publish"),
+        ("e2e-editor", "revert"), ("e2e-reviewer", "approve"), ("e2e-reviewer", "publish")]
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(f"publish → answer over REST: {live_after:.2f} s; revert publish → answer: {back_after:.2f} s\n",
                    encoding="utf-8")

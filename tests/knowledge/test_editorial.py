@@ -147,6 +147,16 @@ def test_a_change_to_a_record_changed_since_it_was_proposed_is_refused(flow, sto
     assert NEW_LIMIT in answer(store)
 
 
+def test_two_approved_changes_to_one_field_are_not_published_together(flow, store):
+    first = flow.propose(target(), "time_limit", NEW_LIMIT, "ed", "通知一")
+    second = flow.propose(target(), "time_limit", "即时办结。", "ed2", "通知二")
+    flow.review(first, True, "rv")
+    flow.review(second, True, "rv")
+    with pytest.raises(EditorialError, match=f"修改 #{first} 和 #{second} 改的是同一字段"):
+        flow.publish("rv")
+    assert GUIDE_LIMIT in answer(store)
+
+
 def test_materials_and_contacts_changes_rebuild_their_structured_parts(flow, store):
     new = "1.医保电子凭证或有效身份证件或社保卡；\n2.异地安置认定材料；\n3.本人银行账户信息。"
     change = flow.propose(target(), "materials", new, "ed", "材料调整")
