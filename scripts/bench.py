@@ -4,7 +4,8 @@
    question parsed once (warm-up excluded); median and p95.
 2. REST round trip for a KB answer: the action server and Rasa started on spare ports (SQLite
    tracker store in a temp folder), then single-turn KB questions with their region, sequentially
-   from one client; median and p95.
+   from one client; median and p95. Then one conversation of 200 such turns from one sender:
+   median and p95 at turns 1–10 and at turns 191–200 (does a turn cost more as it grows?).
 3. The answer engine's retrieval in-process (``knowledge/search.py``): index build time, then every
    development question searched in each region; median and p95 per query.
 4. The last full ``rasa train`` time, as recorded by scripts/train-if-stale.
@@ -104,10 +105,27 @@ def bench_rest(texts: List[str]) -> List[float]:
         for i, t in enumerate(texts):
             region = ["郴州", "长沙", "昆明", "咸安", "都匀"][i % 5]
             out.append(post(url, f"bench-{i}", f"{region}{t}"))
+        long_conversation(url, texts)
         return out
     finally:
         os.killpg(proc.pid, 2)
         proc.wait(timeout=30)
+
+
+#: The turns of one long conversation whose cost is compared (issue 12: flat per-turn cost).
+EARLY, LATE, TURNS = range(0, 10), range(190, 200), 200
+
+
+def long_conversation(url: str, texts: List[str]) -> None:
+    """One conversation of 200 KB questions from one sender: does a turn cost more as it grows?"""
+    times = []
+    for turn in range(TURNS):
+        region = ["郴州", "长沙", "昆明", "咸安", "都匀"][turn % 5]
+        times.append(post(url, "bench-long-conversation", f"{region}{texts[turn % len(texts)]}"))
+    early, late = [times[i] for i in EARLY], [times[i] for i in LATE]
+    print(f"one conversation of {TURNS} turns: turns 1–10 median {statistics.median(early):.0f} ms, "
+          f"p95 {pct(early, 0.95):.0f} ms; turns 191–200 median {statistics.median(late):.0f} ms, "
+          f"p95 {pct(late, 0.95):.0f} ms ({statistics.median(late) / statistics.median(early):.2f}×)")
 
 
 def bench_search(texts: List[str]) -> List[float]:
