@@ -27,8 +27,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
-#: Events read back: about ten turns of this assistant (a turn writes 8–15 events).
-WINDOW = 120
+#: Events read back: about five turns of this assistant (a turn writes 8–15 events).
+WINDOW = 60
 #: Where a windowed tracker remembers how many of its events came from the store.
 _LOADED = "_windowed_loaded_events"
 

@@ -16,12 +16,16 @@ import os
 from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from bot import rasa_speedups
 from bot.channels.inbound import InboundGuard
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+# the Rasa server loads this channel at start-up: its per-message fixes go in with it
+rasa_speedups.apply()
 
 logger = logging.getLogger(__name__)
 
