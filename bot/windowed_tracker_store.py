@@ -27,8 +27,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
-#: Events read back: about five turns of this assistant (a turn writes 8–15 events).
-WINDOW = 60
+#: Events read back: the last two or three turns of this assistant (a turn writes 8–15 events).
+WINDOW = 30
 #: Where a windowed tracker remembers how many of its events came from the store.
 _LOADED = "_windowed_loaded_events"
 
