@@ -15,6 +15,7 @@ from actions.kb_gateway import RegionInfo
 from knowledge import editorial
 from knowledge.extract import marker_type, without_marker
 from knowledge.passages import FLOWCHART_GUIDES
+from knowledge.render import book
 
 ASPECT_LABELS: Dict[str, str] = {
     "ask_materials": "办理材料（一次性告知）",
@@ -50,11 +51,6 @@ WITH_MATERIALS_PROCESS = 250
 _RESULT = re.compile(r"结果|反馈|告知申请人|通知申请人")
 
 _SOURCE_RE = re.compile(r"^(?P<file>[^:]+):(?P<start>\d+)-(?P<end>\d+)$")
-
-
-def book(title: str) -> str:
-    """A guide's title in book-title marks, once (咸安's title already begins with its own 《…》)."""
-    return title if title.startswith("《") else f"《{title}》"
 
 
 def source_line(record: Dict[str, Any], sources: Iterable[Optional[str]]) -> str:

@@ -22,6 +22,7 @@ from knowledge import editorial, query
 from knowledge.matching import NEGATION, PhraseIndex, best_hits, fold, label_words, load_colloquial, not_negated
 from knowledge.matching import item_key as key_of_item
 from knowledge.nlu_resources import build_indexes, derived_names, item_names
+from knowledge.render import book
 from knowledge.schema import BuildInfo, Region, make_engine
 from knowledge.search import Hit, SearchEngine
 
@@ -45,8 +46,8 @@ class KnowledgeGateway:
         self._engine = engine
         # Records are read from the DB once and kept: a rebuilt KB (its build stamp) and the editors'
         # publications are polled every EDIT_POLL_SECONDS and empty the cache, so the next answer
-        # reads them (no retraining, no restart); ``cache_seconds`` is only a backstop. Reading a
-        # record costs 10–20 ms of SQL: half the action server's time per answer when kept 5 s.
+        # reads them (no retraining, no restart); ``cache_seconds`` is only a backstop. Re-reading
+        # records every 5 s was about half the action server's time per answer (py-spy).
         self._cache_seconds = cache_seconds
         self._cache: Dict[Tuple[str, str], Tuple[float, List[Dict[str, Any]]]] = {}
         self._titles_cache: Dict[str, Tuple[float, Dict[str, List[str]]]] = {}
@@ -613,7 +614,7 @@ def _cited(region: Region) -> str:
         title = titles.get(c.source_file, c.source_file)
         if lines not in by_title.setdefault(title, []):
             by_title[title].append(lines)
-    return "；".join(f"{t if t.startswith('《') else '《' + t + '》'}{'、'.join(ls)}" for t, ls in by_title.items())
+    return "；".join(f"{book(t)}{'、'.join(ls)}" for t, ls in by_title.items())
 
 
 def _domain_lexicon(names) -> frozenset:

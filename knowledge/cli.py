@@ -223,18 +223,10 @@ def cmd_revert(args: argparse.Namespace) -> int:
 
 @_editing
 def cmd_holidays(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from knowledge import editing
-    from knowledge.editorial import EditorialError
 
-    def dates(text: str) -> List[dt.date]:
-        try:
-            return [dt.date.fromisoformat(d.strip()) for d in (text or "").replace("，", ",").split(",") if d.strip()]
-        except ValueError as bad:
-            raise EditorialError(f"日期须写成 YYYY-MM-DD，用逗号分隔：{bad}") from None
-
-    print(editing.workflow().propose_holidays(args.year, dates(args.holidays), dates(args.workdays), args.by, args.reason))
+    parse = editorial.parse_dates
+    print(editing.workflow().propose_holidays(args.year, parse(args.holidays), parse(args.workdays), args.by, args.reason))
     return 0
 
 

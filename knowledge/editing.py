@@ -142,6 +142,3 @@ def import_guide(flow: Editorial, kb_engine: Engine, text: str, file_name: str, 
                                   reason or f"导入{region_name}办事指南{edition.strip()}", label=region_name)
     return change, difference
 
-
-def field_choices() -> List[Tuple[str, str]]:
-    return list(editorial.EDITABLE_FIELDS.items())

@@ -13,12 +13,12 @@ import datetime as dt
 import difflib
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from knowledge.manifest import GuideInfo, Manifest, RegionInfo
+from knowledge.manifest import GuideInfo, Manifest
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,3 @@ def check_effective(text: str) -> dt.date:
     except ValueError:
         raise EditorialError("施行日期须写成 YYYY-MM-DD。") from None
 
-
-def region_info(manifest: Manifest, key: str) -> Optional[RegionInfo]:
-    return next((r for r in manifest.regions if r.key == key), None)

@@ -180,6 +180,18 @@ LiveValue = Callable[[Target, str], str]
 RoleOf = Callable[[str], Optional[str]]
 
 
+def parse_dates(text: str) -> List[dt.date]:
+    """Dates typed one per line or separated by commas or spaces (YYYY-MM-DD), or a refusal."""
+    out = []
+    for part in re.split(r"[\s,，、；;]+", text or ""):
+        if part:
+            try:
+                out.append(dt.date.fromisoformat(part))
+            except ValueError:
+                raise EditorialError(f"“{part[:20]}”不是 YYYY-MM-DD 格式的日期。") from None
+    return out
+
+
 def now() -> dt.datetime:
     """The server's local time (the bureau's): what editors read in the history and answers' dates."""
     return dt.datetime.now().replace(microsecond=0)
@@ -272,7 +284,8 @@ class Editorial:
             raise EditorialError("同一天不能既是节假日又是调休上班日。")
         payload = {"year": year, "holidays": [d.isoformat() for d in sorted(set(holidays))],
                    "workdays": [d.isoformat() for d in sorted(set(workdays))]}
-        before = json.dumps(published_holidays(self.engine).get(year), ensure_ascii=False) if year in published_holidays(self.engine) else None
+        published = published_holidays(self.engine).get(year)
+        before = json.dumps(published, ensure_ascii=False) if published is not None else None
         return self._add(KbChange(
             kind=HOLIDAYS, field="holidays", before=before, after=json.dumps(payload, ensure_ascii=False),
             reason=reason.strip(), proposed_by=by, payload=json.dumps(payload, ensure_ascii=False),

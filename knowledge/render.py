@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 
+def book(title: str) -> str:
+    """A guide's title in book-title marks, once (咸安's title already begins with its own 《…》)."""
+    return title if title.startswith("《") else f"《{title}》"
+
+
 def _block(title: str, text: str) -> List[str]:
     if not text:
         return [f"【{title}】本指南未载明"]

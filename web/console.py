@@ -23,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.kb_gateway import KnowledgeGateway
+from knowledge.render import book
 from web import console_service, staff_case
 from web.console_editing import EDIT_ROLES, editing_routes, source_label
 from web.staff import Staff, StaffStore
@@ -44,8 +45,7 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(["html"]),
 )
 TEMPLATES.filters["source"] = source_label
-# a title in book-title marks, once: 咸安's guide title already begins with its own 《…》
-TEMPLATES.filters["book"] = lambda title: title if (title or "").startswith("《") else f"《{title}》"
+TEMPLATES.filters["book"] = book
 
 
 def _cookie(resp: HTTPResponse, request: Request, name: str, value: str, max_age: int) -> None:

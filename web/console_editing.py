@@ -203,7 +203,7 @@ def editing_routes(bp: Blueprint, page: Callable[..., HTTPResponse], staff_only:
         try:
             if not re.fullmatch(r"\d{4}", year.strip()):
                 raise EditorialError("年份须为四位数字。")
-            change = workflow().propose_holidays(int(year), _dates(days_off), _dates(worked), staff.name, reason[:REASON_CHARS])
+            change = workflow().propose_holidays(int(year), editorial.parse_dates(days_off), editorial.parse_dates(worked), staff.name, reason[:REASON_CHARS])
         except EditorialError as refused:
             return again(400, str(refused))
         return done(f"已提交 {year} 年节假日安排（修改 #{change}），待审核")
@@ -230,18 +230,6 @@ def _unanswered_routes(bp: Blueprint, page: Callable[..., HTTPResponse], staff_o
             except FileNotFoundError:
                 error = "还没有对话记录（助手尚未收到过消息）。"
         return page("unanswered.html", staff=staff, csrf=csrf, report=report, since=text[:10], error=error)
-
-
-def _dates(text: str) -> List[dt.date]:
-    """Dates typed one per line or separated by commas or spaces (YYYY-MM-DD)."""
-    out = []
-    for part in re.split(r"[\s,，、；;]+", text or ""):
-        if part:
-            try:
-                out.append(dt.date.fromisoformat(part))
-            except ValueError:
-                raise EditorialError(f"“{part[:20]}”不是 YYYY-MM-DD 格式的日期。") from None
-    return out
 
 
 def source_label(source: str) -> str:

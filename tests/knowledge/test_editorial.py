@@ -17,7 +17,7 @@ from actions import answers
 from actions.kb_gateway import KnowledgeGateway
 from casework import deadlines
 from knowledge import editing, editorial
-from knowledge.editorial import Editorial, EditorialBase, EditorialError
+from knowledge.editorial import Editorial, EditorialError
 from knowledge.schema import make_engine as kb_engine
 from tests.postgres import database_url
 
