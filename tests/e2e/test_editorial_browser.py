@@ -11,11 +11,23 @@ from tests.e2e.test_console_browser import login, shots
 
 pytestmark = pytest.mark.slow
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
 ITEM = "/console/item/xianan/002036004001"
 NEW = "咨询电话：0715-0000000（测试用，随后撤回）"
+
+
+def notice_says(words: str):
+    """A wait condition: the page's notice holds ``words`` (the page may still be the one before
+    the form was sent, its notice gone from under the driver: ask again)."""
+    def check(driver) -> bool:
+        try:
+            return any(words in e.text for e in driver.find_elements(By.CSS_SELECTOR, ".notice"))
+        except StaleElementReferenceException:
+            return False
+    return check
 
 
 def logout(browser):  # noqa: F811
@@ -28,9 +40,9 @@ def approve_and_publish(server, browser, change_id: str) -> None:  # noqa: F811
     browser.get(base + "/console/edit")
     card = browser.find_element(By.ID, change_id)
     card.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
-    wait(browser, lambda d: "已批准" in d.find_element(By.CSS_SELECTOR, ".notice").text)
+    wait(browser, notice_says("已批准"))
     browser.find_element(By.ID, "publish").click()
-    wait(browser, lambda d: "已发布 1 项修改" in d.find_element(By.CSS_SELECTOR, ".notice").text)
+    wait(browser, notice_says("已发布 1 项修改"))
 
 
 def test_an_editor_proposes_a_reviewer_publishes_and_the_item_page_shows_it(server, browser):  # noqa: F811
@@ -70,7 +82,7 @@ def test_an_editor_proposes_a_reviewer_publishes_and_the_item_page_shows_it(serv
     card = browser.find_element(By.ID, f"change-{change}")
     card.find_element(By.NAME, "reason").send_keys("测试结束，撤回")
     card.find_element(By.CSS_SELECTOR, "form[action$='/revert'] button").click()
-    wait(browser, lambda d: "已提交撤回" in d.find_element(By.CSS_SELECTOR, ".notice").text)
+    wait(browser, notice_says("已提交撤回"))
     undo = browser.find_element(By.CSS_SELECTOR, ".notice").text.split("#", 1)[1].split("（", 1)[0]
     logout(browser)
     approve_and_publish(server, browser, f"change-{undo}")
