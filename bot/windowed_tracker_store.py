@@ -18,10 +18,11 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
 from typing import Any, Dict, Iterator, List, Optional, Text
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import ActiveLoop, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -29,6 +30,12 @@ logger = logging.getLogger(__name__)
 
 #: Events read back: the last two or three turns of this assistant (a turn writes 8–15 events).
 WINDOW = 30
+#: The indexes the window reads by (name: columns), beside Rasa's own on ``sender_id``.
+INDEXES = {
+    "ix_events_sender_id_id": "sender_id, id",
+    "ix_events_sender_type_id": "sender_id, type_name, id",
+    "ix_events_sender_type_name_id": "sender_id, type_name, action_name, id",
+}
 #: Where a windowed tracker remembers how many of its events came from the store.
 _LOADED = "_windowed_loaded_events"
 
@@ -39,6 +46,29 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, window: int = WINDOW, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.window = int(window)
+        if self.engine.dialect.name != "sqlite":
+            self._ping_before_use()
+        self._create_indexes()
+
+    def _ping_before_use(self) -> None:
+        """Test a pooled connection before each use: after a database server restart, the first
+        message then gets a new connection instead of an error (Rasa's engine does not ping)."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    def _create_indexes(self) -> None:
+        """The indexes the window's look-ups need (Rasa's table indexes ``sender_id`` alone, so
+        PostgreSQL read every event of a long session on each of them: 7 ms a look-up at 14,000
+        events). Replicas starting together may race to create one: the loser finds it made."""
+        table = self.SQLEvent.__tablename__
+        for name, columns in INDEXES.items():
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"))
+            except sa.exc.SQLAlchemyError:  # made by another replica meanwhile
+                logger.debug("index %s exists", name)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         with self.session_scope() as session:
@@ -50,8 +80,11 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     def _windowed_events(self, session: "sa.orm.Session", sender_id: Text) -> List[Dict[str, Any]]:
-        query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-        newest = query.order_by(None).order_by(self.SQLEvent.id.desc()).limit(self.window + 1).all()
+        event = self.SQLEvent
+        session_start = self._latest(session, sender_id, SessionStarted.type_name, below=None)
+        lower = session_start.id if session_start is not None else 0
+        newest = (session.query(event).filter(event.sender_id == sender_id, event.id >= lower)
+                  .order_by(event.id.desc()).limit(self.window + 1).all())
         if len(newest) <= self.window:  # the whole session fits
             return [json.loads(e.data) for e in reversed(newest)]
         tail = list(reversed(newest[:-1]))
@@ -59,24 +92,38 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         first_user = next((i for i, e in enumerate(tail) if e.type_name == UserUttered.type_name), 0)
         tail = tail[first_user:]
         start = tail[0].id
-        event = self.SQLEvent
-
-        def latest(kind: str):
-            return session.query(event).filter(event.sender_id == sender_id, event.type_name == kind,
-                                               event.id >= lower, event.id < start).order_by(event.id.desc()).first()
-
         # the state the left-out events built: session start, each slot's latest value, the form
-        lower = 0
-        session_start = latest(SessionStarted.type_name)
-        lower = session_start.id if session_start is not None else 0
-        slot_ids = [i for (i,) in session.query(sa.func.max(event.id)).filter(
-            event.sender_id == sender_id, event.type_name == SlotSet.type_name, event.id >= lower, event.id < start,
-        ).group_by(event.action_name)]  # a slot event's slot name is stored as its action_name
-        slots = session.query(event).filter(event.id.in_(slot_ids)).all() if slot_ids else []
-        loop = latest(ActiveLoop.type_name)
+        slots = self._latest_slots(session, sender_id, lower, start)
+        loop = self._latest(session, sender_id, ActiveLoop.type_name, below=start, lower=lower)
         prefix = [e for e in [session_start, loop] if e is not None] + slots
         prefix.sort(key=lambda e: e.id)
         return [json.loads(e.data) for e in prefix + tail]
+
+    def _latest(self, session: "sa.orm.Session", sender_id: Text, kind: str, below: Optional[int],
+                lower: int = 0) -> Any:
+        """The sender's newest event of ``kind`` from ``lower`` on, before id ``below`` (an index seek)."""
+        event = self.SQLEvent
+        query = session.query(event).filter(event.sender_id == sender_id, event.type_name == kind, event.id >= lower)
+        if below is not None:
+            query = query.filter(event.id < below)
+        return query.order_by(event.id.desc()).first()
+
+    def _latest_slots(self, session: "sa.orm.Session", sender_id: Text, lower: int, below: int) -> List[Any]:
+        """Each domain slot's newest value event in [lower, below): one index seek per slot, in one
+        statement, so the cost does not grow with the session (a slot event's slot name is stored as
+        its ``action_name``)."""
+        event = self.SQLEvent
+        names = [slot.name for slot in (self.domain.slots if self.domain else [])]
+        if not names:
+            return []
+        seeks = [
+            sa.select(event.id).where(event.sender_id == sender_id, event.type_name == SlotSet.type_name,
+                                      event.action_name == name, event.id >= lower, event.id < below)
+            .order_by(event.id.desc()).limit(1).subquery().select()
+            for name in names
+        ]
+        ids = [i for (i,) in session.execute(sa.union_all(*seeks))]
+        return session.query(event).filter(event.id.in_(ids)).all() if ids else []
 
     def _additional_events(self, session: "sa.orm.Session", tracker: DialogueStateTracker) -> Iterator:
         """The events of ``tracker`` not stored yet: those after the ones it was read with."""
@@ -85,3 +132,14 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             return super()._additional_events(session, tracker)
         setattr(tracker, _LOADED, len(tracker.events))  # saved twice in one turn: store each event once
         return itertools.islice(tracker.events, loaded, len(tracker.events))
+
+
+def create_tables() -> None:
+    """Create the tracker table in the database the ``TRACKER_*`` variables name (as
+    ``bot/endpoints-scaled.yml`` does), so that replicas starting together need not race to."""
+    store = WindowedSQLTrackerStore(
+        dialect=os.environ.get("TRACKER_DIALECT", "sqlite"), host=os.environ.get("TRACKER_HOST"),
+        port=os.environ.get("TRACKER_PORT"), db=os.environ.get("TRACKER_DB", "rasa.db"),
+        username=os.environ.get("TRACKER_USER"), password=os.environ.get("TRACKER_PASSWORD") or None,
+    )
+    store.engine.dispose()

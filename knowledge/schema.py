@@ -41,7 +41,8 @@ def make_engine(url: Optional[str] = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, future=True)
+    # a server's pooled connections are tested before use: a database restart costs no message
+    return create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
 
 
 class Provenance:

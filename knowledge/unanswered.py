@@ -172,9 +172,10 @@ EVENTS = Table(
 
 
 def default_tracker_url() -> str:
-    """The tracker store ``make run`` writes: ``TRACKER_DIALECT``/``TRACKER_DB`` as ``bot/endpoints.yml``
-    reads them (``scripts/run-assistant``: sqlite, ``bot/generated/tracker.sqlite3`` relative to the
-    repository); ``TRACKER_DB`` may also be a whole URL."""
+    """The tracker store the assistant writes, from the variables its endpoints read: ``make run``'s
+    ``TRACKER_DIALECT``/``TRACKER_DB`` (sqlite, ``bot/generated/tracker.sqlite3`` relative to the
+    repository), or ``make run-scaled``'s server with ``TRACKER_HOST``/``_PORT``/``_USER``/``_PASSWORD``
+    as well (``bot/endpoints-scaled.yml``); ``TRACKER_DB`` may also be a whole URL."""
     dialect = os.environ.get("TRACKER_DIALECT") or "sqlite"
     db = os.environ.get("TRACKER_DB") or "bot/generated/tracker.sqlite3"
     if "://" in db:
@@ -182,7 +183,10 @@ def default_tracker_url() -> str:
     if dialect == "sqlite":
         path = Path(db)
         return f"sqlite:///{path if path.is_absolute() else ROOT / path}"
-    return URL.create(dialect, database=db).render_as_string(hide_password=False)
+    port = os.environ.get("TRACKER_PORT")
+    return URL.create(dialect, username=os.environ.get("TRACKER_USER") or None,
+                      password=os.environ.get("TRACKER_PASSWORD") or None, host=os.environ.get("TRACKER_HOST") or None,
+                      port=int(port) if port else None, database=db).render_as_string(hide_password=False)
 
 
 def _sender_events(engine: Engine, since_ts: Optional[float]) -> Iterator[Tuple[str, List[Dict[str, Any]]]]:

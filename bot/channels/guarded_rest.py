@@ -16,7 +16,7 @@ import os
 from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from bot import rasa_speedups
+from bot import action_fallback, rasa_speedups
 from bot.channels.inbound import InboundGuard
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -26,6 +26,7 @@ from sanic.response import HTTPResponse
 
 # the Rasa server loads this channel at start-up: its per-message fixes go in with it
 rasa_speedups.apply()
+action_fallback.apply()
 
 logger = logging.getLogger(__name__)
 

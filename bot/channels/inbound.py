@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from bot.channels.pii_guard import Expectations, cut, protect, scrub_reply, tokenize_ids
+from bot.channels.shared_state import Store, open_store
 
 GENERATED = Path(__file__).resolve().parents[2] / "data" / "nlu" / "generated"
 
@@ -41,6 +39,7 @@ BUTTON_INTENTS = {"inform"}
 BUTTON_ENTITIES = {"region", "service_item", "variant"}
 #: Buttons without values ("更多").
 BARE_BUTTON_INTENTS = {"more"}
+OFFERS_PREFIX = "offers:"
 #: "评价 5" (as the guides' 评价 channels score: 5 非常满意 … 1 非常不满意) rates the last answer, on
 #: every channel; the message becomes the ``rate`` intent directly, so no classifier can misread it.
 RATING_RE = re.compile(r"^评价\s*[:：]?\s*(\d)\s*分?$")
@@ -89,31 +88,22 @@ class Inbound:
 
 
 class OfferedButtons:
-    """The payloads each sender was offered lately (bounded in senders, payloads and time)."""
+    """The payloads each sender was offered lately (bounded per sender, each expiring after a day).
 
-    def __init__(self, per_sender: int = 40, senders: int = 20000, seconds: float = 86400) -> None:
-        self._offers: "OrderedDict[str, Dict[str, float]]" = OrderedDict()
-        self._lock = threading.Lock()
-        self.per_sender, self.senders, self.seconds = per_sender, senders, seconds
+    Kept in the shared state store (``shared_state``): in Redis when ``STATE_REDIS_URL`` is set, so a
+    button pressed may reach any replica, else in this process's memory (at most ``senders``).
+    """
+
+    def __init__(self, per_sender: int = 40, senders: int = 20000, seconds: float = 86400,
+                 store: Optional[Store] = None) -> None:
+        self._store = store if store is not None else open_store(size=senders)
+        self.per_sender, self.seconds = per_sender, seconds
 
     def add(self, sender: str, payloads: List[str]) -> None:
-        if not payloads:
-            return
-        now = time.monotonic()
-        with self._lock:
-            offers = self._offers.pop(sender, {})
-            for p in payloads:
-                offers[p] = now
-            while len(offers) > self.per_sender:
-                offers.pop(next(iter(offers)))
-            self._offers[sender] = offers
-            while len(self._offers) > self.senders:
-                self._offers.popitem(last=False)
+        self._store.add_recent(OFFERS_PREFIX + sender, payloads, self.per_sender, self.seconds)
 
     def has(self, sender: str, payload: str) -> bool:
-        with self._lock:
-            at = self._offers.get(sender, {}).get(payload)
-        return at is not None and time.monotonic() - at < self.seconds
+        return self._store.has_recent(OFFERS_PREFIX + sender, payload, self.seconds)
 
 
 @dataclass(frozen=True)
@@ -162,13 +152,18 @@ def parse_payload(text: str) -> Optional[Tuple[str, Dict[str, Any]]]:
 
 
 class InboundGuard:
-    """One guard per channel instance; holds the per-sender notes and the KB's known values."""
+    """One guard per channel instance; holds the per-sender notes and the KB's known values.
 
-    def __init__(self, max_chars: int = 300, known: Optional[KnownValues] = None) -> None:
+    The notes (expectations, offered buttons) go to ``store`` when given (both under their own key
+    prefixes), else each to a store of its own chosen by ``STATE_REDIS_URL`` (``shared_state``).
+    """
+
+    def __init__(self, max_chars: int = 300, known: Optional[KnownValues] = None,
+                 store: Optional[Store] = None) -> None:
         self.max_chars = max_chars
         self.known = known if known is not None else KnownValues.load()
-        self.expectations = Expectations()
-        self.offered = OfferedButtons()
+        self.expectations = Expectations(store=store)
+        self.offered = OfferedButtons(store=store)
 
     # -- in ------------------------------------------------------------------------------------
 

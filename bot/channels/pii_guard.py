@@ -25,17 +25,18 @@ no reply shows a token or a hash.
 from __future__ import annotations
 
 import re
-import threading
 import time
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Callable, FrozenSet, Iterable, List, Optional, Tuple
 
+from bot.channels.shared_state import Store, open_store
 from casework import tokens
 from casework.privacy import hmac_of, mask_id, mask_name, mask_phone, validate_id
 
 #: How long a "the next message is a name" expectation lasts.
 EXPECT_SECONDS = 600
+EXPECT_PREFIX = "pii:expect:"
 
 
 Span = Tuple[int, int, str]  # (start, end) in the view, and the token that replaces it
@@ -330,22 +331,17 @@ def scrub_reply(text: str) -> str:
 
 
 class Expectations:
-    """Per-sender "the next message is a name / phone-last-4" notes, in this process's memory.
+    """Per-sender "the next message is a name / phone-last-4" notes, expiring after EXPECT_SECONDS.
 
-    The REST channel runs in one Rasa process (one Sanic worker), so memory is enough; notes expire
-    after EXPECT_SECONDS.
+    Kept in the shared state store (``shared_state``): in Redis when ``STATE_REDIS_URL`` is set, so
+    the reply may reach any replica, else in this process's memory. Only the kind is stored.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._notes: Dict[str, Tuple[str, float]] = {}
-        self._lock = threading.Lock()
-        self._clock = clock
+    def __init__(self, clock: Callable[[], float] = time.monotonic, store: Optional[Store] = None) -> None:
+        self._store = store if store is not None else open_store(clock=clock)
 
     def set(self, sender: str, kind: str) -> None:
-        with self._lock:
-            self._notes[sender] = (kind, self._clock() + EXPECT_SECONDS)
+        self._store.set(EXPECT_PREFIX + sender, kind, EXPECT_SECONDS)
 
     def pop(self, sender: str) -> Optional[str]:
-        with self._lock:
-            kind, until = self._notes.pop(sender, (None, 0.0))
-        return kind if kind and until > self._clock() else None
+        return self._store.pop(EXPECT_PREFIX + sender)

@@ -8,6 +8,8 @@ its URL answers 404 in words. Per request, in this order, before anything reache
 2. the XML, size-capped and without DTDs or entities, decrypted in safe mode (the AppID must match);
 3. deduplication: the platform waits 5 seconds and retries a message up to three times, so each
    message (``MsgId``; events: sender + CreateTime) runs the bot once and every retry shares its reply.
+   The notes behind this (and the numbered options) are in the shared state store (``shared_state``),
+   so with ``STATE_REDIS_URL`` set a retry may reach another replica than the first arrival did.
 
 Text goes through the same inbound guard as REST (ID numbers tokenised before Rasa sees them, replies
 scrubbed), with the OpenID as the sender id. The reply is composed for the platform
@@ -20,15 +22,16 @@ once and the whole reply goes through the customer-service API when it is ready.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import secrets
 import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 from bot.channels.inbound import InboundGuard
+from bot.channels.shared_state import Store, open_store
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_crypto import (
     MAX_XML_BYTES,
@@ -68,6 +71,17 @@ CHANNEL_OFF = "公众号通道未启用：服务端未设置 WECHAT_TOKEN。"
 #: The platform's "received, no passive reply" answer.
 SUCCESS = "success"
 
+# Shared state of one platform message, by dedup key: the replica that won MSG runs the bot and keeps
+# the reply's parts at RESULT; CLAIM says how the reply goes out ("passive": in a callback's answer,
+# the rest by API; "api": all by API); SENT is won by the one that sends it all by API.
+MSG_PREFIX, RESULT_PREFIX = "wechat:msg:", "wechat:result:"
+CLAIM_PREFIX, SENT_PREFIX = "wechat:claim:", "wechat:sent:"
+OPTIONS_PREFIX = "wechat:options:"
+DEDUP_SECONDS = 600  # the platform's retries come within 15 s
+OPTIONS_SECONDS = 86400
+POLL_SECONDS = 0.05  # how often a callback looks for a reply another replica is making
+STATE_SIZE = 100000  # keys of the memory store: four per message, one per user with options
+
 
 @dataclass(frozen=True)
 class WeChatSettings:
@@ -93,52 +107,21 @@ class WeChatSettings:
         )
 
 
-@dataclass
-class Delivery:
-    """One platform message and how its reply reaches the user (shared by the platform's retries)."""
-
-    task: "asyncio.Task[List[str]]"
-    passive: Optional[str] = None  # the part a callback answered with
-    by_api: bool = False  # the whole reply goes through the customer-service API
-    at: float = field(default_factory=time.monotonic)
-
-
-class RecentMessages:
-    """Messages seen lately, by dedup key (bounded in count and age; retries come within 15 s)."""
-
-    def __init__(self, size: int = 20000, seconds: float = 600) -> None:
-        self._items: "OrderedDict[str, Delivery]" = OrderedDict()
-        self.size, self.seconds = size, seconds
-
-    def get(self, key: str) -> Optional[Delivery]:
-        item = self._items.get(key)
-        if item is not None and time.monotonic() - item.at > self.seconds:
-            del self._items[key]
-            return None
-        return item
-
-    def put(self, key: str, item: Delivery) -> None:
-        self._items[key] = item
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-
 class Options:
-    """The numbered options each user was last offered (replaced by every reply)."""
+    """The numbered options each user was last offered (replaced by every reply, kept for a day)."""
 
-    def __init__(self, size: int = 20000) -> None:
-        self._items: "OrderedDict[str, List[Dict[str, str]]]" = OrderedDict()
-        self.size = size
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def get(self, openid: str) -> List[Dict[str, str]]:
-        return self._items.get(openid, [])
+        raw = self._store.get(OPTIONS_PREFIX + openid)
+        return json.loads(raw) if raw else []
 
     def set(self, openid: str, buttons: List[Dict[str, str]]) -> None:
-        self._items.pop(openid, None)
         if buttons:
-            self._items[openid] = buttons
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._store.set(OPTIONS_PREFIX + openid, json.dumps(buttons, ensure_ascii=False), OPTIONS_SECONDS)
+        else:
+            self._store.pop(OPTIONS_PREFIX + openid)
 
 
 def dedup_key(msg: Dict[str, str]) -> str:
@@ -158,15 +141,17 @@ def compose(messages: List[Dict[str, Any]]) -> "tuple[str, List[Dict[str, str]]]
 class WeChatInput(InputChannel):
     """The 公众号 callback (plain or safe mode) in front of the bot."""
 
-    def __init__(self, settings: Optional[WeChatSettings] = None) -> None:
+    def __init__(self, settings: Optional[WeChatSettings] = None, store: Optional[Store] = None) -> None:
+        """``store``: the shared state for everything, guard included (default: by ``STATE_REDIS_URL``)."""
         self.settings = settings or WeChatSettings.from_env()
         self.safe_mode = (
             SafeMode(self.settings.encoding_aes_key, self.settings.appid) if self.settings.encoding_aes_key else None
         )
         self.api = WeChatApi(self.settings.api_base, self.settings.appid, self.settings.secret)
-        self.guard: Optional[InboundGuard] = InboundGuard(MAX_CHARS) if self.settings.token else None
-        self.recent = RecentMessages()
-        self.options = Options()
+        self.guard = InboundGuard(MAX_CHARS, store=store) if self.settings.token else None
+        self.state = store if store is not None else open_store(size=STATE_SIZE)
+        self.options = Options(self.state)
+        self._running: Dict[str, "asyncio.Task[List[str]]"] = {}  # bots this process runs, by dedup key
         self._background: Set[asyncio.Task] = set()
 
     @classmethod
@@ -263,32 +248,78 @@ class WeChatInput(InputChannel):
 
     async def _deliver(self, request: Request, msg: Dict[str, str],
                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
-        key = dedup_key(msg)
-        openid = msg.get("FromUserName", "")
-        delivery = self.recent.get(key)
-        if delivery is None:  # first arrival: run the bot once for this message and all its retries
-            task = asyncio.get_event_loop().create_task(self._answer_safely(msg, on_new_message))
-            delivery = Delivery(task)
-            self.recent.put(key, delivery)
-        if delivery.passive is None and not delivery.by_api:
-            try:
-                parts = await asyncio.wait_for(asyncio.shield(delivery.task), timeout=self.settings.reply_seconds)
-            except asyncio.TimeoutError:
-                parts = None
-            # (no await between the checks and the claims below: one callback claims the reply)
-            if delivery.passive is None and not delivery.by_api:
-                if parts is None:
-                    delivery.by_api = True
-                    delivery.task.add_done_callback(
-                        lambda t: None if t.cancelled() else self._later(openid, t.result())
-                    )
-                    logger.info("WeChat: slow answer, the reply goes through the customer-service API")
-                    return response.text(SUCCESS)
-                delivery.passive = parts[0] if parts else ""
-                self._later(openid, parts[1:])
-        if delivery.by_api:
+        """Answer one callback: the first arrival (on any replica) runs the bot; every callback then
+        waits up to ``reply_seconds`` for the reply and answers with it (``success``: it goes by API)."""
+        key, openid = dedup_key(msg), msg.get("FromUserName", "")
+        if self.state.claim(MSG_PREFIX + key, "1", DEDUP_SECONDS):
+            self._start(key, openid, msg, on_new_message)
+        elif self.state.get(CLAIM_PREFIX + key) == "api":  # an earlier callback gave up waiting
             return response.text(SUCCESS)
-        return self._reply(request, msg, delivery.passive)
+        parts = await self._result(key, self.settings.reply_seconds)
+        if parts is None:
+            return self._reply(request, msg, self._too_slow(key, openid))
+        return self._reply(request, msg, self._in_time(key, openid, parts))
+
+    def _start(self, key: str, openid: str, msg: Dict[str, str],
+               on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """Run the bot for message ``key`` in a task of this process and share its reply."""
+
+        async def run() -> List[str]:
+            parts = await self._answer_safely(msg, on_new_message)
+            self.state.set(RESULT_PREFIX + key, json.dumps(parts, ensure_ascii=False), DEDUP_SECONDS)
+            # stored first, then checked: a callback claiming "api" after this check finds the result
+            if self.state.get(CLAIM_PREFIX + key) == "api":
+                self._send_once(key, openid, parts)
+            return parts
+
+        task = asyncio.get_event_loop().create_task(run())
+        self._running[key] = task
+        task.add_done_callback(lambda _: self._running.pop(key, None))
+
+    async def _result(self, key: str, timeout: float) -> Optional[List[str]]:
+        """The reply's parts once ready, or None after ``timeout`` seconds."""
+        task = self._running.get(key)
+        if task is not None:  # this process runs the bot for it
+            try:
+                return await asyncio.wait_for(asyncio.shield(task), timeout=timeout)
+            except asyncio.TimeoutError:
+                return None
+        deadline = time.monotonic() + timeout
+        while True:  # another replica runs it (or it is done)
+            parts = self._stored(key)
+            if parts is not None or time.monotonic() >= deadline:
+                return parts
+            await asyncio.sleep(POLL_SECONDS)
+
+    def _stored(self, key: str) -> Optional[List[str]]:
+        raw = self.state.get(RESULT_PREFIX + key)
+        return json.loads(raw) if raw is not None else None
+
+    def _in_time(self, key: str, openid: str, parts: List[str]) -> Optional[str]:
+        """The passive reply of a callback that has the reply: the first part (the winner sends the rest)."""
+        first = parts[0] if parts else None
+        if self.state.claim(CLAIM_PREFIX + key, "passive", DEDUP_SECONDS):
+            self._later(openid, parts[1:])
+            return first
+        # "passive": the platform dropped the connection that had it and retried; "api": sent that way
+        return None if self.state.get(CLAIM_PREFIX + key) == "api" else first
+
+    def _too_slow(self, key: str, openid: str) -> Optional[str]:
+        """A callback that waited in vain: the reply goes by API (None), unless one went passive meanwhile."""
+        if self.state.claim(CLAIM_PREFIX + key, "api", DEDUP_SECONDS):
+            logger.info("WeChat: slow answer, the reply goes through the customer-service API")
+        elif self.state.get(CLAIM_PREFIX + key) == "passive":
+            parts = self._stored(key)
+            return parts[0] if parts else None
+        parts = self._stored(key)  # ready since the wait ended: the task may have missed the claim
+        if parts is not None:
+            self._send_once(key, openid, parts)
+        return None
+
+    def _send_once(self, key: str, openid: str, parts: List[str]) -> None:
+        """Send all ``parts`` by API, unless another callback or replica has (or is about to)."""
+        if self.state.claim(SENT_PREFIX + key, "1", DEDUP_SECONDS):
+            self._later(openid, parts)
 
     async def _answer_safely(self, msg: Dict[str, str],
                              on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> List[str]:

@@ -184,7 +184,8 @@ def test_a_long_message_is_tokenised_before_the_cut():
     assert RAW_ID[:5] not in head and RAW_ID not in text
 
 
-def test_expectations_are_per_sender_used_once_and_expire():
+def test_expectations_are_per_sender_used_once_and_expire(monkeypatch):
+    monkeypatch.delenv("STATE_REDIS_URL", raising=False)  # the memory store, on this clock
     now = [0.0]
     notes = Expectations(clock=lambda: now[0])
     notes.set("a", "name")

@@ -103,6 +103,7 @@ def server(tmp_path_factory):
         "demo": demo,
         "logs": [tmp / "logs/rasa.log", tmp / "logs/actions.log"],
         "env": run_env,  # the servers' environment: the CLIs act on the same databases
+        "models": models,  # the small-epoch model (the scaled topology's tests start it too)
     }
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=60)

@@ -440,9 +440,19 @@ def test_default_tracker_url_is_the_one_make_run_writes(monkeypatch):
     monkeypatch.delenv("TRACKER_DIALECT", raising=False)
     monkeypatch.delenv("TRACKER_DB", raising=False)
     assert un.default_tracker_url() == f"sqlite:///{ROOT / 'bot' / 'generated' / 'tracker.sqlite3'}"
+    for name in ("TRACKER_HOST", "TRACKER_PORT", "TRACKER_USER", "TRACKER_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TRACKER_DIALECT", "postgresql")
     monkeypatch.setenv("TRACKER_DB", "rasa")
     assert un.default_tracker_url() == "postgresql:///rasa"
+
+
+def test_default_tracker_url_is_the_one_make_run_scaled_writes(monkeypatch):
+    """bot/endpoints-scaled.yml's server, user and password, as the scaled topology sets them."""
+    for name, value in dict(TRACKER_DIALECT="postgresql", TRACKER_HOST="db.internal", TRACKER_PORT="5433",
+                            TRACKER_USER="rasa", TRACKER_PASSWORD="s3cret", TRACKER_DB="yibao_tracker").items():
+        monkeypatch.setenv(name, value)
+    assert un.default_tracker_url() == "postgresql://rasa:s3cret@db.internal:5433/yibao_tracker"
 
 
 # -- the markers follow the assistant's own wording ------------------------------------------------
