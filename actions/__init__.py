@@ -2,7 +2,10 @@
 
 
 def warm_up() -> None:
-    """Load the KB, its phrase matchers and the passage index before the first message needs them."""
+    """Load the KB, its phrase matchers, the passage index and every item's records before the first
+    message needs them."""
     from actions.kb_gateway import gateway
 
-    gateway().warm_up()
+    kb = gateway()
+    kb.warm_up()
+    kb.preload_records()

@@ -7,6 +7,9 @@ nginx, started on ports and databases of its own with the session's small-epoch 
   same form; a half-finished lookup form survives the killed replica's restart;
 - the action servers stopped (slow) or killed (down): "稍后再试" within 2 s, the message kept;
 - PostgreSQL and Redis restarted: service resumes without restarting the bot.
+
+Redis is a server of the test's own on a spare port (so that it can be stopped and started again
+without touching the machine's); PostgreSQL is the machine's, restarted with pg_ctlcluster.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import redis
 from sqlalchemy import create_engine, text as sql
 
 from bot.action_fallback import RETRY_LATER
-from tests.e2e.conftest import ROOT, VENV, say, text
+from tests.e2e.conftest import ROOT, VENV, free_port, say, text
 from tests.postgres import ADMIN_URL
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -42,40 +45,74 @@ PREFIX = SPEC["env"]["SCALED_DB_PREFIX"]
 def services_or_skip() -> None:
     try:
         create_engine(ADMIN_URL, connect_args={"connect_timeout": 3}).connect().close()
-        redis.Redis(socket_timeout=2).ping()
     except Exception as exc:
-        pytest.skip(f"the scaled topology needs PostgreSQL and Redis on loopback: {exc}".splitlines()[0])
+        pytest.skip(f"the scaled topology needs PostgreSQL on loopback: {exc}".splitlines()[0])
     if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
         pytest.skip("the scaled topology needs nginx (apt-get install nginx-light)")
 
 
 def fresh_state() -> None:
-    """This topology's databases dropped and its Redis databases emptied: each run starts clean."""
+    """This topology's databases dropped: each run starts clean."""
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         for purpose in ("tracker", "kb", "casework", "staff"):
             conn.execute(sql(f'DROP DATABASE IF EXISTS "{PREFIX}_{purpose}"'))
     admin.dispose()
-    for db in (SPEC["env"]["LOCK_REDIS_DB"], SPEC["env"]["STATE_REDIS_DB"]):
-        redis.Redis(db=int(db)).flushdb()
+
+
+class OwnRedis:
+    """A Redis server of the test's own on a spare loopback port, keeping nothing on disk."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not os.path.exists(binary):
+            pytest.skip("the scaled topology's tests need redis-server (Debian's redis-server)")
+        self.cmd = [binary, "--port", str(free_port()), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.port = int(self.cmd[2])
+        self.start()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port, socket_timeout=1)
+        wait_until(lambda: _answers(client), 10, "the test's Redis")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+def _answers(client: "redis.Redis") -> bool:
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
 
 
 @pytest.fixture(scope="module")
 def scaled(server):
     services_or_skip()
     fresh_state()
+    own_redis = OwnRedis()
     # the e2e session's model, keys and lookup limits; its own ports, databases and Redis databases
     env = {name: server["env"][name] for name in ("PII_HMAC_KEY", "ACTION_SERVER_TOKEN", "LOOKUP_GLOBAL_FAILURES")}
     env["MODELS_DIR"] = str(server["models"])
+    env["REDIS_PORT"] = str(own_redis.port)
     try:
         top = Topology("faults", **env)
     except RuntimeError as exc:
+        own_redis.stop()
         pytest.fail(str(exc))
     run_env = dict(top.env, CASEWORK_DATABASE_URL=f"{ADMIN_URL.rsplit('/', 1)[0]}/{PREFIX}_casework")
     listed = subprocess.run([str(VENV / "bin/python"), "-m", "casework", "list", "--json"], cwd=ROOT, env=run_env,
                             check=True, capture_output=True, text=True).stdout
-    yield {"url": top.url, "top": top, "demo": [json.loads(line) for line in listed.splitlines() if line.strip()]}
+    yield {"url": top.url, "top": top, "redis": own_redis,
+           "demo": [json.loads(line) for line in listed.splitlines() if line.strip()]}
     top.stop()
+    own_redis.stop()
 
 
 def replicas(scaled) -> dict:
@@ -166,30 +203,21 @@ def test_slow_or_down_action_servers_get_a_retry_later_within_2_s_and_lose_nothi
     assert tracker_texts("sf-2") == [question, "咸安住院报销要什么材料", "昆明门诊慢特病要什么材料", question]
 
 
-def restart(command: list) -> None:
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
-
-
-def postgres_restart_command() -> list:
+def restart_postgres() -> None:
     clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout.split()
     if os.geteuid() != 0 or len(clusters) < 2:
         pytest.skip("restarting PostgreSQL needs root and pg_ctlcluster (Debian's postgresql-common)")
-    return ["pg_ctlcluster", clusters[0], clusters[1], "restart"]
-
-
-def redis_restart_command() -> list:
-    if os.geteuid() != 0 or not os.path.exists("/etc/init.d/redis-server"):
-        pytest.skip("restarting Redis needs root and its init script")
-    return ["/etc/init.d/redis-server", "restart"]
+    subprocess.run(["pg_ctlcluster", clusters[0], clusters[1], "restart"], check=True, capture_output=True,
+                   timeout=120)
 
 
 def test_postgres_and_redis_restarts_need_no_restart_of_the_bot(scaled):
     before = {name: r["pid"] for name, r in replicas(scaled).items()}
-    for command in (postgres_restart_command(), redis_restart_command()):
-        restart(command)
+    for name, restart in (("postgres", restart_postgres), ("redis", scaled["redis"].restart)):
+        restart()
         wait_until(lambda: healthy(f"http://127.0.0.1:{SPEC['port']}/"), 30, "Rasa behind nginx")
         # the first message after the restart is answered: pooled connections are tested before use
-        assert "【郴州市" in text(say(scaled, f"sf-3-{command[-1]}-{time.time():.0f}", "郴州生育津贴要什么材料"))
+        assert "【郴州市" in text(say(scaled, f"sf-3-{name}", "郴州生育津贴要什么材料"))
     # a form started after both restarts runs to its end
     row = row_with(scaled, "材料不全")
     say(scaled, "sf-3b", "查一下我的申请办到哪了")
