@@ -147,9 +147,9 @@ class WeChatInput(InputChannel):
         self.safe_mode = (
             SafeMode(self.settings.encoding_aes_key, self.settings.appid) if self.settings.encoding_aes_key else None
         )
-        self.api = WeChatApi(self.settings.api_base, self.settings.appid, self.settings.secret)
         self.guard = InboundGuard(MAX_CHARS, store=store) if self.settings.token else None
         self.state = store if store is not None else open_store(size=STATE_SIZE)
+        self.api = WeChatApi(self.settings.api_base, self.settings.appid, self.settings.secret, store=self.state)
         self.options = Options(self.state)
         self._running: Dict[str, "asyncio.Task[List[str]]"] = {}  # bots this process runs, by dedup key
         self._background: Set[asyncio.Task] = set()

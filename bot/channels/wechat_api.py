@@ -5,7 +5,10 @@ the later parts of a long one) goes through the customer-service API (客服消�
 ``POST /cgi-bin/message/custom/send``). That API needs an access token from ``GET /cgi-bin/token``,
 valid for ``expires_in`` seconds (7,200) and limited in how often it may be fetched, so it is cached
 until shortly before it expires and fetched again at once when the platform says it is invalid or
-expired. ``WECHAT_API_BASE`` points the client at a local fake in tests.
+expired. The cache is the channels' shared state (``shared_state``): with ``STATE_REDIS_URL`` set,
+every replica uses the one token, and one replica fetches a new one for all. Replicas fetching their
+own would each make the others' token invalid five minutes later, and spend the account's daily
+quota of fetches. ``WECHAT_API_BASE`` points the client at a local fake in tests.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any, Dict, Optional
 
 import aiohttp
 
+from bot.channels.shared_state import MemoryStore, Store
+
 logger = logging.getLogger(__name__)
 
 OFFICIAL_API_BASE = "https://api.weixin.qq.com"
@@ -26,17 +31,20 @@ TOKEN_ERRORS = {40001, 40014, 42001}
 #: Fetch a new token this many seconds before the platform's expiry (clocks and queues differ).
 TOKEN_MARGIN_SECONDS = 300
 REQUEST_TIMEOUT_SECONDS = 5.0
+#: Shared-state keys: the token (by AppID), and the claim of the replica fetching a new one.
+TOKEN_KEY, FETCH_KEY = "wechat:token:", "wechat:token-fetch:"
+#: How long another replica's fetch is waited for before fetching anyway.
+FETCH_WAIT_SECONDS, FETCH_POLL_SECONDS = 3.0, 0.05
 
 
 class WeChatApi:
     """A client for one account's token and customer-service messages (one per channel instance)."""
 
-    def __init__(self, base: str, appid: str, secret: str, clock=time.monotonic) -> None:
+    def __init__(self, base: str, appid: str, secret: str, clock=time.monotonic, store: Optional[Store] = None) -> None:
         self.base = (base or OFFICIAL_API_BASE).rstrip("/")
         self.appid, self.secret = appid, secret
         self._clock = clock
-        self._token: Optional[str] = None
-        self._expires_at = 0.0
+        self._store = store if store is not None else MemoryStore(size=16, clock=clock)
         self._lock = asyncio.Lock()
 
     @property
@@ -56,22 +64,38 @@ class WeChatApi:
         return data
 
     async def access_token(self, session: aiohttp.ClientSession, refused: Optional[str] = None) -> str:
-        """The cached token; fetched again when missing, near expiry, or when ``refused`` is the cached one."""
-        async with self._lock:  # one fetch for many waiting senders
-            if self._token and self._clock() < self._expires_at and self._token != refused:
-                return self._token
-            data = await self._get_json(
-                session,
-                "GET",
-                f"{self.base}/cgi-bin/token",
-                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-            )
-            if not data.get("access_token"):
-                raise aiohttp.ClientError(f"no access token: errcode {data.get('errcode')}")
-            self._token = str(data["access_token"])
-            lifetime = int(data.get("expires_in") or 7200)
-            self._expires_at = self._clock() + max(lifetime - TOKEN_MARGIN_SECONDS, lifetime // 2)
-            return self._token
+        """The shared token; fetched again when missing, near expiry, or when ``refused`` is the shared one."""
+        key = TOKEN_KEY + self.appid
+        async with self._lock:  # one fetch for this process's waiting senders
+            token = self._store.get(key)
+            if token and token != refused:
+                return token
+            if not self._store.claim(FETCH_KEY + self.appid, "1", FETCH_WAIT_SECONDS):
+                # another replica is fetching: its token, unless it takes too long
+                deadline = self._clock() + FETCH_WAIT_SECONDS
+                while self._clock() < deadline:
+                    await asyncio.sleep(FETCH_POLL_SECONDS)
+                    token = self._store.get(key)
+                    if token and token != refused:
+                        return token
+            try:
+                token, lifetime = await self._fetch(session)
+            finally:
+                self._store.pop(FETCH_KEY + self.appid)
+            self._store.set(key, token, max(lifetime - TOKEN_MARGIN_SECONDS, lifetime // 2))
+            return token
+
+    async def _fetch(self, session: aiohttp.ClientSession) -> "tuple[str, int]":
+        """A new token from the platform, and its lifetime in seconds."""
+        data = await self._get_json(
+            session,
+            "GET",
+            f"{self.base}/cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+        )
+        if not data.get("access_token"):
+            raise aiohttp.ClientError(f"no access token: errcode {data.get('errcode')}")
+        return str(data["access_token"]), int(data.get("expires_in") or 7200)
 
     async def send_text(self, openid: str, content: str) -> bool:
         """Send one text message to ``openid``; True when the platform accepted it.

@@ -128,3 +128,23 @@ async def test_with_redis_unreachable_messages_are_still_answered_once_per_repli
     assert content(await channel._deliver(None, late, slow)) is None
     await asyncio.sleep(0.6)
     assert api.sent == [("oUser_down", "收到：慢")]
+
+
+async def test_replicas_share_one_access_token_and_one_fetch_renews_it_for_all(replica_store):
+    """Replicas fetching their own would each make the others' token invalid (and spend the
+    account's daily fetches): one token for all, fetched again once when the platform expires it."""
+    from bot.channels.wechat_api import WeChatApi
+    from tests.bot.fake_wechat import FakeWeChat
+
+    platform = FakeWeChat("tok", "wxreplicas000001", "secret")
+    base = platform.start_api()
+    try:
+        a, b = (WeChatApi(base, platform.appid, platform.secret, store=replica_store()) for _ in range(2))
+        assert await a.send_text("oUser_tok", "一") and await b.send_text("oUser_tok", "二")
+        assert platform.token_fetches == 1
+        platform.expire_tokens()
+        results = await asyncio.gather(a.send_text("oUser_tok", "三"), b.send_text("oUser_tok", "四"))
+        assert results == [True, True] and platform.token_fetches == 2
+        assert sorted(m["content"] for m in platform.sent) == sorted(["一", "二", "三", "四"])
+    finally:
+        platform.stop_api()
