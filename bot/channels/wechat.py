@@ -125,10 +125,13 @@ class Options:
 
 
 def dedup_key(msg: Dict[str, str]) -> str:
-    """``MsgId`` for messages; sender + CreateTime (+ event) for events, which carry no id."""
+    """The account (``ToUserName``) and ``MsgId`` for messages; sender + CreateTime (+ event) for
+    events, which carry no id. (A MsgId is unique within one account: several accounts may share
+    one state store.)"""
+    account = msg.get("ToUserName", "")
     if msg.get("MsgId"):
-        return "m:" + msg["MsgId"]
-    return "e:" + ":".join((msg.get("FromUserName", ""), msg.get("CreateTime", ""), msg.get("Event", "")))
+        return f"m:{account}:{msg['MsgId']}"
+    return "e:" + ":".join((account, msg.get("FromUserName", ""), msg.get("CreateTime", ""), msg.get("Event", "")))
 
 
 def compose(messages: List[Dict[str, Any]]) -> "tuple[str, List[Dict[str, str]]]":

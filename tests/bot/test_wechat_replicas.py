@@ -148,3 +148,11 @@ async def test_replicas_share_one_access_token_and_one_fetch_renews_it_for_all(r
         assert sorted(m["content"] for m in platform.sent) == sorted(["一", "二", "三", "四"])
     finally:
         platform.stop_api()
+
+
+def test_two_accounts_sharing_a_store_never_share_a_message_id():
+    one = {"ToUserName": "gh_account_one", "FromUserName": "oUser", "MsgId": "7001", "MsgType": "text"}
+    other = dict(one, ToUserName="gh_account_two")
+    assert dedup_key(one) != dedup_key(other)
+    event = {"ToUserName": "gh_account_one", "FromUserName": "oUser", "CreateTime": "1700000000", "Event": "subscribe"}
+    assert dedup_key(event) != dedup_key(dict(event, ToUserName="gh_account_two"))
