@@ -316,7 +316,7 @@ class KnowledgeGateway:
         """``read()``, kept under ``key`` until the KB or the editors' changes move (or ``cache_seconds``)."""
         now = time.monotonic()
         hit = cache.get(key)
-        if hit and (hit[0] == math.inf or now - hit[0] < self._cache_seconds):
+        if hit and now - hit[0] < self._cache_seconds:  # (a preloaded entry's time is math.inf: always)
             return hit[1]
         value = read()
         cache[key] = (now, value)

@@ -120,8 +120,8 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         return [json.loads(e.data) for e in prefix + tail]
 
     def _statements(self) -> Dict[str, Any]:
-        """The window's three look-ups, each an index seek, written once per store: building and
-        compiling them for every message cost a third of Rasa's time per message (py-spy).
+        """The window's three look-ups, each an index seek, written once per store: built with the ORM
+        for every message, reading the window was a third of Rasa's time per message (py-spy).
 
         ``slots`` is one seek per domain slot for its newest value (a slot event's slot name is stored
         as its ``action_name``), so its cost does not grow with the session."""

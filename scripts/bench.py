@@ -33,32 +33,19 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List
 
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the model names our components by module path
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import loadgen  # noqa: E402
-from topology import Topology  # noqa: E402
-
-
-def pct(values: List[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p))]
+from loadgen import pct  # noqa: E402
+from topology import Topology, newest_model  # noqa: E402
 
 
 def questions(n: int) -> List[str]:
-    cases = yaml.safe_load((ROOT / "tests/dev/dev_set.yml").read_text(encoding="utf-8"))["cases"]
-    kb = [c["turns"][0] for c in cases if c["expect"].get("item") and len(c["turns"]) == 1]
+    kb = [question for _, question in loadgen.kb_cases()]
     return (kb * (n // max(1, len(kb)) + 1))[:n]
-
-
-def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        sys.exit("no model in models/: run `make train` first")
-    return models[-1]
 
 
 def bench_nlu(model: Path, texts: List[str]) -> List[float]:

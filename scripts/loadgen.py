@@ -14,7 +14,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
 import yaml
@@ -27,13 +27,18 @@ REGIONS: Dict[str, str] = {"chenzhou": "郴州市", "hunan": "湖南省", "yunna
 RETRY_LATER = "稍后再试"
 
 
+def kb_cases() -> List[Tuple[str, str]]:
+    """(region, question) of the development set's single-turn KB questions, in the set's order."""
+    cases = yaml.safe_load((ROOT / "tests/dev/dev_set.yml").read_text(encoding="utf-8"))["cases"]
+    return [(c["expect"].get("region"), c["turns"][0]) for c in cases if c["expect"].get("item") and len(c["turns"]) == 1]
+
+
 def kb_questions() -> Dict[str, List[str]]:
     """The development set's single-turn KB questions by the region they ask about."""
-    cases = yaml.safe_load((ROOT / "tests/dev/dev_set.yml").read_text(encoding="utf-8"))["cases"]
     found: Dict[str, List[str]] = {key: [] for key in REGIONS}
-    for c in cases:
-        if c["expect"].get("item") and len(c["turns"]) == 1 and c["expect"].get("region") in found:
-            found[c["expect"]["region"]].append(c["turns"][0])
+    for region, question in kb_cases():
+        if region in found:
+            found[region].append(question)
     return found
 
 
@@ -136,13 +141,15 @@ async def ask(session: aiohttp.ClientSession, url: str, sender: str, text: str) 
     return (time.perf_counter() - started) * 1000, body
 
 
-def check(body: object, sender: str, region_heading: str) -> Optional[str]:
-    """None when the reply is this user's; otherwise what is wrong with it."""
-    if not isinstance(body, list) or not body:
-        return "no reply"
+def reply_text(body: List[Dict[str, Any]]) -> str:
+    return "\n".join(str(m.get("text") or "") for m in body)
+
+
+def check(body: List[Dict[str, Any]], sender: str, region_heading: str) -> Optional[str]:
+    """None when the reply (a non-empty list of messages) is this user's; otherwise what is wrong."""
     if any(m.get("recipient_id") != sender for m in body):
         return "addressed to another sender"
-    text = "\n".join(str(m.get("text") or "") for m in body)
+    text = reply_text(body)
     others = [h for h in REGIONS.values() if h != region_heading and f"【{h}" in text]
     if others and f"【{region_heading}" not in text:
         return f"answers for {others[0]}"
@@ -157,16 +164,14 @@ async def user(session: aiohttp.ClientSession, url: str, sender: str, heading: s
         except Exception as exc:  # a refused or dropped connection is an error, not a crash of the test
             result.errors.append(f"{sender}: {exc.__class__.__name__}")
             continue
-        if isinstance(body, str):
-            result.errors.append(f"{sender}: {body}")
+        if not isinstance(body, list) or not body:  # an HTTP error, or no message at all
+            result.errors.append(f"{sender}: {body or 'no reply'}")
             continue
         result.latencies_ms.append(ms)
         wrong = check(body, sender, heading)
-        if wrong == "no reply":
-            result.errors.append(f"{sender}: no reply")
-        elif wrong:
+        if wrong:
             result.misrouted.append(f"{sender}: {wrong}")
-        elif RETRY_LATER in "".join(str(m.get("text") or "") for m in body):  # type: ignore[union-attr]
+        elif RETRY_LATER in reply_text(body):
             result.retry_later += 1
 
 

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from topology import newest_model  # (scripts/, this script's folder)
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("VENV", ROOT / ".venv"))
 PY = str(VENV / "bin" / "python")
@@ -267,13 +269,6 @@ class Process:
                 pass
 
 
-def newest_model() -> str:
-    models = sorted((ROOT / os.environ.get("MODELS_DIR", "models")).glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        fail("no trained model in models/: run make train")
-    return str(models[-1])
-
-
 def processes(s: Settings, env: Dict[str, str], model: str, conf: Path) -> List[Process]:
     log = s.log_dir
     procs = []
@@ -317,7 +312,7 @@ def main() -> int:
         return 0
     conf = s.generated / "nginx" / "nginx.conf"
     conf.write_text(nginx_config(s))
-    model = newest_model()
+    model = str(newest_model())
     procs = processes(s, env, model, conf)
     stopping = False
 

@@ -33,6 +33,14 @@ TOPOLOGIES = {
 }
 
 
+def newest_model() -> Path:
+    """The newest trained model (``MODELS_DIR``, default models/), or exit saying how to make one."""
+    models = sorted((ROOT / os.environ.get("MODELS_DIR", "models")).glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        sys.exit("no trained model in models/: run make train")
+    return models[-1]
+
+
 class Topology:
     """One topology's servers, started in their own session and stopped with it."""
 
