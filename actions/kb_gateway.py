@@ -158,10 +158,11 @@ class KnowledgeGateway:
         return self._search
 
     def evidence_items(
-        self, text: str, region_key: str, expand: bool = True, k: int = 5, level: Optional[str] = None
+        self, text: str, region_key: str, expand: float = True, k: int = 5, level: Optional[str] = None
     ) -> List[Tuple[str, float, Any]]:
         """The region's ``k`` best items by the evidence of their passages for ``text`` (``expand``:
-        with the guide's synonyms for everyday words; ``level``: 咸安's window level only).
+        with the guide's synonyms for everyday words, or with each counting that share of a typed
+        word; ``level``: 咸安's window level only).
 
         An item said to be done already is left out of the words searched ("常驻的备案已经办了，摔伤
         了门诊费能报吗" asks about 门诊费用报销, not about the 备案 again). Places outside every region

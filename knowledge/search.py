@@ -383,14 +383,15 @@ class SearchEngine:
         return text + " " + " ".join(v for k, v in self.expansions.items() if k in text)
 
     def search(
-        self, text: str, region: str, k: int = 10, item: Optional[str] = None, expand: bool = True, level: Optional[str] = None,
+        self, text: str, region: str, k: int = 10, item: Optional[str] = None, expand: float = True, level: Optional[str] = None,
         kind: Optional[str] = None, distinctive: bool = False,
     ) -> List[Hit]:
         """The ``k`` best passages of ``region`` for ``text`` (only ``item``'s when given; only
         passages of one ``kind``, e.g. the duty lists, when given; ``distinctive``: none of the
         text many items print alike).
 
-        ``expand=False`` searches the words as typed, without the guide's synonyms.
+        ``expand=False`` searches the words as typed, without the guide's synonyms; a number between
+        0 and 1 counts each synonym for that share of a word the asker typed.
         """
         index = self._indexes.get(region)
         scored = self._scores(text, region, expand) if index is not None else None
@@ -408,24 +409,33 @@ class SearchEngine:
         top = np.argsort(-scores)[:k]
         return [Hit(index.passages[i], float(scores[i])) for i in top if scores[i] > 0]
 
-    def _score_passages(self, text: str, region: str, expand: bool) -> Optional[Tuple[np.ndarray, Dict[str, float]]]:
+    def _score_passages(self, text: str, region: str, expand: float) -> Optional[Tuple[np.ndarray, Dict[str, float]]]:
         """Weighted BM25 scores of every passage of ``region``, and each item's score as one
         document, scaled to the best item's (None when no word is indexed)."""
         index = self._indexes[region]
         text = self.without_places(text)
-        tokens = [t for t in self.tokenize(self.expand(text) if expand else text) if t in index.vocab]
-        if not tokens:
+        weight = float(expand)
+        if weight in (0.0, 1.0):  # the synonyms count as the asker's own words, or not at all
+            own, added = [t for t in self.tokenize(self.expand(text) if weight else text) if t in index.vocab], []
+        else:
+            own = [t for t in self.tokenize(text) if t in index.vocab]
+            added = [t for t in self.tokenize(self.expand(text)[len(text):]) if t in index.vocab]
+        if not own and not added:
             return None
         with self._lock:
-            scores = index.bm25.get_scores(tokens) * index.weights
-            in_items = [t for t in tokens if t in index.item_bm25.vocab_dict]
-            whole = index.item_bm25.get_scores(in_items) if index.item_keys and in_items else []
+            scores = _weighted_scores(index.bm25, own, added, weight) * index.weights
+            in_items = [t for t in own if t in index.item_bm25.vocab_dict]
+            added_in_items = [t for t in added if t in index.item_bm25.vocab_dict]
+            whole = (
+                _weighted_scores(index.item_bm25, in_items, added_in_items, weight)
+                if index.item_keys and (in_items or added_in_items) else []
+            )
         scores.flags.writeable = False  # shared by every caller of the cache
         best = max(whole, default=0.0) or 1.0
         return scores, {k: float(v) / best for k, v in zip(index.item_keys, whole)}
 
     def rank_items(
-        self, text: str, region: str, k: int = 5, depth: int = 40, expand: bool = True, level: Optional[str] = None
+        self, text: str, region: str, k: int = 5, depth: int = 40, expand: float = True, level: Optional[str] = None
     ) -> List[Tuple[str, float, Passage]]:
         """Items by the evidence of their passages: best passage plus a share of the next ones."""
         hits = self.search(text, region, k=depth, expand=expand, level=level, distinctive=True)
@@ -472,6 +482,14 @@ class SearchEngine:
     def _words_of_name(self, name: str) -> frozenset:
         """The words of an item name, the short ones inside long ones too (memoised as ``name_words``)."""
         return frozenset(w for w in self.tokenize.search_words(name) if 2 <= len(w) <= 4)
+
+
+def _weighted_scores(bm25: "bm25s.BM25", own: List[str], added: List[str], weight: float) -> np.ndarray:
+    """BM25 scores of the asker's own words plus ``weight`` × those of the synonyms added to them."""
+    if not added:
+        return bm25.get_scores(own)
+    scores = weight * bm25.get_scores(added)
+    return bm25.get_scores(own) + scores if own else scores
 
 
 def _expansions(colloquial: dict) -> Dict[str, str]:

@@ -42,8 +42,15 @@ def bot_items(kb: KnowledgeGateway, text: str, region: str) -> List[str]:
 
 #: Reciprocal rank fusion: a list's item at rank r adds weight / (FUSION_K + r).
 FUSION_K = 2
-#: The bot's own choice counts most, then the items the words name and the passages' evidence.
-BOT_WEIGHT, NAMED_WEIGHT, EVIDENCE_WEIGHT = 3.0, 1.0, 1.0
+#: The item the bot would answer with counts most; the other items it offers count as much as the
+#: items the words name and the passages' evidence (weighing its offers as its choice let them
+#: crowd out the evidence's best).
+BOT_WEIGHT, BOT_OFFER_WEIGHT, NAMED_WEIGHT, EVIDENCE_WEIGHT = 3.0, 1.0, 1.0, 1.0
+#: In the passages' evidence each of the guide's synonyms for the caller's everyday words counts
+#: for this share of a word the caller said: a synonym stands for the caller's word, and several
+#: standing for one ("交" → 缴, 缴费) outweighed what the caller actually said. (The bot's own
+#: choice keeps full synonyms: it answers with one item, the console lists several.)
+SYNONYM_WEIGHT = 0.3
 #: …and the items that do what the caller asks done, searched with the guide's word for it.
 ACTION_WEIGHT = 1.0
 
@@ -68,9 +75,11 @@ def ranked_items(kb: KnowledgeGateway, text: str, region: str, k: int = PER_REGI
     offers. (Searching each clause of a long question on its own was tried: no better on the
     development callers, and slower.)
     """
-    evidence = kb.evidence_items(text, region, k=k * 2)
+    evidence = kb.evidence_items(text, region, k=k * 2, expand=SYNONYM_WEIGHT)
+    bot = bot_items(kb, text, region)
     lists: List[Tuple[float, List[str]]] = [
-        (BOT_WEIGHT, bot_items(kb, text, region)),
+        (BOT_WEIGHT, bot[:1]),
+        (BOT_OFFER_WEIGHT, bot[1:]),
         (NAMED_WEIGHT, [key for key, _ in kb.rank_items(text) if kb.has_item(region, key)][: k * 2]),
         (EVIDENCE_WEIGHT, [key for key, _, _ in evidence]),
         (ACTION_WEIGHT, action_items(kb, text, region, k * 2)),
@@ -87,8 +96,10 @@ def ranked_items(kb: KnowledgeGateway, text: str, region: str, k: int = PER_REGI
 def _why(key: str, lists: List[Tuple[float, List[str]]], passage: Any) -> str:
     reasons = []
     if key in lists[0][1]:
-        reasons.append("助手会按此事项回答" if lists[0][1][0] == key else "助手会一并列出此事项")
-    if key in lists[1][1]:
+        reasons.append("助手会按此事项回答")
+    elif key in lists[1][1]:
+        reasons.append("助手会一并列出此事项")
+    if key in lists[2][1]:
         reasons.append("问题里的说法对应此事项名称")
     if passage is not None:
         snippet = passage.text.replace("\n", " ")

@@ -140,17 +140,19 @@ def test_chenzhous_flowchart_boxes_are_secondary_passages(passages):
     assert not any(p.kind == "flowchart" for p in passages if p.region_key in ("hunan", "xianan", "guizhou"))
 
 
+def _passage(kind, text, item, line):
+    """A passage of a one-guide demo region, named after its item."""
+    return Passage("demo", kind, text, f"g.txt:{line}-{line}", item=item, label=item, name=item)
+
+
 def test_list_table_remarks_answer_details_but_choose_no_item():
     # 湖南's list-table 备注 are searched within a known item, never as evidence of which item it is
-    def p(kind, text, item, line):
-        return Passage("demo", kind, text, f"g.txt:{line}-{line}", item=item, label=item, name=item)
-
     passages = [
-        p("title", "生育医疗待遇支付", "birth", 1),
-        p("list_remarks", "产前检查费和生育医疗费可合并支付，一次性提供材料", "birth", 2),
-        p("title", "个人账户一次性支取", "account", 3),
-        p("materials", "一次性支取申请表", "account", 4),
-    ] + [p("process", f"申请人向医保经办机构提出申请，办理第{i}步。", f"x{i}", 100 + i) for i in range(30)]
+        _passage("title", "生育医疗待遇支付", "birth", 1),
+        _passage("list_remarks", "产前检查费和生育医疗费可合并支付，一次性提供材料", "birth", 2),
+        _passage("title", "个人账户一次性支取", "account", 3),
+        _passage("materials", "一次性支取申请表", "account", 4),
+    ] + [_passage("process", f"申请人向医保经办机构提出申请，办理第{i}步。", f"x{i}", 100 + i) for i in range(30)]
     engine = SearchEngine(passages, expansions={})
     assert [k for k, _, _ in engine.rank_items("一次性提供材料可以吗", "demo")][0] == "account"
     assert engine.search("可合并支付吗", "demo", item="birth")[0].passage.kind == "list_remarks"
@@ -185,3 +187,19 @@ def test_a_wrapped_label_is_one_passage():
     from knowledge.passages import rejoin
 
     assert "申请人或监护人" in rejoin("\t申请人\n或监护人\n\t以上信息填报真实。").splitlines()
+
+
+def test_a_synonym_may_count_for_less_than_the_askers_own_word():
+    # "交" stands for 缴 and 缴费: at full weight the two synonyms outweigh the word the asker said
+    # (证明); counted at a share of a typed word, the asker's word decides
+    passages = [
+        _passage("title", "缴费登记", "pay", 1),
+        _passage("materials", "缴费 缴 缴费 缴费基数", "pay", 2),
+        _passage("title", "出具参保证明", "cert", 3),
+        _passage("materials", "开具 证明 证明", "cert", 4),
+    ] + [_passage("process", f"申请人向经办机构提出申请，办理第{i}步。", f"x{i}", 100 + i) for i in range(30)]
+    engine = SearchEngine(passages, expansions={"交": "缴 缴费"})
+    question = "开个证明，我交过的"
+    assert [k for k, _, _ in engine.rank_items(question, "demo")][0] == "pay"
+    assert [k for k, _, _ in engine.rank_items(question, "demo", expand=0.3)][0] == "cert"
+    assert [k for k, _, _ in engine.rank_items(question, "demo", expand=False)][0] == "cert"
