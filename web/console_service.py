@@ -135,6 +135,9 @@ def search(kb: KnowledgeGateway, text: str, region: Optional[str] = None, family
     text = (text or "").strip()
     if not text:
         return []
+    # as the bot's actions read a message: dialect in Mandarin, split words joined ("上了个环"),
+    # homophone typos of the guides' words corrected ("备按")
+    text = kb.search.normalize(text)
     regions = [region] if region else [r.key for r in kb.regions()]
     per_region = [ranked_items(kb, text, r) for r in regions]
     rows: List[Dict[str, Any]] = []

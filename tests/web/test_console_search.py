@@ -47,3 +47,12 @@ def test_a_reason_says_whether_the_bot_answers_with_the_item_or_only_offers_it(m
     why = dict(console_service.ranked_items(Engine(["B"]), "问题", "demo"))
     assert why["A"].startswith("助手会按此事项回答")
     assert why["B"].startswith("助手会一并列出此事项") and "指南原文（办理材料）" in why["B"]
+
+
+def test_the_search_reads_the_callers_words_as_the_bots_actions_do(monkeypatch):
+    # dialect, split words ("上了个环") and homophone typos are read before ranking, as the bot reads them
+    seen = []
+    monkeypatch.setattr(console_service, "ranked_items", lambda kb, text, region: seen.append(text) or [])
+    kb = SimpleNamespace(search=SimpleNamespace(normalize=lambda text: text.replace("上了个环", "上环了")))
+    console_service.search(kb, "去医院上了个环，能报不", "demo")
+    assert seen == ["去医院上环了，能报不"]
