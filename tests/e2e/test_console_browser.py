@@ -83,6 +83,13 @@ def test_copy_compare_print_and_walk_through(server, browser):  # noqa: F811
     browser.get(base + "/console/compare/002036004001")
     regions = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".compare thead th a")]
     assert len(regions) == 5 and browser.find_elements(By.CSS_SELECTOR, ".compare td.diff")
+    # every row's cells side by side, one column per region (a highlighted cell laid out as a grid
+    # of its own once stacked a row's cells under one region)
+    rows = browser.execute_script(
+        "return [...document.querySelectorAll('.compare tbody tr')].map(tr => [...tr.children].map("
+        "c => [getComputedStyle(c).display, Math.round(c.getBoundingClientRect().top)]))"
+    )
+    assert rows and all(len(r) == 6 and {d for d, _ in r} == {"table-cell"} and len({t for _, t in r}) == 1 for r in rows)
     shots(browser, "console-compare")
 
     browser.get(base + "/console/print/guizhou/002036004001?v=0")
