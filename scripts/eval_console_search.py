@@ -2,9 +2,9 @@
 """How often the staff console's search lists the caller's item in its top 3.
 
 Reads the frozen caller phrasings (tests/console/blind_callers.yml, written blind from the guides;
-``--callers`` blind_callers_2.yml and blind_callers_3.yml are two more sets written later by other
+``--callers`` blind_callers_2.yml to blind_callers_4.yml are three more sets written later by other
 helpers from the guides alone; ``--callers tests/console/dev_callers.yml`` for the development set,
-which may be tuned on),
+which may be tuned on, and dev_callers_2.yml),
 searches each with its region as the agent's filter, and prints the count and the search latency.
 Failures are not printed unless asked (``--show``): the set is measured on, never tuned on.
 """
