@@ -195,7 +195,7 @@ def test_a_phrase_for_the_situation_gives_way_to_one_for_what_is_asked(gateway):
 def test_what_is_asked_to_be_done_includes_taking_money_out_and_moving_the_insurance(gateway):
     assert "支取" in gateway.search.asked_doing("账户余额可以取吗")
     assert "转入" in gateway.search.asked_doing("医保关系想迁回来")
-    assert "转入" in gateway.search.asked_doing("在外地交的年限想接过来算")  # "接过来": the years taken over
+    assert "转入" in gateway.search.asked_doing("外省交的几年能不能接过来")  # "接过来": the years taken over
 
 
 def test_a_duty_line_says_whose_duty_it_is(gateway):
