@@ -22,10 +22,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    create_engine,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, relationship
+
+from knowledge.schema import make_engine as kb_engine
 
 Base = declarative_base()
 
@@ -48,12 +49,9 @@ def database_url() -> str:
 
 
 def make_engine(url: Optional[str] = None) -> Engine:
-    """A 2.0-style engine for ``url`` (default: :func:`database_url`); creates the SQLite folder."""
-    url = url or database_url()
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-    # a server's pooled connections are tested before use: a database restart costs no message
-    return create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    """A 2.0-style engine for ``url`` (default: :func:`database_url`): the KB's engine factory
+    (the SQLite folder made as needed, a server's pooled connections tested before use)."""
+    return kb_engine(url or database_url())
 
 
 def create_schema(engine: Engine) -> None:

@@ -378,9 +378,13 @@ class SearchEngine:
         index = self._indexes.get(region)
         return [p for p in index.passages if p.item is None and p.title == title] if index else []
 
+    def synonyms(self, text: str) -> str:
+        """The guide's words for the colloquial words ``text`` contains."""
+        return " ".join(v for k, v in self.expansions.items() if k in text)
+
     def expand(self, text: str) -> str:
         """The text plus the guide's words for the colloquial words it contains."""
-        return text + " " + " ".join(v for k, v in self.expansions.items() if k in text)
+        return text + " " + self.synonyms(text)
 
     def search(
         self, text: str, region: str, k: int = 10, item: Optional[str] = None, expand: float = True, level: Optional[str] = None,
@@ -419,7 +423,7 @@ class SearchEngine:
             own, added = [t for t in self.tokenize(self.expand(text) if weight else text) if t in index.vocab], []
         else:
             own = [t for t in self.tokenize(text) if t in index.vocab]
-            added = [t for t in self.tokenize(self.expand(text)[len(text):]) if t in index.vocab]
+            added = [t for t in self.tokenize(self.synonyms(text)) if t in index.vocab]
         if not own and not added:
             return None
         with self._lock:

@@ -70,17 +70,18 @@ def action_items(kb: KnowledgeGateway, text: str, region: str, k: int) -> List[s
 def ranked_items(kb: KnowledgeGateway, text: str, region: str, k: int = PER_REGION) -> List[Tuple[str, str]]:
     """(item key, why it matched) for ``region``, best first.
 
-    Rankings fused by reciprocal rank: the items the bot would answer with, the items the words
-    name, and the passages' evidence — an item all three put near the top leads one only the bot
-    offers. (Searching each clause of a long question on its own was tried: no better on the
+    Rankings fused by reciprocal rank: the item the bot would answer with and the others it would
+    offer, the items the words name, the passages' evidence and the items that do what is asked —
+    an item several put near the top leads one only the bot offers. (Searching each clause of a long question on its own was tried: no better on the
     development callers, and slower.)
     """
     evidence = kb.evidence_items(text, region, k=k * 2, expand=SYNONYM_WEIGHT)
     bot = bot_items(kb, text, region)
+    named = [key for key, _ in kb.rank_items(text) if kb.has_item(region, key)][: k * 2]
     lists: List[Tuple[float, List[str]]] = [
         (BOT_WEIGHT, bot[:1]),
         (BOT_OFFER_WEIGHT, bot[1:]),
-        (NAMED_WEIGHT, [key for key, _ in kb.rank_items(text) if kb.has_item(region, key)][: k * 2]),
+        (NAMED_WEIGHT, named),
         (EVIDENCE_WEIGHT, [key for key, _, _ in evidence]),
         (ACTION_WEIGHT, action_items(kb, text, region, k * 2)),
     ]
@@ -90,16 +91,16 @@ def ranked_items(kb: KnowledgeGateway, text: str, region: str, k: int = PER_REGI
         for rank, key in enumerate(dict.fromkeys(keys)):
             score[key] = score.get(key, 0.0) + weight / (FUSION_K + rank)
     best = sorted(score, key=lambda key: -score[key])[:k]
-    return [(key, _why(key, lists, passages.get(key))) for key in best]
+    return [(key, _why(key, bot, named, passages.get(key))) for key in best]
 
 
-def _why(key: str, lists: List[Tuple[float, List[str]]], passage: Any) -> str:
+def _why(key: str, bot: List[str], named: List[str], passage: Any) -> str:
     reasons = []
-    if key in lists[0][1]:
+    if bot[:1] == [key]:
         reasons.append("助手会按此事项回答")
-    elif key in lists[1][1]:
+    elif key in bot:
         reasons.append("助手会一并列出此事项")
-    if key in lists[2][1]:
+    if key in named:
         reasons.append("问题里的说法对应此事项名称")
     if passage is not None:
         snippet = passage.text.replace("\n", " ")

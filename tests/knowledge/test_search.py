@@ -145,6 +145,11 @@ def _passage(kind, text, item, line):
     return Passage("demo", kind, text, f"g.txt:{line}-{line}", item=item, label=item, name=item)
 
 
+def _other_items():
+    """Thirty items of one step each, so that the demo region's words have document frequencies."""
+    return [_passage("process", f"申请人向医保经办机构提出申请，办理第{i}步。", f"x{i}", 100 + i) for i in range(30)]
+
+
 def test_list_table_remarks_answer_details_but_choose_no_item():
     # 湖南's list-table 备注 are searched within a known item, never as evidence of which item it is
     passages = [
@@ -152,7 +157,7 @@ def test_list_table_remarks_answer_details_but_choose_no_item():
         _passage("list_remarks", "产前检查费和生育医疗费可合并支付，一次性提供材料", "birth", 2),
         _passage("title", "个人账户一次性支取", "account", 3),
         _passage("materials", "一次性支取申请表", "account", 4),
-    ] + [_passage("process", f"申请人向医保经办机构提出申请，办理第{i}步。", f"x{i}", 100 + i) for i in range(30)]
+    ] + _other_items()
     engine = SearchEngine(passages, expansions={})
     assert [k for k, _, _ in engine.rank_items("一次性提供材料可以吗", "demo")][0] == "account"
     assert engine.search("可合并支付吗", "demo", item="birth")[0].passage.kind == "list_remarks"
@@ -197,7 +202,7 @@ def test_a_synonym_may_count_for_less_than_the_askers_own_word():
         _passage("materials", "缴费 缴 缴费 缴费基数", "pay", 2),
         _passage("title", "出具参保证明", "cert", 3),
         _passage("materials", "开具 证明 证明", "cert", 4),
-    ] + [_passage("process", f"申请人向经办机构提出申请，办理第{i}步。", f"x{i}", 100 + i) for i in range(30)]
+    ] + _other_items()
     engine = SearchEngine(passages, expansions={"交": "缴 缴费"})
     question = "开个证明，我交过的"
     assert [k for k, _, _ in engine.rank_items(question, "demo")][0] == "pay"
